@@ -1,0 +1,61 @@
+"""One content file -> one Document: front matter validated, body rendered. Pure and cacheable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from slugify import slugify
+
+from generator.errors import CasefolioError, Problem
+from generator.frontmatter import Positions, split
+from generator.markdown import Rendered, render
+from generator.schema import KIND_MODELS, Common, check_slug, validate
+from generator.sources import Source
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A content file understood: its typed metadata, rendered body and where each key was."""
+
+    kind: str
+    rel: str
+    slug: str
+    meta: Common
+    positions: Positions
+    rendered: Rendered
+    fingerprint: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}/{self.slug}"
+
+    def line(self, *key: str | int) -> int | None:
+        while key:
+            if key in self.positions:
+                return self.positions[key]
+            key = key[:-1]
+        return self.positions.get(())
+
+
+def load_document(source: Source, raw_html: bool) -> Document:
+    """Parse, validate and render one source; raise CasefolioError with every problem found."""
+    front = split(source.text, source.rel)
+    model = KIND_MODELS[source.kind]
+    meta, problems = validate(model, front.meta, front.positions, source.rel)
+    if meta is None:
+        raise CasefolioError(problems)
+    slug = meta.slug or default_slug(source.rel)
+    try:
+        check_slug(slug)
+    except ValueError as exc:
+        raise CasefolioError([Problem(source.rel, None, f"cannot make a URL from the file name: "
+                                      f"{exc}", "rename the file or set `slug:`")]) from None
+    rendered = render(front.body, raw_html=raw_html, line_offset=front.body_line - 1)
+    return Document(source.kind, source.rel, slug, meta, front.positions, rendered,
+                    source.fingerprint)
+
+
+def default_slug(rel: str) -> str:
+    """The file name, made URL-safe: `Checkout Redesign.md` -> `checkout-redesign`."""
+    return slugify(PurePosixPath(rel).stem) or "untitled"

@@ -1,0 +1,448 @@
+"""Markdown body -> Rendered record; a pure function of its arguments, so it caches by content hash.
+
+Two engines give byte-identical records: markdown-it-py is the reference, and markdown-it-pyrs
+(Rust, ~10x faster) takes the documents it provably renders the same way (see `_render_fast`).
+Links to other `.md` files and local images come out as placeholders that `fill` replaces
+once the site knows every page's URL and every image's `<picture>`:
+
+    links:  casefolio-link-N-7f3a           (the whole value of an href attribute)
+    images: <!--casefolio-image-N-7f3a-->    (in place of the whole <img> tag)
+
+Both survive HTML escaping; any look-alike the author wrote is defused, so only ours get filled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import unescape
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import normalizeLinkText
+from markdown_it.common.utils import escapeHtml, unescapeAll
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+from slugify import slugify
+
+try:
+    import markdown_it_pyrs
+except ImportError:  # e.g. PyPy: the reference engine then renders everything
+    markdown_it_pyrs = None
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int  # 2..3 (h2, h3 only go in the toc)
+    text: str  # plain text of the heading
+    anchor: str  # id attribute
+    line: int  # 1-based line in the ORIGINAL file (line_offset applied)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    target: str  # href as written (entities, escapes, %XX decoded), e.g. "../a.md#b"
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    src: str  # as written, e.g. "checkout-before.png"
+    alt: str
+    title: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """The body split at each top-level `##`: a practice collection has one per practice."""
+
+    anchor: str  # '' for the intro before the first h2
+    title: str  # '' for the intro
+    line: int
+    html: str  # the section's html, the h2 itself EXCLUDED (the theme renders the heading)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    html: str  # whole body html
+    toc: tuple[Heading, ...]  # top-level h2 and h3
+    links: tuple[Link, ...]  # internal links, in order; index = N in the placeholder
+    images: tuple[Image, ...]  # local images, in order; index = N in the placeholder
+    sections: tuple[Section, ...]  # the intro (when not empty), then one per top-level h2
+    words: int  # word count of the text (for reading time)
+    text: str  # the whole plain text, whitespace collapsed
+
+
+LINK_TOKEN = "casefolio-link-{}-7f3a"
+IMAGE_TOKEN = "<!--casefolio-image-{}-7f3a-->"
+TOKEN_RE = re.compile(r"casefolio-link-(\d+)-7f3a|<!--casefolio-image-(\d+)-7f3a-->")
+_LOOKALIKE = re.compile(r"casefolio-(?=(?:link|image)-\d+-7f3a)")
+# While rendering, placeholders are NUL-delimited: markdown turns every NUL into U+FFFD, so
+# these cannot come from the author. They become the public tokens at the very end.
+_INTERNAL = re.compile("\x00([LI])(\\d+)\x00")
+_PUBLIC = {"L": LINK_TOKEN, "I": IMAGE_TOKEN}
+
+
+def fill(html: str, links: Sequence[str], images: Sequence[str]) -> str:
+    """Replace the placeholders with final link URLs (escaped here) and final image html."""
+
+    def one(m: re.Match[str]) -> str:
+        return escapeHtml(links[int(m[1])]) if m[1] is not None else images[int(m[2])]
+
+    return TOKEN_RE.sub(one, html) if "casefolio-" in html else html
+
+
+def _publish(html: str) -> str:
+    if "casefolio-" in html:  # an author's look-alike: `&#45;` reads the same, never fills
+        html = _LOOKALIKE.sub("casefolio&#45;", html)
+    if "\x00" in html:
+        html = _INTERNAL.sub(lambda m: _PUBLIC[m[1]].format(m[2]), html)
+    return html
+
+
+# --- shared by both engines: everything derived from html is derived the same way ---------
+
+CALLOUTS = ("tip", "note", "warning", "important")
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>|\x00I\d+\x00", re.S | re.I)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_EXPLICIT_TEXT = re.compile(r"\s*\{#([^{}\n]*)\}\s*\Z")  # on a heading's last text token
+_EXPLICIT_HTML = re.compile(r"\s*\{#([^{}<\n\x00]*)\}\s*\Z")  # the same, on its inner html
+_NOT_ID = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+_as_written = lru_cache(maxsize=4096)(normalizeLinkText)  # undoes markdown-it's %-encoding
+
+
+def _plain(html: str) -> str:
+    return " ".join(unescape(_TAGS.sub("", html)).split())
+
+
+def _relative(url: str) -> bool:
+    return bool(url) and not url.startswith(("/", "#")) and not _SCHEME.match(url)
+
+
+@dataclass(slots=True)
+class _Found:
+    """What one render collects, in document order; hands out placeholders and unique ids."""
+
+    offset: int
+    toc: list[Heading] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    next_suffix: dict[str, int] = field(default_factory=dict)
+
+    def link(self, href: str, line: int) -> str | None:
+        """The placeholder for an internal link, or None when the href stays as is."""
+        target = _as_written(href)
+        if not (_relative(target) and target.partition("#")[0].endswith(".md")):
+            return None
+        self.links.append(Link(target, line + self.offset))
+        return f"\x00L{len(self.links) - 1}\x00"
+
+    def image(self, src: str, alt: str, title: str, line: int) -> str | None:
+        """The placeholder for a local image, or None when the <img> stays."""
+        target = _as_written(src)
+        if not _relative(target):
+            return None
+        self.images.append(Image(target, alt, title, line + self.offset))
+        return f"\x00I{len(self.images) - 1}\x00"
+
+    def heading(
+        self, level: int, inner: str, explicit: str | None, line: int, top: bool
+    ) -> Heading:
+        text = _plain(inner)
+        base = _NOT_ID.sub("", explicit or "") or slugify(text, entities=False) or "section"
+        n = self.next_suffix.get(base, 1)
+        anchor = base if n == 1 else f"{base}-{n}"
+        while anchor in self.ids:
+            n += 1
+            anchor = f"{base}-{n}"
+        self.next_suffix[base] = n + 1
+        self.ids.add(anchor)
+        heading = Heading(level, text, anchor, line + self.offset)
+        if top and level in (2, 3):
+            self.toc.append(heading)
+        return heading
+
+    def finish(self, parts: list[tuple[str, str, Heading | None]]) -> Rendered:
+        """parts: (h2 html, html after it, h2) for the intro (no h2) and each top-level h2."""
+        html = "".join(head + body for head, body, _ in parts)
+        text = _plain(html)
+        sections = tuple(
+            Section(h.anchor, h.text, h.line, _publish(body))
+            if h
+            else Section("", "", 1 + self.offset, _publish(body))
+            for _, body, h in parts
+            if h or body.strip()
+        )
+        toc, links, images = tuple(self.toc), tuple(self.links), tuple(self.images)
+        return Rendered(_publish(html), toc, links, images, sections, len(text.split()), text)
+
+
+@lru_cache(maxsize=256)
+def _lexer(lang: str) -> Lexer | None:
+    try:
+        return get_lexer_by_name(lang, stripnl=False)
+    except ClassNotFound:
+        return None
+
+
+_FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=False)
+
+
+def _highlight(code: str, lang: str) -> str | None:
+    lexer = _lexer(lang) if lang else None
+    return highlight(code, lexer, _FORMATTER) if lexer else None
+
+
+def highlight_css(style_light: str = "default", style_dark: str = "monokai") -> str:
+    """Pygments CSS for `.highlight`; the dark style applies when the reader prefers dark."""
+
+    def rules(style: str) -> list[str]:
+        formatter = HtmlFormatter(style=style)
+        return [
+            *formatter.get_background_style_defs(".highlight"),
+            *formatter.get_token_style_defs(".highlight"),
+        ]
+
+    dark = "\n".join("  " + rule for rule in rules(style_dark))
+    return "\n".join(rules(style_light)) + f"\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+
+
+# --- the reference engine: markdown-it-py --------------------------------------------------
+
+
+def _render_callout(self: Any, tokens: Sequence[Token], idx: int, *_: Any) -> str:
+    if tokens[idx].nesting == -1:
+        return "</aside>\n"
+    name, _, title = tokens[idx].info.strip().partition(" ")
+    return (
+        f'<aside class="callout callout-{name}" role="note">\n'
+        f'<p class="callout-title">{escapeHtml(title.strip() or name.capitalize())}</p>\n'
+    )
+
+
+def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    info = unescapeAll(tokens[idx].info).strip()
+    html = _highlight(tokens[idx].content, info.split(maxsplit=1)[0] if info else "")
+    return html if html is not None else self.fence(tokens, idx, options, env)
+
+
+def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    slot = tokens[idx].meta.get("placeholder")
+    return slot if slot is not None else self.image(tokens, idx, options, env)
+
+
+def _positioned(rule: Callable[[Any, bool], bool]) -> Callable[[Any, bool], bool]:
+    """Wrap an inline rule so its link/image token remembers where it starts (for its line)."""
+
+    def wrapped(state: Any, silent: bool) -> bool:
+        start, count = state.pos, len(state.tokens)
+        if not rule(state, silent):
+            return False
+        for token in [] if silent else state.tokens[count:]:
+            if token.type in ("link_open", "image"):
+                token.meta["pos"] = start
+                break
+        return True
+
+    return wrapped
+
+
+@lru_cache(maxsize=2)
+def _reference_parser(raw_html: bool) -> MarkdownIt:
+    options = {"html": raw_html, "linkify": False, "typographer": False, "maxNesting": 100}
+    md = MarkdownIt("commonmark", options).enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    for name in CALLOUTS:
+        md.use(container_plugin, name=name, render=_render_callout)
+    for rule in md.inline.ruler.__rules__:
+        if rule.name in ("link", "image"):
+            md.inline.ruler.at(rule.name, _positioned(rule.fn))
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0) -> Rendered:
+    """Render with markdown-it-py: the definition of the right output, and the fallback."""
+    md = _reference_parser(raw_html)
+    env: dict[str, Any] = {}
+    tokens = md.parse(body, env)
+    found = _Found(line_offset)
+    cuts: list[tuple[int, Heading]] = []
+    for i, token in enumerate(tokens):
+        if token.type == "inline":
+            _walk_inline(md, env, token, found)
+        elif token.type == "heading_open":
+            children = tokens[i + 1].children or []
+            explicit = _take_explicit_id(children)
+            inner = md.renderer.renderInline(children, md.options, env)
+            line = token.map[0] + 1 if token.map else 1
+            top = token.level == 0
+            heading = found.heading(int(token.tag[1]), inner, explicit, line, top)
+            token.attrSet("id", heading.anchor)
+            if top and token.tag == "h2":
+                cuts.append((i, heading))
+
+    def html(start: int, end: int) -> str:
+        return md.renderer.render(tokens[start:end], md.options, env)
+
+    ends = [i for i, _ in cuts] + [len(tokens)]
+    parts: list[tuple[str, str, Heading | None]] = [("", html(0, ends[0]), None)]
+    for (i, heading), end in zip(cuts, ends[1:], strict=True):
+        parts.append((html(i, i + 3), html(i + 3, end), heading))
+    return found.finish(parts)
+
+
+def _walk_inline(md: MarkdownIt, env: Any, inline: Token, found: _Found) -> None:
+    first = inline.map[0] + 1 if inline.map else 1
+    for child in inline.children or ():
+        if child.type not in ("link_open", "image"):
+            continue
+        line = first + inline.content.count("\n", 0, child.meta.get("pos", 0))
+        if child.type == "link_open":
+            slot = found.link(str(child.attrs["href"]), line)
+            child.attrs["href"] = slot or child.attrs["href"]
+            continue
+        alt = md.renderer.renderInlineAsText(child.children or [], md.options, env)
+        slot = found.image(str(child.attrs["src"]), alt, str(child.attrs.get("title", "")), line)
+        if slot is not None:
+            child.meta["placeholder"] = slot
+        else:
+            child.attrs.update({"loading": "lazy", "decoding": "async"})
+
+
+def _take_explicit_id(children: list[Token]) -> str | None:
+    """Strip a trailing `{#id}` from the heading's last text and return it."""
+    last = children[-1] if children else None
+    match = _EXPLICIT_TEXT.search(last.content) if last and last.type == "text" else None
+    if match is None or last is None:
+        return None
+    last.content = last.content[: match.start()]
+    return match[1]
+
+
+# --- the fast engine: markdown-it-pyrs, for documents it provably renders the same way -------
+# Its html differs from the reference only where handled here. It lacks callouts (`:::`),
+# and our heading ids, placeholders and highlighting, which we apply to its output (found by
+# its `sourcepos` attributes, then stripped). It lays out footnote items differently, numbers
+# repeated footnote references differently, and trims only ASCII blanks. And it recurses
+# without a nesting limit, so very deep nesting overflows the C stack and kills the process
+# (from ~24k nested lists on an 8 MB stack), where markdown-it-py stops at depth 100.
+# Parity with `render_reference` is tested over many generated documents.
+
+_NESTING_MARKUP = ">*_+-~[.)"  # every nesting level takes at least one of these characters
+_NESTING_BUDGET = 2000  # so the Rust parser nests at most this deep: far from overflowing
+_MAX_DEPTH = 40  # container depth past which the two engines' limits might differ
+_MAYBE_HTML = re.compile(r"<[A-Za-z/!?]")
+# markdown-it-py strips every str.isspace() blank, markdown-it-pyrs only ASCII ones; and a NUL
+# (U+FFFD once read) is allowed in link destinations by one but not the other.
+_ODD_CHARS = re.compile(
+    "[\x00\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+_SOURCEPOS = re.compile(r' data-sourcepos="[0-9:-]*"')
+_POS = r' data-sourcepos="(?P<{}>\d+):[0-9:-]*"'
+_LINK = r"<a" + _POS.format("al") + r' href="(?P<href>[^"]*)"'
+_IMAGE = (
+    r"<img" + _POS.format("il") + r' src="(?P<src>[^"]*)" alt="(?P<alt>[^"]*)"'
+    r'(?: title="(?P<title>[^"]*)")? />'
+)
+_INLINE = re.compile(f"{_LINK}|{_IMAGE}")
+_BLOCKS = re.compile(
+    r"<(?P<h>h[1-6])" + _POS.format("hl") + r">(?P<inner>.*?)</(?P=h)>\n"
+    r'|<pre><code data-sourcepos="[0-9:-]*" class="language-(?P<lang>[^"]*)">(?P<code>.*?)'
+    r"</code></pre>\n"
+    r"|<(?P<close>/?)(?:blockquote|ul|ol|li)(?=[ >])"
+    f"|{_LINK}|{_IMAGE}",
+    re.S,
+)
+_FOOTNOTE_ITEM = re.compile(r'(<li data-sourcepos="[0-9:-]*" id="fn\d+" class="footnote-item">)\n')
+_BLOCK_RULES = "blockquote code fence heading hr lheading list paragraph reference"
+_INLINE_RULES = "autolink backticks emphasis entity escape image link newline"
+_EXTRA_RULES = "table strikethrough footnote sourcepos"
+
+
+@lru_cache(maxsize=2)
+def _fast_parser(raw_html: bool) -> Any:
+    if raw_html:
+        return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(_EXTRA_RULES.split())
+    rules = f"{_BLOCK_RULES} {_INLINE_RULES} {_EXTRA_RULES}".split()  # commonmark minus html
+    return markdown_it_pyrs.MarkdownIt("zero").enable_many(rules)
+
+
+def _inline_fast(m: re.Match[str], found: _Found) -> str:
+    if m["href"] is not None:
+        return f'<a href="{found.link(unescape(m["href"]), int(m["al"])) or m["href"]}"'
+    src, alt, title = m["src"], m["alt"], m["title"]
+    slot = found.image(unescape(src), unescape(alt), unescape(title or ""), int(m["il"]))
+    if slot is not None:
+        return slot
+    title_attr = f' title="{title}"' if title is not None else ""
+    return f'<img src="{src}" alt="{alt}"{title_attr} loading="lazy" decoding="async" />'
+
+
+def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None:
+    """Render with markdown-it-pyrs, or None when the document needs the reference engine."""
+    if markdown_it_pyrs is None or ":::" in body or "^[" in body or _ODD_CHARS.search(body):
+        return None
+    if sum(body.count(c) for c in _NESTING_MARKUP) > _NESTING_BUDGET:
+        return None
+    try:
+        html = _fast_parser(raw_html).render(body)
+        if raw_html and _MAYBE_HTML.search(body) and html != _fast_parser(False).render(body):
+            return None  # raw html present: only the reference engine tells it apart
+    except BaseException as exc:  # a Rust panic surfaces as a BaseException
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        return None
+    if html.count('class="footnote-ref"') != html.count('class="footnote-item"'):
+        return None  # some footnote is referenced twice
+    html = _FOOTNOTE_ITEM.sub(r"\1", html)
+    found = _Found(line_offset)
+    h2s: list[Heading] = []  # top-level h2s, each marked off by NULs in the output
+    depth = [0, 0]  # container depth: now, deepest
+
+    def swap(m: re.Match[str]) -> str:
+        if m["close"] is not None:
+            depth[0] += -1 if m["close"] else 1
+            depth[1] = max(depth)
+            return m[0]
+        if m["lang"] is not None:
+            code = _highlight(unescape(m["code"]), unescape(m["lang"]))
+            return m[0] if code is None else code
+        if m["h"] is None:
+            return _inline_fast(m, found)
+        inner = _INLINE.sub(lambda i: _inline_fast(i, found), m["inner"])
+        explicit = _EXPLICIT_HTML.search(inner)
+        inner = inner[: explicit.start()] if explicit else inner
+        level, top, explicit_id = int(m["h"][1]), depth[0] == 0, explicit and unescape(explicit[1])
+        heading = found.heading(level, inner, explicit_id, int(m["hl"]), top)
+        tag = f'<{m["h"]} id="{heading.anchor}">{inner}</{m["h"]}>\n'
+        if not (top and level == 2):
+            return tag
+        h2s.append(heading)
+        return f"\x00H{tag}\x00H"
+
+    chunks = _SOURCEPOS.sub("", _BLOCKS.sub(swap, html)).split("\x00H")
+    if depth[1] > _MAX_DEPTH:
+        return None
+    parts: list[tuple[str, str, Heading | None]] = [("", chunks[0], None)]
+    parts += [(chunks[2 * k + 1], chunks[2 * k + 2], h) for k, h in enumerate(h2s)]
+    return found.finish(parts)
+
+
+def render(body: str, *, raw_html: bool = True, line_offset: int = 0) -> Rendered:
+    """Render a Markdown body: same arguments, same bytes, whichever engine does the work."""
+    fast = _render_fast(body, raw_html, line_offset)
+    return fast or render_reference(body, raw_html=raw_html, line_offset=line_offset)

@@ -1,0 +1,199 @@
+"""Site -> Outputs. Every route names its template and the records its context reads, so a
+page whose inputs did not change is never rendered twice (its bytes come from the last build)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from generator.config import Config
+from generator.site import Site
+from generator.theme import Theme, render_template
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One output file to render: where it goes, with which template, reading what."""
+
+    path: str                       # relative to the output folder, e.g. case-studies/x/index.html
+    template: str
+    context: Mapping[str, Any]
+    reads: frozenset[str]           # ids of the records the context was derived from
+
+
+@dataclass(frozen=True, slots=True)
+class Crumb:
+    """One step of a page's breadcrumb trail (the last one is the page itself)."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A file to write: its bytes, and the key of everything that produced them."""
+
+    path: str
+    data: bytes
+    key: str
+
+
+def routes(site: Site) -> list[Route]:
+    """Every page of the site, in a stable order."""
+    out: list[Route] = []
+    config = site.config
+
+    def add(path: str, template: str, reads: Iterable[str] = (), **context: Any) -> None:
+        context.setdefault("breadcrumbs", ())
+        out.append(Route(path, template, context, frozenset(reads)))
+
+    def trail(*steps: tuple[str, str]) -> tuple[Crumb, ...]:
+        """Home, then each (label, site-relative path) step."""
+        return tuple(Crumb(label, site.url(rel)) for label, rel in (("Home", ""), *steps))
+
+    studies_step = ("Case studies", "case-studies/")
+    practices_step = ("Best practices", "practices/")
+    services_step = ("Services", "services/")
+    tags_step = ("Tags", "tags/")
+
+    add("index.html", "home.html", _ids(site.case_studies, site.services, site.collections)
+        | site.stats.reads, page_kind="home", stats=site.stats,
+        featured=_featured(site), services=[s.card for s in site.services],
+        collections=[c.card for c in site.collections], niches=[n.card for n in site.niches],
+        case_studies=[c.card for c in site.case_studies])
+    size = config.settings.page_size
+    cards = [c.card for c in site.case_studies]
+    pages = max(1, -(-len(cards) // size))
+    for number in range(1, pages + 1):
+        path = "case-studies/" + ("" if number == 1 else f"page/{number}/")
+        add(path + "index.html", "case_studies.html", _ids(site.case_studies),
+            page_kind="case-studies", case_studies=cards[(number - 1) * size: number * size],
+            pager=_pager(site, "case-studies/", number, pages),
+            niches=[n.card for n in site.niches], services=[s.card for s in site.services],
+            breadcrumbs=trail(studies_step) if number == 1 else trail(
+                studies_step, (f"Page {number}", path)))
+    for study in site.case_studies:
+        add(_file(site, study.url), "case_study.html", study.reads | {study.id},
+            page_kind="case-study", page=study,
+            breadcrumbs=trail(studies_step, (study.title, _rel(site, study.url))))
+    add("practices/index.html", "collections.html", _ids(site.collections),
+        page_kind="practices", collections=[c.card for c in site.collections],
+        breadcrumbs=trail(practices_step))
+    for collection in site.collections:
+        add(_file(site, collection.url), "collection.html", collection.reads | {collection.id},
+            page_kind="collection", page=collection,
+            breadcrumbs=trail(practices_step, (collection.title, _rel(site, collection.url))))
+    add("services/index.html", "services.html", _ids(site.services),
+        page_kind="services", services=list(site.services), breadcrumbs=trail(services_step))
+    for service in site.services:
+        add(_file(site, service.url), "service.html", service.reads | {service.id},
+            page_kind="service", page=service,
+            breadcrumbs=trail(services_step, (service.title, _rel(site, service.url))))
+    for niche in site.niches:
+        add(_file(site, niche.url), "niche.html", niche.reads, page_kind="niche", page=niche,
+            breadcrumbs=trail((niche.name, _rel(site, niche.url))))
+    if site.tags:
+        add("tags/index.html", "tags.html", _ids(site.case_studies), page_kind="tags",
+            tags=list(site.tags), breadcrumbs=trail(tags_step))
+    for tag in site.tags:
+        add(_file(site, tag.url), "tag.html", tag.reads, page_kind="tag", page=tag,
+            breadcrumbs=trail(tags_step, (tag.name, _rel(site, tag.url))))
+    for page in site.pages:
+        add(_file(site, page.url), "page.html", page.reads | {page.id}, page_kind="page",
+            page=page, breadcrumbs=trail((page.title, _rel(site, page.url))))
+    add("404.html", "404.html", page_kind="not-found")
+    add("feed.xml", "feed.xml", _ids(site.case_studies), page_kind="feed",
+        entries=list(site.case_studies[:30]))
+    everything = _ids(site.case_studies, site.collections, site.services, site.pages)
+    add("sitemap.xml", "sitemap.xml", everything, page_kind="sitemap",
+        urls=_sitemap(site, out))
+    add("robots.txt", "robots.txt", page_kind="robots")
+    return out
+
+
+def render_routes(routes_: list[Route], site: Site, theme: Theme,
+                  previous: Mapping[str, Output] | None = None,
+                  on_page: Callable[[int, int], None] | None = None) -> list[Output]:
+    """Render what changed; reuse the previous build's bytes where the key is the same."""
+    previous = previous or {}
+    shared = _site_globals(site, theme)
+    # The asset names and the menu (from pages' front matter) appear on every page.
+    theme_key = "".join(sorted(theme.asset_urls.values())) + "".join(
+        site.fingerprints[p.id] for p in site.pages)
+    closures: dict[str, str] = {}
+    outputs = []
+    for number, route in enumerate(routes_, 1):
+        if route.template not in closures:
+            closures[route.template] = theme.closure_fingerprint(route.template)
+        key = _key(route, closures[route.template], site, theme_key)
+        old = previous.get(route.path)
+        if old is not None and old.key == key:
+            outputs.append(old)
+        else:
+            context = {**shared, **route.context, "path": route.path,
+                       "canonical": site.config.base_url + _pretty(route.path)}
+            text = render_template(theme, route.template, context, site.config)
+            outputs.append(Output(route.path, text.encode("utf-8"), key))
+        if on_page:
+            on_page(number, len(routes_))
+    return outputs
+
+
+def _key(route: Route, template_key: str, site: Site, theme_key: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (site.config.fingerprint, template_key, theme_key, route.path,
+                 *sorted(f"{i}={site.fingerprints.get(i, '')}" for i in route.reads)):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _site_globals(site: Site, theme: Theme) -> dict[str, Any]:
+    config: Config = site.config
+    s = config.settings
+    return {"site": s, "config": config, "base_path": config.base_path,
+            "base_url": config.base_url, "niche_names": {k: n.name for k, n in s.niches.items()},
+            "menu_pages": [p.card for p in site.pages if p.menu],
+            "dev": config.options.serve}
+
+
+def _ids(*groups: Iterable[Any]) -> frozenset[str]:
+    return frozenset(item.id for group in groups for item in group)
+
+
+def _featured(site: Site) -> list[Any]:
+    featured = [c.card for c in site.case_studies if c.card.featured]
+    return featured or [c.card for c in site.case_studies[:3]]
+
+
+def _rel(site: Site, url: str) -> str:
+    return url[len(site.config.base_path):]
+
+
+def _file(site: Site, url: str) -> str:
+    return _rel(site, url) + "index.html"
+
+
+def _pretty(path: str) -> str:
+    return path[: -len("index.html")] if path.endswith("index.html") else path
+
+
+def _pager(site: Site, section: str, number: int, pages: int) -> dict[str, Any]:
+    def link(n: int) -> str:
+        return site.url(section + ("" if n == 1 else f"page/{n}/"))
+    return {"number": number, "pages": pages,
+            "previous": link(number - 1) if number > 1 else None,
+            "next": link(number + 1) if number < pages else None}
+
+
+def _sitemap(site: Site, so_far: list[Route]) -> list[dict[str, str]]:
+    dates = {c.url: c.date.isoformat() for c in site.case_studies}
+    urls = []
+    for route in so_far:
+        if route.path.endswith("index.html"):
+            url = site.config.base_url + _pretty(route.path)
+            urls.append({"loc": url, "lastmod": dates.get(site.config.base_path
+                                                          + _pretty(route.path), "")})
+    return urls

@@ -1,0 +1,409 @@
+"""Documents -> an immutable Site: URLs, cross-references both ways, derived results, aggregates.
+
+Every reference is checked here (niches, services, practices, file links, images) and all
+problems are returned together; relations are computed once through indexes, never by
+scanning every page for every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from slugify import slugify
+
+from generator import views as v
+from generator.config import Config
+from generator.content import Document
+from generator.errors import Problem, did_you_mean
+from generator.markdown import fill
+from generator.metrics import format_value, median, result, signed_percent
+from generator.schema import CaseStudyMeta, PageMeta, PracticeMeta, ServiceMeta
+from generator.sources import Asset
+
+SECTION_URLS = {"case-studies": "case-studies/", "practices": "practices/",
+                "services": "services/"}
+RELATED_LIMIT = 3
+CANDIDATES_PER_KEY = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    config: Config
+    case_studies: tuple[v.CaseStudy, ...]   # newest first
+    collections: tuple[v.Collection, ...]
+    services: tuple[v.Service, ...]
+    pages: tuple[v.Page, ...]
+    niches: tuple[v.Niche, ...]
+    tags: tuple[v.Tag, ...]
+    stats: v.Stats
+    assets: tuple[Asset, ...]
+    fingerprints: Mapping[str, str]        # id -> fingerprint of the file it came from
+
+    def url(self, rel: str) -> str:
+        """A site-relative path ('case-studies/') as a root-relative URL under base_path."""
+        return self.config.base_path + rel
+
+
+def doc_path(kind: str, slug: str) -> str:
+    """Where a document lives, relative to the site root: 'case-studies/acme/' or 'about/'."""
+    return f"{slug}/" if kind == "pages" else f"{SECTION_URLS[kind]}{slug}/"
+
+
+def published(docs: Iterable[Document], config: Config) -> list[Document]:
+    """Drop drafts and future-dated case studies unless the build asks for them."""
+    today = dt.datetime.now(zoneinfo.ZoneInfo(config.settings.timezone)).date()
+    keep = []
+    for doc in docs:
+        if doc.meta.draft and not config.options.drafts:
+            continue
+        if (isinstance(doc.meta, CaseStudyMeta) and doc.meta.date > today
+                and not config.options.future):
+            continue
+        keep.append(doc)
+    return keep
+
+
+def build_site(config: Config, docs: list[Document], assets: list[Asset],
+               ) -> tuple[Site, list[Problem]]:
+    """Link every document to the others and derive what templates show."""
+    problems: list[Problem] = []
+    base = config.base_path
+    by_kind: dict[str, list[Document]] = defaultdict(list)
+    for doc in docs:
+        by_kind[doc.kind].append(doc)
+    urls = {doc.id: base + doc_path(doc.kind, doc.slug) for doc in docs}
+    niches_cfg = config.settings.niches
+
+    cards = {doc.id: _card(doc, urls[doc.id], config) for doc in docs}
+    studies = sorted(by_kind["case-studies"], key=lambda d: (-d.meta.date.toordinal(), d.slug))
+    collections = sorted(by_kind["practices"], key=lambda d: (d.meta.title.lower(), d.slug))
+    services = sorted(by_kind["services"], key=lambda d: (d.meta.title.lower(), d.slug))
+    pages = sorted(by_kind["pages"], key=lambda d: d.slug)
+    anchors = {d.id: {s.anchor: s.title for s in d.rendered.sections if s.anchor}
+               | {h.anchor: h.text for h in d.rendered.toc} for d in collections}
+    anchors.update({d.id: {h.anchor: h.text for h in d.rendered.toc}
+                    for d in docs if d.id not in anchors})
+
+    # References from case studies, validated, kept as ids.
+    practice_refs: dict[str, list[tuple[str, str]]] = {}
+    cites: dict[tuple[str, str], list[str]] = defaultdict(list)  # (collection, anchor) -> studies
+    by_service: dict[str, list[str]] = defaultdict(list)
+    by_niche: dict[str, list[str]] = defaultdict(list)
+    by_tag: dict[str, list[str]] = defaultdict(list)
+    tag_names: dict[str, str] = {}
+    service_slugs = {d.slug for d in services}
+    collection_slugs = {d.slug for d in collections}
+    for doc in studies:
+        meta: CaseStudyMeta = doc.meta  # type: ignore[assignment]
+        if meta.niche not in niches_cfg:
+            problems.append(_ref_problem(doc, ("niche",), "niche", meta.niche, niches_cfg,
+                                         "site.yaml `niches:`"))
+        else:
+            by_niche[meta.niche].append(doc.id)
+        for i, slug in enumerate(meta.services):
+            if slug not in service_slugs:
+                problems.append(_ref_problem(doc, ("services", i), "service", slug,
+                                             service_slugs, "content/services/"))
+            else:
+                by_service[f"services/{slug}"].append(doc.id)
+        refs = []
+        for i, ref in enumerate(meta.practices):
+            slug, _, anchor = ref.partition("#")
+            cid = f"practices/{slug}"
+            if slug not in collection_slugs:
+                problems.append(_ref_problem(doc, ("practices", i), "practice collection", slug,
+                                             collection_slugs, "content/practices/"))
+            elif anchor and anchor not in anchors[cid]:
+                problems.append(_ref_problem(doc, ("practices", i), f"practice in `{slug}`",
+                                             anchor, anchors[cid], f"the `##` headings of {slug}"))
+            else:
+                refs.append((cid, anchor))
+                cites[(cid, anchor)].append(doc.id)
+        practice_refs[doc.id] = refs
+        for tag in meta.tags:
+            key = slugify(tag) or "tag"
+            tag_names.setdefault(key, tag)
+            by_tag[key].append(doc.id)
+    for doc in services:
+        for i, niche in enumerate(doc.meta.niches):  # type: ignore[attr-defined]
+            if niche not in niches_cfg:
+                problems.append(_ref_problem(doc, ("niches", i), "niche", niche, niches_cfg,
+                                             "site.yaml `niches:`"))
+
+    # Links and images in bodies.
+    by_rel = {doc.rel: doc for doc in docs}
+    asset_by_rel = {a.rel: a for a in assets}
+    html: dict[str, str] = {}
+    sections_html: dict[str, list[str]] = {}
+    link_reads: dict[str, set[str]] = defaultdict(set)
+    for doc in docs:
+        links, images = [], []
+        for link in doc.rendered.links:
+            target, found = _resolve_link(doc, link.target, by_rel, anchors, urls)
+            if found is None:
+                problems.append(Problem(doc.rel, link.line, target[0], target[1]))
+                links.append("#")
+            else:
+                links.append(target[0])
+                link_reads[doc.id].add(found)
+        for image in doc.rendered.images:
+            rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), image.src))
+            asset = asset_by_rel.get(rel)
+            if asset is None:
+                problems.append(Problem(doc.rel, image.line, f"image `{image.src}` not found",
+                                        f"put the file at {rel}"))
+                images.append("")
+            elif not image.alt.strip():
+                problems.append(Problem(doc.rel, image.line, f"image `{image.src}` has no alt "
+                                        "text", "describe the picture: ![the new checkout]"
+                                        f"({image.src})"))
+                images.append("")
+            else:
+                images.append(image_html(base + asset.out, image.alt, image.title))
+        html[doc.id] = fill(doc.rendered.html, links, images)
+        sections_html[doc.id] = [fill(s.html, links, images) for s in doc.rendered.sections]
+
+    # Reverse relations and views.
+    def cards_of(ids: Iterable[str]) -> tuple[v.Card, ...]:
+        return tuple(cards[i] for i in ids)
+
+    niche_cards = {nid: v.Card(f"niches/{nid}", "niches", n.name, base + f"niches/{nid}/",
+                               n.pitch) for nid, n in niches_cfg.items()}
+    related = _related(studies, practice_refs, by_tag, by_niche)
+    study_views = []
+    for doc in studies:
+        meta = doc.meta  # type: ignore[assignment]
+        prefs = tuple(_practice_ref(cid, anchor, anchors, cards, urls)
+                      for cid, anchor in practice_refs[doc.id])
+        svc_ids = [f"services/{s}" for s in meta.services if s in service_slugs]
+        study_views.append(v.CaseStudy(
+            id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title, date=meta.date,
+            summary=meta.summary, who=cards[doc.id].who, client=meta.client,
+            confidential=meta.confidential,
+            niche=niche_cards.get(meta.niche, v.Card("", "niches", meta.niche, "", "")),
+            services=cards_of(svc_ids), practices=prefs, duration=meta.duration,
+            results=tuple(result(m) for m in meta.metrics), testimonial=meta.testimonial,
+            tags=tuple((t, base + f"tags/{slugify(t) or 'tag'}/") for t in meta.tags),
+            cover=meta.cover, comparisons=meta.comparisons, html=html[doc.id],
+            toc=_toc(doc), words=doc.rendered.words, related=cards_of(related[doc.id]),
+            draft=meta.draft,
+            reads=frozenset({*svc_ids, *(c for c, _ in practice_refs[doc.id]),
+                             *related[doc.id], *link_reads[doc.id]}),
+        ))
+        for i, metric in enumerate(study_views[-1].results):
+            ev = metric.evidence
+            if ev is not None and not ev.significant and (metric.improved or False):
+                problems.append(Problem(
+                    doc.rel, doc.line("metrics", i, "experiment"),
+                    f"metrics[{i}] `{metric.label}`: the experiment does not support the claimed "
+                    f"lift ({ev.describe()}, p = {ev.p_value:.2f})",
+                    "run the test longer or present the result as directional",
+                    severity="warning"))
+
+    collection_views = []
+    for doc in collections:
+        meta = doc.meta  # type: ignore[assignment]
+        whole = cites.get((doc.id, ""), [])
+        practices, everyone = [], list(whole)
+        for section, section_html in zip(doc.rendered.sections, sections_html[doc.id],
+                                         strict=True):
+            if not section.anchor:
+                continue
+            ids = _unique(cites.get((doc.id, section.anchor), []))
+            everyone.extend(ids)
+            practices.append(v.Practice(section.anchor, section.title, section_html,
+                                        cards_of(ids)))
+        intro = "".join(h for s, h in zip(doc.rendered.sections, sections_html[doc.id],
+                                          strict=True) if not s.anchor)
+        everyone = _unique(everyone)
+        collection_views.append(v.Collection(
+            id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title,
+            summary=meta.summary, topic=meta.topic, intro_html=intro,
+            practices=tuple(practices), evidence=cards_of(everyone), draft=meta.draft,
+            reads=frozenset(everyone) | link_reads[doc.id]))
+
+    service_views = []
+    for doc in services:
+        meta = doc.meta  # type: ignore[assignment]
+        service_views.append(v.Service(
+            id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title,
+            summary=meta.summary,
+            niches=tuple(niche_cards[n] for n in meta.niches if n in niche_cards),
+            price=meta.price, price_text=cards[doc.id].price_text,
+            deliverables=meta.deliverables, outcome=meta.outcome, faq=meta.faq,
+            html=html[doc.id], case_studies=cards_of(by_service[doc.id]), draft=meta.draft,
+            reads=frozenset(by_service[doc.id]) | link_reads[doc.id]))
+
+    page_views = tuple(v.Page(
+        id=doc.id, url=urls[doc.id], card=cards[doc.id], title=doc.meta.title,
+        summary=doc.meta.summary, menu=doc.meta.menu,  # type: ignore[attr-defined]
+        html=html[doc.id], toc=_toc(doc), draft=doc.meta.draft,
+        reads=frozenset(link_reads[doc.id])) for doc in pages)
+
+    study_meta = {d.id: d.meta for d in studies}
+    niche_views = []
+    for nid, niche in niches_cfg.items():
+        ids = by_niche.get(nid, [])
+        svc = [d.id for d in services if nid in d.meta.niches]  # type: ignore[attr-defined]
+        cols = _unique(c for i in ids for c, _ in practice_refs[i])
+        niche_views.append(v.Niche(
+            id=f"niches/{nid}", url=niche_cards[nid].url, card=niche_cards[nid], name=niche.name,
+            pitch=niche.pitch, case_studies=cards_of(ids), services=cards_of(svc),
+            collections=cards_of(cols), highlights=highlights(study_meta[i] for i in ids),
+            reads=frozenset([*ids, *svc, *cols])))
+    tag_views = tuple(v.Tag(f"tags/{key}", base + f"tags/{key}/", tag_names[key],
+                            cards_of(by_tag[key]), frozenset(by_tag[key]))
+                      for key in sorted(by_tag))
+    stats = v.Stats(len(studies), len({d.meta.niche for d in studies}),
+                    highlights(study_meta.values()), frozenset(study_meta))
+
+    fingerprints = {doc.id: doc.fingerprint for doc in docs}
+    site = Site(config, tuple(study_views), tuple(collection_views), tuple(service_views),
+                page_views, tuple(niche_views), tag_views, stats, tuple(assets), fingerprints)
+    return site, problems
+
+
+def image_html(url: str, alt: str, title: str = "") -> str:
+    """A plain, lazily loaded <img>; the image pipeline replaces this with a sized <picture>."""
+    from html import escape
+
+    title_attr = f' title="{escape(title)}"' if title else ""
+    return (f'<img src="{escape(url)}" alt="{escape(alt)}"{title_attr} loading="lazy" '
+            'decoding="async">')
+
+
+def highlights(metas: Iterable[CaseStudyMeta], limit: int = 3) -> tuple[v.Highlight, ...]:
+    """Median relative improvement per metric label, most reported labels first."""
+    improvements: dict[str, list[float]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for meta in metas:
+        for metric in meta.metrics:
+            if metric.before == 0:
+                continue
+            rel = (metric.after - metric.before) / abs(metric.before)
+            key = metric.label.strip().lower()
+            names.setdefault(key, metric.label.strip())
+            improvements[key].append(rel)
+    ranked = sorted(improvements.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
+    out = []
+    for key, values in ranked:
+        mid = median(values) or 0.0
+        count = len(values)
+        prefix = "median " if count > 1 else ""
+        out.append(v.Highlight(names[key], mid, count,
+                               f"{prefix}{signed_percent(mid)} {names[key].lower()}"))
+    return tuple(out)
+
+
+def _card(doc: Document, url: str, config: Config) -> v.Card:
+    meta = doc.meta
+    if isinstance(meta, CaseStudyMeta):
+        niche = config.settings.niches.get(meta.niche)
+        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, meta.date,
+                      who=meta.client_description if meta.confidential else (meta.client or ""),
+                      niche=meta.niche, niche_name=niche.name if niche else meta.niche,
+                      headline=result(meta.metrics[0]) if meta.metrics else None,
+                      services=meta.services, tags=meta.tags, featured=meta.featured)
+    if isinstance(meta, ServiceMeta):
+        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary,
+                      price_text=price_text(meta))
+    if isinstance(meta, PracticeMeta):
+        count = sum(1 for s in doc.rendered.sections if s.anchor)
+        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, topic=meta.topic,
+                      count=count)
+    assert isinstance(meta, PageMeta)
+    return v.Card(doc.id, doc.kind, meta.title, url, meta.summary)
+
+
+def price_text(meta: ServiceMeta) -> str:
+    if meta.price is None:
+        return ""
+    per = {"month": "/month", "week": "/week", "project": " per project"}[meta.price.per]
+    return f"{format_value(meta.price.amount, meta.price.currency)}{per}"
+
+
+def _toc(doc: Document) -> tuple[v.Heading, ...]:
+    return tuple(v.Heading(h.level, h.text, h.anchor) for h in doc.rendered.toc)
+
+
+def _practice_ref(cid: str, anchor: str, anchors: Mapping[str, Mapping[str, str]],
+                  cards: Mapping[str, v.Card], urls: Mapping[str, str]) -> v.PracticeRef:
+    title = cards[cid].title
+    if anchor:
+        return v.PracticeRef(cid, anchors[cid][anchor], title, f"{urls[cid]}#{anchor}")
+    return v.PracticeRef(cid, title, title, urls[cid])
+
+
+def _resolve_link(doc: Document, target: str, by_rel: Mapping[str, Document],
+                  anchors: Mapping[str, Mapping[str, str]], urls: Mapping[str, str],
+                  ) -> tuple[tuple[str, str], str | None]:
+    """A relative .md link -> (final URL, ''), or ((message, hint), None) when it dangles."""
+    path, _, fragment = target.partition("#")
+    rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
+    found = by_rel.get(rel)
+    if found is None:
+        hint = did_you_mean(rel, by_rel) or "check the file name and the ../ part"
+        return (f"link to `{target}`: no such content file ({rel})", hint), None
+    if fragment and fragment not in anchors[found.id]:
+        hint = did_you_mean(fragment, anchors[found.id]) or (
+            f"anchors in {rel}: {', '.join(sorted(anchors[found.id])) or 'none'}")
+        return (f"link to `{target}`: no heading with anchor `#{fragment}` in {rel}",
+                hint), None
+    url = urls[found.id] + (f"#{fragment}" if fragment else "")
+    return (url, ""), found.id
+
+
+def _ref_problem(doc: Document, key: tuple[str | int, ...], what: str, value: str,
+                 choices: Iterable[str], where: str) -> Problem:
+    choices = list(choices)
+    hint = did_you_mean(value, choices) or (
+        f"known: {', '.join(sorted(choices))}" if choices else f"add it to {where}")
+    return Problem(doc.rel, doc.line(*key), f"unknown {what} `{value}`", hint)
+
+
+def _related(studies: list[Document], practice_refs: Mapping[str, list[tuple[str, str]]],
+             by_tag: Mapping[str, list[str]], by_niche: Mapping[str, list[str]],
+             ) -> dict[str, list[str]]:
+    """Up to three related case studies each, scored on shared practices, tags and niche,
+    looking only at a bounded number of candidates per shared key (no N^2 scan)."""
+    by_practice: dict[str, list[str]] = defaultdict(list)
+    for sid, refs in practice_refs.items():
+        for cid, anchor in refs:
+            by_practice[f"{cid}#{anchor}"].append(sid)
+    order = {d.id: i for i, d in enumerate(studies)}
+    out: dict[str, list[str]] = {}
+    for doc in studies:
+        meta: CaseStudyMeta = doc.meta  # type: ignore[assignment]
+        score: dict[str, int] = defaultdict(int)
+        keys = [(by_practice, f"{c}#{a}", 3) for c, a in practice_refs[doc.id]]
+        keys += [(by_tag, slugify(t) or "tag", 2) for t in meta.tags]
+        keys += [(by_niche, meta.niche, 1)]
+        for index, key, weight in keys:
+            for other in _nearest(index.get(key, []), order[doc.id], order):
+                if other != doc.id:
+                    score[other] += weight
+        ranked = sorted(score, key=lambda o: (-score[o], abs(order[o] - order[doc.id]), o))
+        out[doc.id] = ranked[:RELATED_LIMIT]
+    return out
+
+
+def _nearest(ids: list[str], position: int, order: Mapping[str, int]) -> list[str]:
+    """The candidates closest in date order, at most CANDIDATES_PER_KEY of them."""
+    if len(ids) <= CANDIDATES_PER_KEY:
+        return ids
+    import bisect
+
+    positions = [order[i] for i in ids]  # ids are in date order already
+    at = bisect.bisect_left(positions, position)
+    lo = max(0, at - CANDIDATES_PER_KEY // 2)
+    return ids[lo:lo + CANDIDATES_PER_KEY]
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+

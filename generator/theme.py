@@ -1,0 +1,194 @@
+"""The Jinja environment: the site's templates/ override the theme's; filters that know the site.
+
+Template dependencies are read from the templates themselves (extends/include/import), so
+the renderer can tell which pages a template edit touches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sys
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from markupsafe import Markup
+
+from generator.config import Config
+from generator.errors import CasefolioError, Problem
+from generator.metrics import format_value, signed_percent
+from generator.sources import fingerprint, walk
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeAsset:
+    """A theme static file and its published name (CSS and JS get a content hash in the name)."""
+
+    source: Path
+    out: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    env: jinja2.Environment
+    dirs: tuple[Path, ...]
+    template_fingerprints: Mapping[str, str]   # name -> hash of the source
+    graph: Mapping[str, frozenset[str] | None]  # name -> templates it pulls in (None = dynamic)
+    assets: tuple[ThemeAsset, ...]
+    asset_urls: Mapping[str, str]                # 'style.css' -> '/assets/style.1a2b3c4d.css'
+
+    def closure_fingerprint(self, name: str) -> str:
+        """One hash for a template and everything it extends, includes or imports."""
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            deps = self.graph.get(current)
+            if deps is None:  # a dynamic include: depend on every template
+                seen |= set(self.template_fingerprints)
+                break
+            todo.extend(deps)
+        return hashlib.blake2b("".join(f"{n}={self.template_fingerprints.get(n, '')};"
+                                       for n in sorted(seen)).encode(),
+                               digest_size=16).hexdigest()
+
+
+def load_theme(config: Config) -> Theme:
+    """Build the environment once per build; compiled templates are reused for every page."""
+    dirs = tuple(d for d in (config.site_dir / "templates", config.theme_dir / "templates")
+                 if d.is_dir())
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default_for_string=True),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, auto_reload=False, cache_size=-1,
+    )
+    base = config.base_path
+    assets, asset_urls = _theme_assets(config.theme_dir, base)
+    env.filters.update(date=format_date, money=format_money, percent=signed_percent,
+                       value=format_value, jsonld=jsonld, absolute=_absolute(config),
+                       thousands=lambda n: f"{n:,}")
+    env.globals.update(asset_url=lambda name: asset_urls[name], url=lambda rel="": base + rel)
+    fingerprints: dict[str, str] = {}
+    graph: dict[str, frozenset[str] | None] = {}
+    problems = []
+    for name in env.list_templates():
+        if name.startswith(".") or "/." in name:
+            continue
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        fingerprints[name] = fingerprint(source.encode())
+        try:
+            refs = list(jinja2.meta.find_referenced_templates(env.parse(source, name, filename)))
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(Problem(_display(config, filename), exc.lineno,
+                                    f"template syntax error: {exc.message}",
+                                    "check the {% %} and {{ }} tags around this line"))
+            continue
+        graph[name] = None if any(r is None for r in refs) else frozenset(refs)  # type: ignore
+    if problems:
+        raise CasefolioError(problems)
+    return Theme(env, dirs, fingerprints, graph, tuple(assets), asset_urls)
+
+
+def render_template(theme: Theme, name: str, context: Mapping[str, Any], config: Config) -> str:
+    """Render one template; turn any template failure into a located Problem."""
+    try:
+        return theme.env.get_template(name).render(context)
+    except jinja2.TemplateNotFound as exc:
+        looked = ", ".join(str(d) for d in theme.dirs)
+        raise CasefolioError([Problem(name, None, f"template `{exc.name}` not found",
+                                      f"looked in: {looked}")]) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise CasefolioError([Problem(_display(config, exc.filename or name), exc.lineno,
+                                      f"template syntax error: {exc.message}")]) from None
+    except RecursionError:
+        raise CasefolioError([Problem(name, None, "templates extend or include each other in "
+                                      "a circle", "check the {% extends %} chain")]) from None
+    except CasefolioError:
+        raise
+    except Exception as exc:
+        filename, line = _template_frame(exc, theme)
+        message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else (
+            f"{type(exc).__name__}: {exc}")
+        raise CasefolioError([Problem(_display(config, filename) if filename else name, line,
+                                      f"while rendering `{name}`: {message}",
+                                      "fix the template or the data it reads")]) from None
+
+
+def format_date(value: dt.date | None, style: str = "long") -> str:
+    """Dates in English, without locale lookups (locale would make output machine-dependent)."""
+    if value is None:
+        return ""
+    if style == "iso":
+        return value.isoformat()
+    if style == "month":
+        return value.strftime("%B %Y")
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def format_money(amount: float, currency: str = "USD") -> str:
+    return format_value(amount, currency)
+
+
+def jsonld(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json">, safe against `</script>` in any text."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def _absolute(config: Config) -> Any:
+    origin = config.base_url[: -len(config.base_path)] if config.base_path != "/" else (
+        config.base_url.rstrip("/"))
+
+    def absolute(url: str) -> str:
+        """'/agency/case-studies/x/' -> 'https://example.github.io/agency/case-studies/x/'."""
+        if "://" in url or url.startswith(("mailto:", "tel:")):
+            return url
+        return origin + url if url.startswith("/") else config.base_url + url
+    return absolute
+
+
+def _theme_assets(theme_dir: Path, base: str) -> tuple[list[ThemeAsset], dict[str, str]]:
+    root = theme_dir / "static"
+    assets, urls = [], {}
+    for path in walk(root):
+        rel = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        out = rel
+        if path.suffix in (".css", ".js"):
+            out = f"{rel[: -len(path.suffix)]}.{fingerprint(data)[:10]}{path.suffix}"
+        assets.append(ThemeAsset(path, f"assets/{out}", data))
+        urls[rel] = f"{base}assets/{out}"
+    return assets, urls
+
+
+def _template_frame(exc: BaseException, theme: Theme) -> tuple[str | None, int | None]:
+    """The innermost traceback frame that belongs to a template file."""
+    found: tuple[str | None, int | None] = (None, None)
+    dirs = [str(d) for d in theme.dirs]
+    for frame in traceback.extract_tb(exc.__traceback__ or sys.exc_info()[2]):
+        if any(frame.filename.startswith(d) for d in dirs):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def _display(config: Config, filename: str) -> str:
+    try:
+        return Path(filename).resolve().relative_to(config.site_dir.resolve()).as_posix()
+    except ValueError:
+        return filename
+
+
+

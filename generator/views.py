@@ -1,0 +1,178 @@
+"""The frozen view objects templates receive. Each names the other records it was derived from
+(`reads`), so the renderer knows exactly which pages a change touches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from generator.metrics import Result
+from generator.schema import Comparison, Faq, ImageRef, Price, Testimonial
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A short view of any page, for lists: derived only from that page's own file."""
+
+    id: str
+    kind: str
+    title: str
+    url: str
+    summary: str
+    date: dt.date | None = None
+    who: str = ""                  # client name or confidential description
+    niche: str = ""                # niche id
+    niche_name: str = ""
+    headline: Result | None = None  # first metric
+    services: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    featured: bool = False
+    price_text: str = ""
+    topic: str = ""
+    count: int = 0                 # practices in a collection
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeRef:
+    """A practice applied by a case study: link to its anchor in a collection."""
+
+    collection: str   # collection id
+    title: str        # practice title, or the collection title when the whole collection
+    collection_title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Practice:
+    """One `##` section of a collection, with the case studies that show it working."""
+
+    anchor: str
+    title: str
+    html: str
+    evidence: tuple[Card, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStudy:
+    id: str
+    url: str
+    card: Card
+    title: str
+    date: dt.date
+    summary: str
+    who: str
+    client: str | None
+    confidential: bool
+    niche: Card
+    services: tuple[Card, ...]
+    practices: tuple[PracticeRef, ...]
+    duration: str
+    results: tuple[Result, ...]
+    testimonial: Testimonial | None
+    tags: tuple[tuple[str, str], ...]   # (name, url)
+    cover: ImageRef | None
+    comparisons: tuple[Comparison, ...]
+    html: str
+    toc: tuple[Heading, ...]
+    words: int
+    related: tuple[Card, ...]
+    draft: bool
+    reads: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    id: str
+    url: str
+    card: Card
+    title: str
+    summary: str
+    topic: str
+    intro_html: str
+    practices: tuple[Practice, ...]
+    evidence: tuple[Card, ...]          # every case study citing any practice here
+    draft: bool
+    reads: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    id: str
+    url: str
+    card: Card
+    title: str
+    summary: str
+    niches: tuple[Card, ...]
+    price: Price | None
+    price_text: str
+    deliverables: tuple[str, ...]
+    outcome: str
+    faq: tuple[Faq, ...]
+    html: str
+    case_studies: tuple[Card, ...]
+    draft: bool
+    reads: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    id: str
+    url: str
+    card: Card
+    title: str
+    summary: str
+    menu: bool
+    html: str
+    toc: tuple[Heading, ...]
+    draft: bool
+    reads: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """An aggregate result, e.g. median +27% conversion rate over 9 engagements."""
+
+    label: str
+    median_relative: float
+    count: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Niche:
+    id: str
+    url: str
+    card: Card
+    name: str
+    pitch: str
+    case_studies: tuple[Card, ...]
+    services: tuple[Card, ...]
+    collections: tuple[Card, ...]
+    highlights: tuple[Highlight, ...]
+    reads: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    id: str
+    url: str
+    name: str
+    case_studies: tuple[Card, ...]
+    reads: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """The home page's results strip."""
+
+    engagements: int
+    niches: int
+    highlights: tuple[Highlight, ...]
+    reads: frozenset[str]
