@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from generator import __version__
+
+if TYPE_CHECKING:
+    from generator.errors import CasefolioError
 
 SITE_DIR = click.argument("site_dir", default=".", type=click.Path(file_okay=False,
                                                                    path_type=Path))
@@ -40,6 +45,9 @@ def main() -> None:
 
     \b
     Examples:
+      casefolio init my-site          a new site that builds at once
+      casefolio new case-study "Checkout redesign for Acme" --niche ecommerce
+      casefolio check                 what the build and an editor would flag
       casefolio build                 build ./ into ./output
       casefolio serve                 preview with live reload on http://127.0.0.1:8000/
     """
@@ -122,6 +130,150 @@ def serve(site_dir: Path, host: str, port: int, drafts: bool, future: bool, open
 
     sys.exit(run_server(site_dir, host=host, port=port, drafts=drafts, future=future,
                         open_browser=open_browser, poll=poll, quiet=quiet, verbose=verbose))
+
+
+KINDS = ("case-study", "practice", "service", "page")  # generator.scaffold.KINDS, kept light
+
+
+def quiet_verbose(command: Callable[..., None]) -> Callable[..., None]:
+    """The -q/-v pair every command takes."""
+    command = click.option("-v", "--verbose", is_flag=True, help="Say more.")(command)
+    return click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(command)
+
+
+def fail(exc: CasefolioError) -> NoReturn:
+    report(exc.problems)
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Write into a non-empty folder (files of the same "
+              "name are replaced).")
+@click.option("--github-pages", is_flag=True, help="Also write .github/workflows/pages.yml, "
+              "which builds and deploys the site on every push to main.")
+@quiet_verbose
+def init(directory: Path, force: bool, github_pages: bool, quiet: bool, verbose: bool) -> None:
+    """Create a new site in DIRECTORY: site.yaml with every option commented, one sample of
+    each content type, a .gitignore and a README. It builds at once.
+
+    \b
+    Examples:
+      casefolio init my-site
+      casefolio init my-site --github-pages     # with a GitHub Pages deploy workflow
+      casefolio init . --force                  # into the current, non-empty folder
+    """
+    from generator.errors import CasefolioError
+    from generator.scaffold import init_site
+
+    try:
+        written = init_site(directory, force=force, github_pages=github_pages)
+    except CasefolioError as exc:
+        fail(exc)
+    if verbose:
+        for path in written:
+            click.echo(f"  wrote {path}")
+    if not quiet:
+        click.secho(f"created a new site in {directory}", fg="green")
+        click.echo(f"next:\n  cd {directory}\n  casefolio serve          # preview it\n"
+                   '  casefolio new case-study "Your first case study"')
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("title")
+@click.option("--niche", help="The niche id from site.yaml (case studies and services).")
+@click.option("--slug", help="The file name and URL segment (default: from the title).")
+@click.option("-s", "--site", "site_dir", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The site folder.")
+@quiet_verbose
+def new(kind: str, title: str, niche: str | None, slug: str | None, site_dir: Path,
+        quiet: bool, verbose: bool) -> None:
+    """Create a draft KIND titled TITLE from its archetype, with every field present and
+    commented, and print its path. Never overwrites a file.
+
+    \b
+    KIND is case-study, practice, service or page. A site's own archetypes/<KIND>.md
+    replaces the built-in one ({{title}}, {{slug}}, {{date}}, {{niche}} and {{niches}} are
+    filled in). New files are drafts: preview with `casefolio serve --drafts`, publish by
+    setting `draft: false`.
+
+    \b
+    Examples:
+      casefolio new case-study "Checkout redesign for Acme" --niche ecommerce
+      casefolio new practice "Landing-page best practices"
+      casefolio new service "Conversion audit" --niche ecommerce
+      casefolio new page "Contact" -s my-site
+      $EDITOR "$(casefolio new case-study 'Café rebrand für Zürich' -q)"
+    """
+    from generator.errors import CasefolioError
+    from generator.scaffold import new_document
+
+    try:
+        created = new_document(site_dir, kind, title, niche=niche, slug=slug)
+    except CasefolioError as exc:
+        fail(exc)
+    click.echo(str(created.path))
+    if not quiet:
+        for note in created.notes:
+            click.secho(f"note: {note}", fg="yellow", err=True)
+        if verbose:
+            click.echo("it is a draft: preview with `casefolio serve --drafts`, publish with "
+                       "`draft: false`", err=True)
+
+
+@main.command()
+@SITE_DIR
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: one object on stdout, for CI.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--drafts", is_flag=True, help="Check drafts too.")
+@click.option("--future", is_flag=True, help="Check case studies dated in the future too.")
+@quiet_verbose
+def check(site_dir: Path, fmt: str, strict: bool, drafts: bool, future: bool, quiet: bool,
+          verbose: bool) -> None:
+    """Check the site in SITE_DIR without writing anything: every error the build would
+    report, plus warnings an editor would raise (missing metrics, prices, summaries,
+    call to action, unbacked practices, images, TODOs left in).
+
+    \b
+    Exit status: 1 on errors (or on warnings with --strict), else 0.
+
+    \b
+    Examples:
+      casefolio check
+      casefolio check my-site --strict
+      casefolio check --drafts                # include drafts
+      casefolio check --format json > report.json
+    """
+    import json
+
+    from generator.check import check_site
+    from generator.config import BuildOptions
+
+    start = time.perf_counter()
+    result = check_site(site_dir, BuildOptions(drafts=drafts, future=future))
+    failed = result.failed(strict)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(strict), indent=2, ensure_ascii=False))
+        sys.exit(1 if failed else 0)
+    shown = result.errors if quiet and not strict else result.errors + result.warnings
+    report(sorted(shown, key=lambda p: p.sort_key()), err=False)
+    if verbose:
+        click.echo(f"checked {result.files} content files and {result.pages} pages in "
+                   f"{(time.perf_counter() - start) * 1000:.0f} ms", err=True)
+    if not quiet or failed:
+        counts = (f"{_plural(len(result.errors), 'error')}, "
+                  f"{_plural(len(result.warnings), 'warning')}")
+        if shown:
+            click.echo("")
+        click.secho(f"check {'failed' if failed else 'passed'}: {counts}",
+                    fg="red" if failed else ("yellow" if result.warnings else "green"))
+    sys.exit(1 if failed else 0)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 def _progress() -> object | None:

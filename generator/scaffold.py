@@ -1,0 +1,190 @@
+"""Files written for the author: a whole new site (`casefolio init`) and one new content file
+from an archetype (`casefolio new`).
+
+Light on purpose: no pydantic, Markdown or templates are imported, so `casefolio new` starts
+instantly. The site's own `archetypes/<kind>.md` overrides the built-in one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slugify import slugify
+
+from generator import __version__
+from generator.errors import CasefolioError, Problem, did_you_mean
+
+SCAFFOLD = Path(__file__).parent / "scaffold"
+ARCHETYPES = Path(__file__).parent / "archetypes"
+
+# `casefolio new KIND` -> the content folder it writes into
+KINDS = {"case-study": "case-studies", "practice": "practices", "service": "services",
+         "page": "pages"}
+# Package data cannot reliably hold dot-files, so they ship under plain names.
+RENAMES = {"gitignore": ".gitignore"}
+GITHUB_PAGES = ("github-pages.yml", ".github/workflows/pages.yml")
+MAX_SLUG = 60
+_PLAIN_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class NewFile:
+    """What `new` wrote, and what the author should know about it."""
+
+    path: Path
+    notes: tuple[str, ...] = ()
+
+
+def init_site(dest: Path, *, force: bool = False, github_pages: bool = False) -> list[Path]:
+    """Write a site that builds at once into dest; refuse a non-empty folder unless forced
+    (then files of the same name are replaced and every other file is left alone)."""
+    if dest.exists() and not dest.is_dir():
+        raise CasefolioError([Problem(str(dest), None, "is a file, not a folder",
+                                      "choose a new folder name: casefolio init my-site")])
+    if dest.is_dir() and any(dest.iterdir()) and not force:
+        raise CasefolioError([Problem(str(dest), None, "the folder is not empty",
+                                      "choose a new folder, or pass --force to add the sample "
+                                      "site's files to it (files of the same name are "
+                                      "replaced)")])
+    written = []
+    for rel, text in scaffold_files(github_pages).items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    (dest / "static").mkdir(exist_ok=True)
+    return written
+
+
+def scaffold_files(github_pages: bool = False) -> dict[str, str]:
+    """The files `init` writes, by path relative to the new site, in a stable order."""
+    files: dict[str, str] = {}
+    for path in sorted(SCAFFOLD.rglob("*")):
+        rel = path.relative_to(SCAFFOLD).as_posix()
+        if not path.is_file() or "__pycache__" in rel:
+            continue
+        if rel == GITHUB_PAGES[0]:
+            if github_pages:
+                files[GITHUB_PAGES[1]] = path.read_text("utf-8").replace("{{version}}",
+                                                                         __version__)
+            continue
+        files[RENAMES.get(rel, rel)] = path.read_text("utf-8")
+    return files
+
+
+def new_document(site_dir: Path, kind: str, title: str, *, niche: str | None = None,
+                 slug: str | None = None, today: dt.date | None = None) -> NewFile:
+    """Write content/<folder>/<slug>.md from the kind's archetype; never overwrite."""
+    if kind not in KINDS:
+        hint = did_you_mean(kind, KINDS) or f"use one of {', '.join(KINDS)}"
+        raise CasefolioError([Problem(kind, None, f"unknown kind `{kind}`", hint)])
+    settings = read_settings(site_dir)
+    title = " ".join(title.split())
+    if not title:
+        raise CasefolioError([Problem(kind, None, "the title is empty",
+                                      'give the title in quotes: casefolio new '
+                                      f'{kind} "Checkout redesign for Acme"')])
+    slug = make_slug(slug if slug is not None else title)
+    if not slug:
+        raise CasefolioError([Problem(kind, None, f"cannot make a file name from `{title}`",
+                                      "pass one with --slug, e.g. --slug acme-checkout")])
+    notes: list[str] = []
+    values = {"title": json.dumps(title, ensure_ascii=False), "slug": slug,
+              "date": (today or site_today(settings)).isoformat(), "kind": kind,
+              "niche": _yaml_id(_niche_for(kind, niche, settings, notes)),
+              "niches": f"[{_yaml_id(niche)}]" if niche else "[]"}
+    text = fill(archetype(site_dir, kind), values)
+    folder = site_dir / "content" / KINDS[kind]
+    path = folder / f"{slug}.md"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError:
+        raise CasefolioError([Problem(str(path), None, "already exists; not overwritten",
+                                      "edit that file, or choose another title or --slug"),
+                              ]) from None
+    return NewFile(path, tuple(notes))
+
+
+def make_slug(text: str, max_length: int = MAX_SLUG) -> str:
+    """A URL-safe, transliterated slug cut at a word boundary: 'Café für Zürich' ->
+    'cafe-fur-zurich'."""
+    out = ""
+    for word in slugify(text).split("-"):
+        if out and len(out) + 1 + len(word) > max_length:
+            break
+        out = f"{out}-{word}" if out else word
+    return out[:max_length].strip("-")
+
+
+def archetype(site_dir: Path, kind: str) -> str:
+    """The site's archetypes/<kind>.md if it has one, else the built-in one."""
+    own = site_dir / "archetypes" / f"{kind}.md"
+    return (own if own.is_file() else ARCHETYPES / f"{kind}.md").read_text("utf-8")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Replace exactly `{{name}}` for each known name; anything else is left as written."""
+    for name, value in values.items():
+        template = template.replace("{{" + name + "}}", value)
+    return template
+
+
+def read_settings(site_dir: Path) -> dict[str, Any]:
+    """site.yaml as plain data: `new` needs only the niches and the time zone."""
+    from generator.frontmatter import load_yaml, normalize_text
+
+    path = site_dir / "site.yaml"
+    if not path.is_file():
+        raise CasefolioError([Problem(str(path), None, "site.yaml not found",
+                                      f"is {site_dir} a casefolio site? pass its folder with "
+                                      "--site, or create one with `casefolio init DIR`")])
+    data, _ = load_yaml(normalize_text(path.read_text("utf-8")), "site.yaml")
+    return data if isinstance(data, dict) else {}
+
+
+def site_today(settings: dict[str, Any]) -> dt.date:
+    """Today where the site lives, so a new case study is never dated 'in the future'."""
+    try:
+        zone = zoneinfo.ZoneInfo(str(settings.get("timezone") or "UTC"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return dt.datetime.now(zone).date()
+
+
+def _niche_for(kind: str, niche: str | None, settings: dict[str, Any],
+               notes: list[str]) -> str:
+    niches = settings.get("niches")
+    known = [str(k) for k in niches] if isinstance(niches, dict) else []
+    if niche is not None:
+        if kind not in ("case-study", "service"):
+            raise CasefolioError([Problem(kind, None, "--niche applies to case studies and "
+                                          "services only", "leave out --niche")])
+        if niche not in known:
+            hint = did_you_mean(niche, known) or (
+                f"known niches: {', '.join(known)}" if known else
+                f"add it to site.yaml first:\n  niches:\n    {niche}:\n      name: ...")
+            raise CasefolioError([Problem("site.yaml", None, f"unknown niche `{niche}`", hint)])
+        return niche
+    if kind != "case-study":
+        return "TODO"
+    if not known:
+        notes.append("site.yaml has no `niches:` yet: add one, then set `niche:` in the file")
+        return "TODO"
+    if len(known) > 1:
+        notes.append(f"niche set to `{known[0]}`; change it if needed "
+                     f"(known: {', '.join(known)}), or pass --niche")
+    return known[0]
+
+
+def _yaml_id(value: str | None) -> str:
+    if value is None:
+        return "TODO"
+    return value if _PLAIN_ID.match(value) else json.dumps(value, ensure_ascii=False)
