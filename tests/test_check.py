@@ -1,0 +1,164 @@
+"""`casefolio check` (generator/check.py): the build's errors plus the editor's warnings, each
+located; nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.check import CHECKS, check_site
+from generator.config import BuildOptions
+from generator.scaffold import init_site
+from tests.conftest import CASE, SITE_YAML
+
+MakeSite = Callable[..., Path]
+
+EXPERIMENT = """\
+---
+title: Tiny test
+date: 2025-01-01
+summary: Too small to tell.
+client: Beta
+niche: ecommerce
+metrics:
+  - label: Add-to-cart rate
+    before: 5
+    after: 6
+    unit: "%"
+    experiment:
+      control: {visitors: 200, conversions: 10}
+      variant: {visitors: 200, conversions: 12}
+---
+Body.
+"""
+
+
+def found(report: object, severity: str) -> set[tuple[str, int | None, str]]:
+    problems = report.errors if severity == "error" else report.warnings  # type: ignore[attr-defined]
+    return {(p.path, p.line, p.message) for p in problems}
+
+
+def messages(report: object) -> list[str]:
+    return [f"{p.path}:{p.line}: {p.message}" for p in (*report.errors, *report.warnings)]  # type: ignore[attr-defined]
+
+
+def test_a_new_site_is_clean(tmp_path: Path) -> None:
+    init_site(tmp_path)
+    report = check_site(tmp_path)
+    assert (report.errors, report.warnings) == ((), ())
+    assert report.files == 4 and report.pages > 5
+    assert not (tmp_path / "output").exists()  # nothing written
+
+
+def test_the_example_site_has_only_its_deliberate_warning(example_site: Path) -> None:
+    report = check_site(example_site)
+    assert report.errors == ()
+    assert [w.message.split(":")[0] for w in report.warnings] == ["metrics[0] `Add-to-cart rate`"]
+
+
+def test_build_errors_are_errors(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/about.md": (
+        "---\ntitle: About\nsummary: Us.\n---\n"
+        "See [x](../case-studies/nope.md) and [y](../practices/landing.md#nope).\n\n"
+        "![](../../static/missing.png)\n")})
+    report = check_site(site)
+    assert [(p.path, p.line) for p in report.errors] == [("content/pages/about.md", 5)] * 2 + [
+        ("content/pages/about.md", 7)]
+    assert "no such content file" in report.errors[0].message
+    assert "no heading with anchor `#nope`" in report.errors[1].message
+    assert "not found" in report.errors[2].message
+    assert report.failed() and report.pages == 0
+
+
+def test_front_matter_errors_are_errors(make_site: MakeSite) -> None:
+    site = make_site({"content/services/retainer.md": "---\ntitle: Retainer\nsumary: x\n---\n"})
+    report = check_site(site)
+    assert {(p.line, p.message) for p in report.errors} == {
+        (3, "unknown field `sumary`"), (2, "summary: required field is missing")}
+
+
+def test_every_editor_warning_is_reported(make_site: MakeSite) -> None:
+    long = "word " * 40
+    site = make_site({
+        "site.yaml": SITE_YAML.replace('call_to_action: {label: Book a call, url: "https://cal.com/x"}\n', "")
+        + "organization: {name: Us, logo: static/logo.svg}\n",
+        "content/case-studies/beta.md": CASE.format(title="Beta").replace(
+            "metrics:\n  - {label: Conversion rate, before: 2.1, after: 2.9, unit: \"%\"}\n",
+            "cover: {src: cover.png, alt: The cover}\n"),
+        "content/case-studies/tiny.md": EXPERIMENT,
+        "content/pages/about.md": "---\ntitle: About\n---\nUs. <img src=\"x.png\">\n",
+        "content/pages/long.md": f"---\ntitle: Long\nsummary: {long}\n---\nTODO: write this.\n",
+        "content/services/audit.md": "---\ntitle: Audit\nsummary: \"TODO: summary\"\n---\nText.\n",
+    })
+    report = check_site(site)
+    assert report.errors == ()
+    assert found(report, "warning") == {
+        ("site.yaml", None, "no `call_to_action`: visitors who are convinced have nowhere to go"),
+        ("site.yaml", None, "organization.logo `static/logo.svg` not found"),
+        ("content/case-studies/beta.md", 2, "no metrics: a case study without numbers reads "
+         "as an anecdote"),
+        ("content/case-studies/beta.md", 10, "image `cover.png` not found"),
+        ("content/case-studies/tiny.md", 12, "metrics[0] `Add-to-cart rate`: the experiment does "
+         "not support the claimed lift (+20% (95% CI −47% to +171%, n = 400), p = 0.66)"),
+        ("content/pages/about.md", 2, "no summary: search results and link previews will show "
+         "the site's tagline instead"),
+        ("content/pages/about.md", 4, '`<img src="x.png">` has no alt text'),
+        ("content/pages/long.md", 3, "summary is 199 characters; search engines cut meta "
+         "descriptions at about 160"),
+        ("content/pages/long.md", 5, "the text still has TODO placeholders"),
+        ("content/practices/landing.md", 10, "practice `Social proof next to the button` is not "
+         "backed by any case study"),
+        ("content/services/audit.md", 2, "no price: a productized service sells on a visible, "
+         "flat fee"),
+        ("content/services/audit.md", 3, "`summary` still says TODO"),
+    }, "\n".join(messages(report))
+    assert all(w.hint for w in report.warnings)
+    assert not report.failed() and report.failed(strict=True)
+
+
+def test_checks_are_documented() -> None:
+    assert set(CHECKS) == {"call-to-action", "logo", "summary", "metrics", "price", "backing",
+                           "images", "placeholders"}
+
+
+def test_a_whole_collection_citation_backs_every_practice(make_site: MakeSite) -> None:
+    site = make_site({"content/case-studies/acme.md": CASE.format(title="Acme").replace(
+        "practices: [landing#one-goal]", "practices: [landing]")})
+    assert check_site(site).warnings == ()
+
+
+def test_drafts_are_checked_only_with_drafts(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/draft.md": "---\ntitle: D\nsummary: TODO\ndraft: true\n---\n"})
+    warnings = {w.path for w in check_site(site).warnings}
+    assert "content/pages/draft.md" not in warnings
+    warnings = {w.path for w in check_site(site, BuildOptions(drafts=True)).warnings}
+    assert "content/pages/draft.md" in warnings
+
+
+def test_a_broken_site_yaml_still_reports_content_errors(make_site: MakeSite) -> None:
+    site = make_site({"site.yaml": "title: X\n",
+                      "content/pages/bad.md": "---\ntitle: Bad\nmenu: maybe\n---\n"})
+    report = check_site(site)
+    assert found(report, "error") == {
+        ("site.yaml", 1, "base_url: required field is missing"),
+        ("content/pages/bad.md", 3, 'menu: expected true or false, got "maybe"')}
+
+
+def test_not_a_site(tmp_path: Path) -> None:
+    report = check_site(tmp_path)
+    assert [p.message for p in report.errors] == ["site.yaml not found"]
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_json_shape(make_site: MakeSite, strict: bool) -> None:
+    data = check_site(make_site()).as_json(strict)
+    assert set(data) == {"errors", "warnings", "summary"}
+    assert data["errors"] == []
+    assert data["warnings"] == [{
+        "path": "content/practices/landing.md", "line": 10,
+        "message": "practice `Social proof next to the button` is not backed by any case study",
+        "hint": "cite it from a case study: `practices: [landing#social-proof-next-to-the-button]`"}]
+    assert data["summary"] == {"errors": 0, "warnings": 1, "files": 4, "pages": data["summary"]["pages"],
+                               "strict": strict, "ok": not strict}
