@@ -148,8 +148,8 @@ def fail(exc: CasefolioError) -> NoReturn:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Write into a non-empty folder (files of the same "
-              "name are replaced).")
+@click.option("--force", is_flag=True, help="Write into a non-empty folder, adding only the "
+              "files that are missing (existing files are never replaced).")
 @click.option("--github-pages", is_flag=True, help="Also write .github/workflows/pages.yml, "
               "which builds and deploys the site on every push to main.")
 @quiet_verbose
@@ -161,18 +161,21 @@ def init(directory: Path, force: bool, github_pages: bool, quiet: bool, verbose:
     Examples:
       casefolio init my-site
       casefolio init my-site --github-pages     # with a GitHub Pages deploy workflow
-      casefolio init . --force                  # into the current, non-empty folder
+      casefolio init . --force                  # into the current folder, keeping its files
     """
     from generator.errors import CasefolioError
     from generator.scaffold import init_site
 
     try:
-        written = init_site(directory, force=force, github_pages=github_pages)
+        written, kept = init_site(directory, force=force, github_pages=github_pages)
     except CasefolioError as exc:
         fail(exc)
     if verbose:
         for path in written:
             click.echo(f"  wrote {path}")
+    if not quiet:
+        for path in kept:
+            click.secho(f"  kept {path} (already there)", fg="yellow")
     if not quiet:
         click.secho(f"created a new site in {directory}", fg="green")
         click.echo(f"next:\n  cd {directory}\n  casefolio serve          # preview it\n"

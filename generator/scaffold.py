@@ -41,25 +41,30 @@ class NewFile:
     notes: tuple[str, ...] = ()
 
 
-def init_site(dest: Path, *, force: bool = False, github_pages: bool = False) -> list[Path]:
-    """Write a site that builds at once into dest; refuse a non-empty folder unless forced
-    (then files of the same name are replaced and every other file is left alone)."""
+def init_site(dest: Path, *, force: bool = False, github_pages: bool = False,
+              ) -> tuple[list[Path], list[Path]]:
+    """Write a site that builds at once into dest; refuse a non-empty folder unless forced,
+    and even then never replace a file. Returns (written, kept)."""
     if dest.exists() and not dest.is_dir():
         raise CasefolioError([Problem(str(dest), None, "is a file, not a folder",
                                       "choose a new folder name: casefolio init my-site")])
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise CasefolioError([Problem(str(dest), None, "the folder is not empty",
-                                      "choose a new folder, or pass --force to add the sample "
-                                      "site's files to it (files of the same name are "
-                                      "replaced)")])
-    written = []
+                                      "choose a new folder, or pass --force to add the "
+                                      "files that are missing (existing files are kept)")])
+    written, kept = [], []
     for rel, text in scaffold_files(github_pages).items():
         path = dest / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        try:
+            with path.open("x", encoding="utf-8") as out:
+                out.write(text)
+        except FileExistsError:
+            kept.append(path)
+            continue
         written.append(path)
     (dest / "static").mkdir(exist_ok=True)
-    return written
+    return written, kept
 
 
 def scaffold_files(github_pages: bool = False) -> dict[str, str]:

@@ -45,12 +45,15 @@ def test_init_writes_a_site_that_builds(site: Path) -> None:
 
 def test_init_refuses_a_non_empty_folder_unless_forced(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "site.yaml").write_text("title: Mine\n")
     with pytest.raises(CasefolioError, match="not empty"):
         init_site(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
-    init_site(tmp_path, force=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "site.yaml"]
+    written, kept = init_site(tmp_path, force=True, github_pages=True)
+    assert kept == [tmp_path / "site.yaml"]
+    assert tmp_path / ".github" / "workflows" / "pages.yml" in written
     assert (tmp_path / "notes.txt").read_text() == "mine"
-    assert (tmp_path / "site.yaml").is_file()
+    assert (tmp_path / "site.yaml").read_text() == "title: Mine\n"  # never replaced
 
 
 def test_init_refuses_a_file(tmp_path: Path) -> None:
