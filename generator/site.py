@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from slugify import slugify
 
+from generator import images as img
 from generator import views as v
 from generator.config import Config
 from generator.content import Document
 from generator.errors import Problem, did_you_mean
 from generator.markdown import fill
-from generator.metrics import format_value, median, result, signed_percent
+from generator.metrics import Result, format_value, median, result, signed_percent
 from generator.schema import CaseStudyMeta, PageMeta, PracticeMeta, ServiceMeta
 from generator.sources import Asset
 
@@ -41,8 +42,9 @@ class Site:
     niches: tuple[v.Niche, ...]
     tags: tuple[v.Tag, ...]
     stats: v.Stats
-    assets: tuple[Asset, ...]
+    assets: tuple[Asset, ...]              # copied as they are (not JPEG/PNG/WebP)
     fingerprints: Mapping[str, str]        # id -> fingerprint of the file it came from
+    images: tuple[img.Job, ...] = ()       # image variants and share cards to encode
 
     def url(self, rel: str) -> str:
         """A site-relative path ('case-studies/') as a root-relative URL under base_path."""
@@ -135,12 +137,37 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                 problems.append(_ref_problem(doc, ("niches", i), "niche", niche, niches_cfg,
                                              "site.yaml `niches:`"))
 
+    # Images: planned from their headers; each reference checked and turned into html.
+    asset_by_rel = {a.rel: a for a in assets}
+    image_jobs, copied = img.plan(config.site_dir, assets)
+    shown: dict[str, str] = {}  # site-relative path -> fingerprint, of images on some page
+    link_reads: dict[str, set[str]] = defaultdict(set)  # id -> ids of records/images it shows
+
+    def picture(doc: Document, src: str, alt: str, line: int | None, alt_hint: str,
+                sizes: str | None = None, eager: bool = False, title: str = "") -> str:
+        rel = _image_rel(doc, src)
+        asset, job = asset_by_rel.get(rel), image_jobs.get(rel)
+        if asset is None:
+            problems.append(Problem(doc.rel, line, f"image `{src}` not found",
+                                    did_you_mean(rel, image_jobs) or f"put the file at {rel}"))
+        elif not alt.strip():
+            problems.append(Problem(doc.rel, line, f"image `{src}` has no alt text", alt_hint))
+        elif isinstance(job, str):
+            problems.append(Problem(doc.rel, line, f"image `{src}`: {job}",
+                                    f"open {rel} in an image editor and export it again"))
+        else:
+            shown[rel] = asset.fingerprint
+            link_reads[doc.id].add(f"image:{rel}")
+            if job is None:
+                return img.img_html(base + asset.out, alt, title)
+            return img.picture_html(job, alt, base, title=title, eager=eager,
+                                    **({"sizes": sizes} if sizes else {}))
+        return ""
+
     # Links and images in bodies.
     by_rel = {doc.rel: doc for doc in docs}
-    asset_by_rel = {a.rel: a for a in assets}
     html: dict[str, str] = {}
     sections_html: dict[str, list[str]] = {}
-    link_reads: dict[str, set[str]] = defaultdict(set)
     for doc in docs:
         links, images = [], []
         for link in doc.rendered.links:
@@ -152,19 +179,9 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                 links.append(target[0])
                 link_reads[doc.id].add(found)
         for image in doc.rendered.images:
-            rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), image.src))
-            asset = asset_by_rel.get(rel)
-            if asset is None:
-                problems.append(Problem(doc.rel, image.line, f"image `{image.src}` not found",
-                                        f"put the file at {rel}"))
-                images.append("")
-            elif not image.alt.strip():
-                problems.append(Problem(doc.rel, image.line, f"image `{image.src}` has no alt "
-                                        "text", "describe the picture: ![the new checkout]"
-                                        f"({image.src})"))
-                images.append("")
-            else:
-                images.append(image_html(base + asset.out, image.alt, image.title))
+            images.append(picture(doc, image.src, image.alt, image.line, "describe the "
+                                  f"picture: ![the new checkout]({image.src})",
+                                  title=image.title))
         html[doc.id] = fill(doc.rendered.html, links, images)
         sections_html[doc.id] = [fill(s.html, links, images) for s in doc.rendered.sections]
 
@@ -175,9 +192,24 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     niche_cards = {nid: v.Card(f"niches/{nid}", "niches", n.name, base + f"niches/{nid}/",
                                n.pitch) for nid, n in niches_cfg.items()}
     related = _related(studies, practice_refs, by_tag, by_niche)
+    og_jobs: list[img.Job] = []
     study_views = []
     for doc in studies:
         meta = doc.meta  # type: ignore[assignment]
+        alt_hint = "add `alt:`, a sentence saying what the screenshot shows"
+        cover_html = picture(doc, meta.cover.src, meta.cover.alt, doc.line("cover", "src"),
+                             alt_hint, eager=True) if meta.cover else ""
+        comparisons_html = "".join(img.comparison_html(*(
+            picture(doc, side.src, side.alt, doc.line("comparisons", i, name, "src"), alt_hint,
+                    img.COMPARISON_SIZES)
+            for name, side in (("before", c.before), ("after", c.after))), c.caption)
+            for i, c in enumerate(meta.comparisons))
+        folder = doc_path(doc.kind, doc.slug)
+        cover_job = image_jobs.get(_image_rel(doc, meta.cover.src)) if meta.cover else None
+        og = (img.og_job(cover_job, folder) if isinstance(cover_job, img.ImageJob) else
+              img.card_job(folder, meta.title, *_headline(cards[doc.id].headline),
+                           config.settings.title))
+        og_jobs.append(og)
         prefs = tuple(_practice_ref(cid, anchor, anchors, cards, urls)
                       for cid, anchor in practice_refs[doc.id])
         svc_ids = [f"services/{s}" for s in meta.services if s in service_slugs]
@@ -194,6 +226,9 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             draft=meta.draft,
             reads=frozenset({*svc_ids, *(c for c, _ in practice_refs[doc.id]),
                              *related[doc.id], *link_reads[doc.id]}),
+            cover_html=cover_html, comparisons_html=comparisons_html,
+            og_image=img.og_image(og, config.base_url,
+                                  meta.cover.alt if meta.cover else meta.title),
         ))
         for i, metric in enumerate(study_views[-1].results):
             ev = metric.evidence
@@ -230,6 +265,12 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     service_views = []
     for doc in services:
         meta = doc.meta  # type: ignore[assignment]
+        proof = by_service[doc.id][:1]
+        og = img.card_job(doc_path(doc.kind, doc.slug), meta.title, *(
+            _headline(cards[proof[0]].headline, cards[proof[0]].who) if proof
+            else (cards[doc.id].price_text, "flat fee" if meta.price else "")),
+            config.settings.title)
+        og_jobs.append(og)
         service_views.append(v.Service(
             id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title,
             summary=meta.summary,
@@ -237,7 +278,8 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             price=meta.price, price_text=cards[doc.id].price_text,
             deliverables=meta.deliverables, outcome=meta.outcome, faq=meta.faq,
             html=html[doc.id], case_studies=cards_of(by_service[doc.id]), draft=meta.draft,
-            reads=frozenset(by_service[doc.id]) | link_reads[doc.id]))
+            reads=frozenset(by_service[doc.id]) | link_reads[doc.id],
+            og_image=img.og_image(og, config.base_url, meta.title)))
 
     page_views = tuple(v.Page(
         id=doc.id, url=urls[doc.id], card=cards[doc.id], title=doc.meta.title,
@@ -262,19 +304,28 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     stats = v.Stats(len(studies), len({d.meta.niche for d in studies}),
                     highlights(study_meta.values()), frozenset(study_meta))
 
-    fingerprints = {doc.id: doc.fingerprint for doc in docs}
+    problems += [Problem(rel, None, job, "open it in an image editor and export it again, "
+                         "or remove it") for rel, job in image_jobs.items()
+                 if isinstance(job, str) and rel not in shown]
+    fingerprints = {doc.id: doc.fingerprint for doc in docs} | {
+        f"image:{rel}": fingerprint for rel, fingerprint in shown.items()}
     site = Site(config, tuple(study_views), tuple(collection_views), tuple(service_views),
-                page_views, tuple(niche_views), tag_views, stats, tuple(assets), fingerprints)
+                page_views, tuple(niche_views), tag_views, stats, tuple(copied), fingerprints,
+                images=(*img.publish(image_jobs, shown), *og_jobs))
     return site, problems
 
 
-def image_html(url: str, alt: str, title: str = "") -> str:
-    """A plain, lazily loaded <img>; the image pipeline replaces this with a sized <picture>."""
-    from html import escape
+def _image_rel(doc: Document, src: str) -> str:
+    """An image reference, relative to the content file, as a site-relative path."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), src))
 
-    title_attr = f' title="{escape(title)}"' if title else ""
-    return (f'<img src="{escape(url)}" alt="{escape(alt)}"{title_attr} loading="lazy" '
-            'decoding="async">')
+
+def _headline(metric: Result | None, who: str = "") -> tuple[str, str]:
+    """A share card's key metric: ('+38%', 'Mobile conversion rate, Lumen Skincare')."""
+    if metric is None:
+        return "", ""
+    change = metric.relative_text if metric.relative is not None else metric.absolute_text
+    return change, f"{metric.label}, {who}" if who else metric.label
 
 
 def highlights(metas: Iterable[CaseStudyMeta], limit: int = 3) -> tuple[v.Highlight, ...]:

@@ -60,6 +60,17 @@ class Heading:
 
 
 @dataclass(frozen=True, slots=True)
+class OgImage:
+    """The share preview of a page: what the og:image meta tags say."""
+
+    url: str   # absolute
+    width: int
+    height: int
+    type: str  # MIME type
+    alt: str
+
+
+@dataclass(frozen=True, slots=True)
 class CaseStudy:
     id: str
     url: str
@@ -85,6 +96,9 @@ class CaseStudy:
     related: tuple[Card, ...]
     draft: bool
     reads: frozenset[str]
+    cover_html: str = ""        # a sized <picture>, ready to insert (safe html)
+    comparisons_html: str = ""  # the before/after figures, ready to insert (safe html)
+    og_image: OgImage | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +133,7 @@ class Service:
     case_studies: tuple[Card, ...]
     draft: bool
     reads: frozenset[str]
+    og_image: OgImage | None = None
 
 
 @dataclass(frozen=True, slots=True)
