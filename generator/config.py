@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,9 @@ from pydantic import Field, field_validator, model_validator
 from generator import __version__
 from generator.errors import CasefolioError, Problem
 from generator.frontmatter import load_yaml, normalize_text
-from generator.schema import Strict, validate
+from generator.schema import Invalid, Strict, check_slug, validate
+
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]")
 
 BUILTIN_THEMES = Path(__file__).parent / "_themes"
 if not BUILTIN_THEMES.is_dir():  # running from a source checkout or an editable install
@@ -41,8 +44,9 @@ class CallToAction(Strict):
     @model_validator(mode="after")
     def _one_target(self) -> CallToAction:
         if (self.url is None) == (self.form is None):
-            raise ValueError("give the call to action either a `url` (booking link or "
-                             "mailto:) or a `form`, not both and not neither")
+            raise Invalid("give the call to action either a `url` or a `form`, not both and "
+                          "not neither", "e.g. `call_to_action: {label: Book a call, url: "
+                          "\"https://cal.com/you\"}` (a booking link or mailto:)")
         return self
 
 
@@ -80,11 +84,27 @@ class SiteSettings(Strict):
     @field_validator("base_url")
     @classmethod
     def _absolute_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
-            raise ValueError("base_url must be an absolute http(s) URL such as "
-                             "https://example.com/ or https://example.github.io/agency/")
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # e.g. an unclosed [ in the host
+            parts = urlsplit("")
+        if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+                or parts.fragment or _NOT_IN_URL.search(value)):
+            raise Invalid("must be an absolute http(s) URL without spaces, query or fragment",
+                          "e.g. `base_url: https://example.com/` or, for a site in a "
+                          "subfolder, `base_url: https://example.github.io/agency/`")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("niches")
+    @classmethod
+    def _niche_ids(cls, value: dict[str, Niche]) -> dict[str, Niche]:
+        for key in value:
+            try:
+                check_slug(key)
+            except ValueError:
+                raise Invalid(f"the niche id `{key}` is used in a URL (niches/{key}/)",
+                              "use letters, digits, `-` or `_`, e.g. `home-services:`") from None
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -92,8 +112,8 @@ class SiteSettings(Strict):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone `{value}`; use an IANA name such as "
-                             "Europe/London or America/New_York") from None
+            raise Invalid(f"unknown time zone `{value}`", "use an IANA name such as "
+                          "Europe/London or America/New_York") from None
         return value
 
 
@@ -136,6 +156,8 @@ def available_themes(site_dir: Path) -> list[str]:
 
 
 def find_theme(site_dir: Path, name: str) -> Path | None:
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
+        return None
     for root in (site_dir / "themes", BUILTIN_THEMES):
         candidate = root / name
         if (candidate / "templates").is_dir():
@@ -167,6 +189,9 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
         data = {**data, "base_url": options.base_url}
     settings, problems = validate(SiteSettings, data, positions, rel)
     if settings is None:
+        if options.base_url:  # the bad value came from the command line, not from the file
+            problems = [Problem("--base-url", None, p.message, p.hint)
+                        if p.message.startswith("base_url:") else p for p in problems]
         raise CasefolioError(problems)
     theme_dir = find_theme(site_dir, settings.theme)
     if theme_dir is None:

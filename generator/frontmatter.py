@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -21,6 +21,13 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 Positions = dict[tuple[str | int, ...], int]
+
+MAX_DEPTH = 64          # real front matter nests 3 or 4 levels; this keeps recursion bounded
+MAX_VALUES = 100_000    # aliases can multiply a tiny file into billions of values ("YAML bomb")
+# Characters no web page or XML feed may contain (XML 1.0 `Char`), reachable through escapes
+# such as "\x01" or "\uFFFE" in double-quoted YAML; YAML itself refuses them when written raw.
+_UNSHOWABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_OPENING = re.compile(r"---[ \t]*(?:\n|\Z)")
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
@@ -68,19 +75,22 @@ def split(text: str, path: str) -> FrontMatter:
     if not text.strip():
         raise CasefolioError([Problem(path, 1, "the file is empty",
                                       "start it with front matter between two `---` lines")])
-    if not text.startswith("---\n") and text.rstrip("\n") != "---":
+    opening = _OPENING.match(text)
+    if opening is None:
         raise CasefolioError([Problem(path, 1, "no front matter",
                                       "start the file with a `---` line, the YAML fields "
                                       "(at least `title:`), then another `---` line")])
-    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], flags=re.MULTILINE)
+    start = opening.end()
+    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[start:], flags=re.MULTILINE)
     if end is None:
         raise CasefolioError([Problem(path, 1, "front matter is never closed",
                                       "add a line with just `---` after the last YAML field")])
-    yaml_text = text[4:4 + end.start()]
-    rest = text[4 + end.end():]
+    yaml_text = text[start:start + end.start()]
+    rest = text[start + end.end():]
     body = rest[1:] if rest.startswith("\n") else rest
     body_line = 2 + yaml_text.count("\n") + 1
     meta, positions = load_yaml(yaml_text, path, first_line=2)
+    positions.setdefault((), 1)  # empty front matter: "missing field" problems point at `---`
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -97,50 +107,117 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, Positions
         node = loader.get_single_node()
         if node is None:
             return None, positions
-        value = _construct(loader, node, (), positions, path, first_line)
+        value = _Builder(loader, positions, path, first_line).value(node, ())
     except yaml.MarkedYAMLError as exc:
         raise CasefolioError([_yaml_problem(exc, text, path, first_line)]) from None
+    except yaml.reader.ReaderError as exc:
+        raise CasefolioError([_reader_problem(exc, text, path, first_line)]) from None
     except yaml.YAMLError as exc:
         raise CasefolioError([Problem(path, first_line, f"invalid YAML: {exc}")]) from None
+    except RecursionError:  # the pure-Python composer, on pathologically deep input
+        raise CasefolioError([Problem(path, first_line, "the YAML is nested too deeply",
+                                      f"keep lists and mappings under {MAX_DEPTH} levels "
+                                      "deep")]) from None
     finally:
         loader.dispose()
     return value, positions
 
 
-def _construct(loader: Any, node: yaml.Node, at: tuple[str | int, ...], positions: Positions,
-               path: str, first_line: int) -> Any:
-    """Turn a YAML node into plain Python, iteratively deep enough for real front matter."""
-    line = node.start_mark.line + first_line
-    positions.setdefault(at, line)
-    if node.tag not in _STANDARD_TAGS:
-        raise CasefolioError([Problem(path, line, f"the YAML tag `{node.tag}` is not allowed",
-                                      "remove the `!!...` tag; casefolio only reads plain YAML "
-                                      "values (text, numbers, dates, lists, mappings)")])
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+@dataclass(slots=True)
+class _Builder:
+    """Turns YAML nodes into plain Python, refusing what front matter never needs: unknown
+    tags, alias cycles, nesting past MAX_DEPTH and more than MAX_VALUES values."""
+
+    loader: Any
+    positions: Positions
+    path: str
+    first_line: int
+    count: int = 0
+    merged: dict[int, int] = field(default_factory=dict)  # id(mapping node) -> merged pairs
+
+    def fail(self, line: int, message: str, hint: str) -> CasefolioError:
+        return CasefolioError([Problem(self.path, line, message, hint)])
+
+    def value(self, node: yaml.Node, at: tuple[str | int, ...], depth: int = 0,
+              record: bool = True) -> Any:
+        line = node.start_mark.line + self.first_line
+        if record:
+            self.positions.setdefault(at, line)
+        self.count += 1
+        if node.tag not in _STANDARD_TAGS:
+            raise self.fail(line, f"the YAML tag `{node.tag}` is not allowed",
+                            "remove the `!!...` tag; casefolio only reads plain YAML values "
+                            "(text, numbers, dates, lists, mappings)")
+        if depth > MAX_DEPTH:
+            raise self.fail(line, "the YAML is nested too deeply (or an alias refers to "
+                            "itself)", f"keep lists and mappings under {MAX_DEPTH} levels deep")
+        if self.count > MAX_VALUES:
+            raise self.fail(line, f"the YAML holds more than {MAX_VALUES:,} values (aliases "
+                            "`*name` repeat what they point to)",
+                            "front matter is for a page's fields; move bulk data elsewhere")
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, at, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, (*at, i), depth + 1, record)
+                    for i, item in enumerate(node.value)]
+        return self.scalar(node, line)
+
+    def mapping(self, node: yaml.MappingNode, at: tuple[str | int, ...], depth: int,
+                ) -> dict[str, Any]:
+        if id(node) not in self.merged:  # an alias visits the same node again: flatten once
+            own = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+            self.loader.flatten_mapping(node)  # pairs from `<<: *base` now come first
+            self.merged[id(node)] = len(node.value) - own
         result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = _construct(loader, key_node, at, {}, path, first_line)
-            key_line = key_node.start_mark.line + first_line
-            if isinstance(key, (dict, list)) or key is None:
-                raise CasefolioError([Problem(path, key_line, "a key must be a simple name",
-                                              "write `name: value`")])
-            key = str(key)
-            if key in result:
-                raise CasefolioError([Problem(
-                    path, key_line, f"duplicate key `{key}` (first set on line "
-                    f"{positions[(*at, key)]})", "keep one of the two lines")])
-            positions[(*at, key)] = key_line
-            result[key] = _construct(loader, value_node, (*at, key), positions, path, first_line)
+        own_lines: dict[str, int] = {}
+        for index, (key_node, value_node) in enumerate(node.value):
+            key_line = key_node.start_mark.line + self.first_line
+            if (not isinstance(key_node, yaml.ScalarNode)
+                    or key_node.tag == "tag:yaml.org,2002:null"):
+                raise self.fail(key_line, "a key must be a simple name", "write `name: value`")
+            self.value(key_node, at, depth + 1, record=False)  # checks its tag and its text
+            key = str(key_node.value)  # as written: `true:` stays "true", `1:` stays "1"
+            if index >= self.merged[id(node)]:  # the mapping's own key, not a merged one
+                if key in own_lines:
+                    raise self.fail(key_line, f"duplicate key `{key}` (first set on line "
+                                    f"{own_lines[key]})", "keep one of the two lines")
+                own_lines[key] = key_line
+            self.positions[(*at, key)] = key_line
+            result[key] = self.value(value_node, (*at, key), depth + 1)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(loader, item, (*at, i), positions, path, first_line)
-                for i, item in enumerate(node.value)]
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError) as exc:
-        raise CasefolioError([Problem(path, line, f"`{node.value}` is not a valid value: {exc}",
-                                      "dates are written YYYY-MM-DD, e.g. 2025-03-14")]) from None
+
+    def scalar(self, node: yaml.Node, line: int) -> Any:
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:
+            shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+            reason = str(exc) if len(str(exc)) <= 80 else "too long"
+            raise self.fail(line, f"`{shown}` is not a valid value: {reason}",
+                            "dates are written YYYY-MM-DD, e.g. 2025-03-14"
+                            if node.tag.endswith("timestamp") else "quote it to keep it as text"
+                            ) from None
+        if isinstance(value, str) and (bad := _UNSHOWABLE.search(value)):
+            raise self.fail(line, f"the text contains the invisible control character "
+                            f"U+{ord(bad[0]):04X}, which a web page or feed cannot contain",
+                            "delete it (it usually comes from copy-pasting); to write a "
+                            "`\\` in double quotes, write `\\\\`")
+        return value
+
+
+_HINTS = (  # (words in PyYAML's message, what to do about it), first match wins
+    (("tab character", "\\t"), "YAML does not allow tabs for indentation; use spaces"),
+    (("end of stream", "did not find expected ',' or", "did not find expected node content"),
+     "a quote or bracket opened here is never closed"),
+    (("could not find expected ':'", "mapping values are not allowed"),
+     'quote text that contains `: ` (e.g. title: "Checkout: the fix")'),
+    (("escape",), "inside double quotes `\\` starts an escape: write `\\\\` for a backslash, "
+                  "or use single quotes"),
+    (("undefined alias",), "`*name` needs an anchor `&name` above it; quote text that starts "
+                           "with `*`"),
+    (("cannot start any token",), "quote a value that starts with @, ` or %"),
+    (("document start", "directive"), "remove the `%...` line: front matter is plain fields"),
+    (("merging",), "`<<:` must point at a mapping, e.g. `<<: *defaults`"),
+)
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, path: str, first_line: int) -> Problem:
@@ -151,14 +228,20 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, path: str, first_line: i
     lines = text.split("\n")
     bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
     what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-    hint = "check the indentation, quotes and brackets on this line"
-    if "\t" in bad_line[: len(bad_line) - len(bad_line.lstrip())] or "\\t" in what:
-        hint = "YAML does not allow tabs for indentation; use spaces"
-    elif "could not find expected ':'" in what or "mapping values" in what:
-        hint = "quote text that contains `: ` (e.g. title: \"Checkout: the fix\")"
-    elif "found unexpected end of stream" in what or "quoted scalar" in what:
-        hint = "a quote or bracket is opened but never closed"
+    hint = next((h for words, h in _HINTS if any(w in what for w in words)),
+                "check the indentation, quotes and brackets on this line")
+    if "\t" in bad_line[: len(bad_line) - len(bad_line.lstrip())]:
+        hint = _HINTS[0][1]
     return Problem(path, line, f"invalid YAML: {what}", hint)
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, path: str,
+                    first_line: int) -> Problem:
+    """A character YAML refuses outright (a raw control character pasted in)."""
+    line = text.count("\n", 0, max(exc.position, 0)) + first_line
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return Problem(path, line, f"the invisible control character U+{ord(char):04X} is not "
+                   "allowed here", "delete it (it usually comes from copy-pasting)")
 
 
 def _kind(value: Any) -> str:

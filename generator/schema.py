@@ -10,27 +10,37 @@ import re
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from generator.errors import Problem, did_you_mean
 from generator.frontmatter import Positions
 
-SLUG_RE = re.compile(r"^[\w][\w.-]*$")
+SLUG_RE = re.compile(r"[\w][\w.-]*")  # always fullmatch: `$` would let a trailing "\n" in
 UNITS = ("%", "count", "s", "ms")
 
 
 class Strict(BaseModel):
     """Frozen, no unknown keys; numbers written where text is expected are taken as text."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True,
+                              allow_inf_nan=False)
+
+
+class Invalid(ValueError):
+    """A validation failure that knows how to fix itself: the hint travels with the message."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def check_slug(value: str | None) -> str | None:
     """A slug becomes one URL path segment: no separators, no `..`, no NUL, nothing absolute."""
     if value is None:
         return None
-    if ".." in value or not SLUG_RE.match(value) or "\x00" in value:
-        raise ValueError("a slug is one URL segment of letters, digits, `-`, `_` or `.` "
-                         "(no `/`, `\\`, `..` or spaces)")
+    if ".." in value or not SLUG_RE.fullmatch(value):
+        raise Invalid("a slug is one URL segment of letters, digits, `-`, `_` or `.` "
+                      "(no `/`, `\\`, `..` or spaces)", "e.g. `slug: checkout-redesign`")
     return value
 
 
@@ -41,7 +51,8 @@ class Arm(Strict):
     @model_validator(mode="after")
     def _conversions_fit(self) -> Arm:
         if self.conversions > self.visitors:
-            raise ValueError("conversions cannot exceed visitors")
+            raise Invalid("conversions cannot exceed visitors",
+                          "check the two numbers: conversions count visitors who converted")
         return self
 
 
@@ -64,7 +75,8 @@ class Metric(Strict):
     def _known_unit(cls, value: str) -> str:
         if value in UNITS or re.fullmatch(r"[A-Z]{3}", value):
             return value
-        raise ValueError('unit must be "%", a currency code such as USD or EUR, s, ms or count')
+        raise Invalid(f"unknown unit `{value}`",
+                      'use "%", a currency code such as USD or EUR, s, ms or count')
 
 
 class Testimonial(Strict):
@@ -114,16 +126,23 @@ class CaseStudyMeta(Common):
     @field_validator("date", mode="before")
     @classmethod
     def _date_only(cls, value: Any) -> Any:
-        return value.date() if isinstance(value, dt.datetime) else value
+        """A calendar date as written, never a number read as seconds since 1970."""
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date) or (isinstance(value, str)
+                                          and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+            return value
+        raise PydanticCustomError("date_parsing", "expected a date (YYYY-MM-DD)")
 
     @model_validator(mode="after")
     def _who(self) -> CaseStudyMeta:
         if self.confidential and not self.client_description:
-            raise ValueError("a confidential case study needs `client_description` "
-                             '(e.g. "a mid-size DTC skincare brand")')
+            raise Invalid("a confidential case study needs `client_description`",
+                          'add e.g. `client_description: "a mid-size DTC skincare brand"`')
         if not self.confidential and not self.client:
-            raise ValueError("`client` is required (or set `confidential: true` and "
-                             "`client_description`)")
+            raise Invalid("`client` is required",
+                          "add `client: Name`, or set `confidential: true` and "
+                          "`client_description:`")
         return self
 
 
@@ -191,6 +210,10 @@ def _problem(model: type[BaseModel], err: Any, data: Any, positions: Positions,
     elif kind == "missing":
         message = f"{field}: required field is missing"
         hint = f"add `{loc[-1]}:` to the front matter"
+    elif kind == "literal_error":
+        allowed = [a.strip("'") for a in re.findall(r"'[^']*'", str(err["ctx"]["expected"]))]
+        message = f"{field}: expected one of {', '.join(allowed)}, got {_show(got)}"
+        hint = did_you_mean(str(got), allowed) or f"write one of: {', '.join(allowed)}"
     else:
         expected = _EXPECTED.get(kind)
         if expected:
@@ -198,12 +221,14 @@ def _problem(model: type[BaseModel], err: Any, data: Any, positions: Positions,
         else:
             text = str(err["msg"]).removeprefix("Value error, ")
             message = f"{field}: {text}" if field else text
-        hint = _HINTS.get(kind, "")
+        cause = (err.get("ctx") or {}).get("error")
+        hint = cause.hint if isinstance(cause, Invalid) else _HINTS.get(kind, "")
     return Problem(path, line, message, hint)
 
 
 _EXPECTED = {
-    "float_parsing": "a number", "float_type": "a number", "int_parsing": "a whole number",
+    "float_parsing": "a number", "float_type": "a number", "finite_number": "a finite number",
+    "int_parsing": "a whole number",
     "int_type": "a whole number", "int_from_float": "a whole number",
     "bool_parsing": "true or false", "bool_type": "true or false",
     "string_type": "text", "date_parsing": "a date (YYYY-MM-DD)",
@@ -223,6 +248,16 @@ _HINTS = {
     "list_type": "write a list as `[a, b]` or as lines starting with `- `",
     "tuple_type": "write a list as `[a, b]` or as lines starting with `- `",
     "string_type": "put the value in quotes",
+    "dict_type": "write the fields indented under the key, or as `{key: value, ...}`",
+    "model_type": "write the fields indented under the key, or as `{key: value, ...}`",
+    "model_attributes_type": "write the fields indented under the key, or as "
+                             "`{key: value, ...}`",
+    "finite_number": "write an ordinary number such as 2.9",
+    "bool_parsing": "write true or false",
+    "bool_type": "write true or false",
+    "literal_error": "use one of the values listed",
+    "int_from_float": "write a whole number such as 1200",
+    "int_parsing": "write a whole number such as 1200",
 }
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import Problem
 
 CONTENT_KINDS = ("case-studies", "practices", "services", "pages")
+_UNUSABLE_NAME = re.compile(r"[\\\x00-\x1f\x7f]")
 
 
 def is_ignored(name: str) -> bool:
@@ -41,18 +45,83 @@ def fingerprint(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def walk(root: Path) -> list[Path]:
-    """Every regular file under root, sorted, skipping ignored names; symlinked folders are not
-    followed, so a symlink loop cannot hang the build."""
+def walk(root: Path, skipped: list[Path] | None = None) -> list[Path]:
+    """Every file under root, sorted, skipping ignored names. Symlinked folders are not
+    followed (so a symlink loop cannot hang the build) and named pipes, sockets and devices
+    are left out (reading one would block or never end); both go to `skipped` when given.
+    Broken or looping file symlinks are kept, so reading them reports the problem."""
     found: list[Path] = []
-    if not root.is_dir():
-        return found
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not is_ignored(d))
-        for name in files:
-            if not is_ignored(name):
-                found.append(Path(folder) / name)
+    todo = [root] if root.is_dir() else []
+    while todo:
+        folder = todo.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            if skipped is not None:
+                skipped.append(folder)
+            continue
+        for entry in entries:
+            if is_ignored(entry.name):
+                continue
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                todo.append(path)
+            elif _is_file_or_broken_link(entry):
+                found.append(path)
+            elif skipped is not None:
+                skipped.append(path)
     return sorted(found)
+
+
+def _is_file_or_broken_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file() or (entry.is_symlink() and not os.path.exists(entry.path))
+    except OSError:
+        return True  # let reading it say what is wrong
+
+
+def read_file(path: Path, rel: str) -> tuple[bytes | None, Problem | None]:
+    """A file's bytes, or the problem that kept us from reading it."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None, Problem(rel, None, "not a regular file (a named pipe, socket or "
+                                 "device?)", "remove it from the site folder")
+        return path.read_bytes(), None
+    except PermissionError:
+        return None, Problem(rel, None, "permission denied reading this file",
+                             f"make it readable: chmod u+r '{rel}'")
+    except OSError as exc:
+        hint = ("a symbolic link points at itself, directly or through others; remove it"
+                if exc.errno == errno.ELOOP else
+                "check that it exists and is not a broken symbolic link")
+        return None, Problem(rel, None, f"cannot read this file: {exc.strerror}", hint)
+
+
+def classify(site_dir: Path, path: Path, data: bytes,
+             ) -> tuple[Source | Asset | None, list[Problem]]:
+    """What one file under content/ or static/ is to the build: a document, an asset, or a
+    problem (a Markdown file in the wrong place, text that is not UTF-8, an unusable name)."""
+    rel = path.relative_to(site_dir).as_posix()
+    top, *parts = path.relative_to(site_dir).parts
+    if _UNUSABLE_NAME.search(rel):
+        return None, [Problem(rel, None, "this file name cannot become part of a URL (it holds "
+                              "a backslash or a control character)", "rename the file")]
+    if top == "static":
+        return Asset(rel, rel.removeprefix("static/"), fingerprint(data)), []
+    if path.suffix.lower() != ".md":
+        return Asset(rel, rel.removeprefix("content/"), fingerprint(data)), []
+    if len(parts) != 2 or parts[0] not in CONTENT_KINDS:
+        return None, [Problem(rel, None, "Markdown file outside the content folders",
+                              f"move it into content/<kind>/ where kind is one of "
+                              f"{', '.join(CONTENT_KINDS)}", severity="warning")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(rel, line, f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} "
+                              f"at offset {exc.start})", "re-save the file as UTF-8 in your "
+                              "editor (\"Save with encoding\")")]
+    return Source(parts[0], rel, text, fingerprint(data)), []
 
 
 def read_sources(site_dir: Path) -> tuple[list[Source], list[Asset], list[Problem]]:
@@ -60,44 +129,20 @@ def read_sources(site_dir: Path) -> tuple[list[Source], list[Asset], list[Proble
     sources: list[Source] = []
     assets: list[Asset] = []
     problems: list[Problem] = []
-    content = site_dir / "content"
-    for path in walk(content):
+    skipped: list[Path] = []
+    for path in walk(site_dir / "content", skipped) + walk(site_dir / "static", skipped):
         rel = path.relative_to(site_dir).as_posix()
-        data = _read(path, rel, problems)
+        data, problem = read_file(path, rel)
         if data is None:
+            problems.append(problem)  # type: ignore[arg-type]
             continue
-        parts = path.relative_to(content).parts
-        if path.suffix.lower() == ".md":
-            if len(parts) != 2 or parts[0] not in CONTENT_KINDS:
-                problems.append(Problem(rel, None, "Markdown file outside the content folders",
-                                        f"move it into content/<kind>/ where kind is one of "
-                                        f"{', '.join(CONTENT_KINDS)}", severity="warning"))
-                continue
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                problems.append(Problem(rel, None, f"not UTF-8 text (invalid byte at offset "
-                                        f"{exc.start})", "re-save the file as UTF-8 in your "
-                                        "editor (\"Save with encoding\")"))
-                continue
-            sources.append(Source(parts[0], rel, text, fingerprint(data)))
-        else:
-            assets.append(Asset(rel, rel.removeprefix("content/"), fingerprint(data)))
-    for path in walk(site_dir / "static"):
-        rel = path.relative_to(site_dir).as_posix()
-        data = _read(path, rel, problems)
-        if data is not None:
-            assets.append(Asset(rel, rel.removeprefix("static/"), fingerprint(data)))
+        item, found = classify(site_dir, path, data)
+        problems += found
+        if isinstance(item, Source):
+            sources.append(item)
+        elif item is not None:
+            assets.append(item)
+    problems += [Problem(p.relative_to(site_dir).as_posix(), None, "skipped: a symbolic link "
+                         "to a folder, or not a regular file", "copy the folder or file in "
+                         "instead of linking it", severity="warning") for p in skipped]
     return sources, assets, problems
-
-
-def _read(path: Path, rel: str, problems: list[Problem]) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except PermissionError:
-        problems.append(Problem(rel, None, "permission denied reading this file",
-                                f"make it readable: chmod u+r '{rel}'"))
-    except OSError as exc:
-        problems.append(Problem(rel, None, f"cannot read this file: {exc.strerror}",
-                                "check that it exists and is not a broken symlink"))
-    return None
