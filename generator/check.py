@@ -7,7 +7,6 @@ sees everything at once) when some other part of the build fails.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,8 +35,8 @@ CHECKS = {
     "metrics": "a case study has no `metrics:`",
     "price": "a service has no `price:`",
     "backing": "a practice (a `##` section of a collection) that no case study cites",
-    "images": "a cover or comparison image that does not exist, or a raw HTML `<img>` "
-              "without alt text",
+    "images": "a raw HTML `<img>` without alt text (Markdown, cover and comparison images "
+              "without alt text or file are build errors)",
     "placeholders": "`TODO` left in a published file (the archetypes of `casefolio new` use it)",
 }
 
@@ -133,7 +132,6 @@ def _document_checks(config: Config, docs: list[Document]) -> Iterator[Problem]:
                             "study without numbers reads as an anecdote",
                             "add e.g. `metrics: [{label: Conversion rate, before: 2.1, "
                             'after: 2.9, unit: "%"}]`')
-            yield from _cover_images(config, doc, meta)
         else:
             yield from _summary(doc)
         if isinstance(meta, ServiceMeta) and meta.price is None:
@@ -154,20 +152,6 @@ def _summary(doc: Document) -> Iterator[Problem]:
         yield _warn(doc.rel, doc.line("summary"), f"summary is {len(summary)} characters; "
                     f"search engines cut meta descriptions at about {SUMMARY_LIMIT}",
                     "shorten it; put the detail in the body")
-
-
-def _cover_images(config: Config, doc: Document, meta: CaseStudyMeta) -> Iterator[Problem]:
-    """Front-matter images are served from beside the case study, so they must exist there."""
-    folder = posixpath.dirname(doc.rel)
-    refs = [(("cover", "src"), meta.cover.src)] if meta.cover else []
-    for i, pair in enumerate(meta.comparisons):
-        refs += [(("comparisons", i, "before", "src"), pair.before.src),
-                 (("comparisons", i, "after", "src"), pair.after.src)]
-    for key, src in refs:
-        rel = posixpath.normpath(posixpath.join(folder, src))
-        if not rel.startswith(folder + "/") or not (config.site_dir / rel).is_file():
-            yield _warn(doc.rel, doc.line(*key), f"image `{src}` not found",
-                        f"put the file at {rel}")
 
 
 def _raw_images(config: Config, doc: Document) -> Iterator[Problem]:

@@ -137,7 +137,7 @@ KINDS = ("case-study", "practice", "service", "page")  # generator.scaffold.KIND
 
 def quiet_verbose(command: Callable[..., None]) -> Callable[..., None]:
     """The -q/-v pair every command takes."""
-    command = click.option("-v", "--verbose", is_flag=True, help="Say more.")(command)
+    command = click.option("-v", "--verbose", is_flag=True, help="Print more detail.")(command)
     return click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(command)
 
 
@@ -176,7 +176,6 @@ def init(directory: Path, force: bool, github_pages: bool, quiet: bool, verbose:
     if not quiet:
         for path in kept:
             click.secho(f"  kept {path} (already there)", fg="yellow")
-    if not quiet:
         click.secho(f"created a new site in {directory}", fg="green")
         click.echo(f"next:\n  cd {directory}\n  casefolio serve          # preview it\n"
                    '  casefolio new case-study "Your first case study"')

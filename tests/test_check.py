@@ -85,8 +85,7 @@ def test_every_editor_warning_is_reported(make_site: MakeSite) -> None:
         "site.yaml": SITE_YAML.replace('call_to_action: {label: Book a call, url: "https://cal.com/x"}\n', "")
         + "organization: {name: Us, logo: static/logo.svg}\n",
         "content/case-studies/beta.md": CASE.format(title="Beta").replace(
-            "metrics:\n  - {label: Conversion rate, before: 2.1, after: 2.9, unit: \"%\"}\n",
-            "cover: {src: cover.png, alt: The cover}\n"),
+            "metrics:\n  - {label: Conversion rate, before: 2.1, after: 2.9, unit: \"%\"}\n", ""),
         "content/case-studies/tiny.md": EXPERIMENT,
         "content/pages/about.md": "---\ntitle: About\n---\nUs. <img src=\"x.png\">\n",
         "content/pages/long.md": f"---\ntitle: Long\nsummary: {long}\n---\nTODO: write this.\n",
@@ -99,7 +98,6 @@ def test_every_editor_warning_is_reported(make_site: MakeSite) -> None:
         ("site.yaml", None, "organization.logo `static/logo.svg` not found"),
         ("content/case-studies/beta.md", 2, "no metrics: a case study without numbers reads "
          "as an anecdote"),
-        ("content/case-studies/beta.md", 10, "image `cover.png` not found"),
         ("content/case-studies/tiny.md", 12, "metrics[0] `Add-to-cart rate`: the experiment does "
          "not support the claimed lift (+20% (95% CI −47% to +171%, n = 400), p = 0.66)"),
         ("content/pages/about.md", 2, "no summary: search results and link previews will show "
@@ -116,6 +114,17 @@ def test_every_editor_warning_is_reported(make_site: MakeSite) -> None:
     }, "\n".join(messages(report))
     assert all(w.hint for w in report.warnings)
     assert not report.failed() and report.failed(strict=True)
+
+
+def test_editor_warnings_still_come_when_the_build_fails(make_site: MakeSite) -> None:
+    site = make_site({"content/case-studies/beta.md": CASE.format(title="Beta").replace(
+        "metrics:\n  - {label: Conversion rate, before: 2.1, after: 2.9, unit: \"%\"}\n",
+        "cover: {src: cover.png, alt: The cover}\n")})
+    report = check_site(site)
+    assert found(report, "error") == {
+        ("content/case-studies/beta.md", 10, "image `cover.png` not found")}
+    assert ("content/case-studies/beta.md", 2, "no metrics: a case study without numbers "
+            "reads as an anecdote") in found(report, "warning")
 
 
 def test_checks_are_documented() -> None:
