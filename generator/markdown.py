@@ -1,7 +1,7 @@
 """Markdown body -> Rendered record; a pure function of its arguments, so it caches by content hash.
 
 Two engines give byte-identical records: markdown-it-py is the reference, and markdown-it-pyrs
-(Rust, ~10x faster) takes the documents it provably renders the same way (see `_render_fast`).
+(Rust; about half the time per page) takes the documents it renders the same way (`_render_fast`).
 Links to other `.md` files and local images come out as placeholders that `fill` replaces
 once the site knows every page's URL and every image's `<picture>`:
 
@@ -29,8 +29,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+from pygments.lexers import get_all_lexers, get_lexer_by_name
 from slugify import slugify
 
 try:
@@ -174,27 +173,24 @@ class _Found:
             self.toc.append(heading)
         return heading
 
-    def finish(self, parts: list[tuple[str, str, Heading | None]]) -> Rendered:
-        """parts: (h2 html, html after it, h2) for the intro (no h2) and each top-level h2."""
-        html = "".join(head + body for head, body, _ in parts)
+    def finish(self, intro: str, parts: list[tuple[str, str, Heading]]) -> Rendered:
+        """intro: the html before the first h2; parts: (h2 html, html after it, h2) for each."""
+        html = intro + "".join(head + body for head, body, _ in parts)
         text = _plain(html)
-        sections = tuple(
-            Section(h.anchor, h.text, h.line, _publish(body))
-            if h
-            else Section("", "", 1 + self.offset, _publish(body))
-            for _, body, h in parts
-            if h or body.strip()
-        )
+        sections = [Section("", "", 1 + self.offset, _publish(intro))] if intro.strip() else []
+        sections += [Section(h.anchor, h.text, h.line, _publish(body)) for _, body, h in parts]
         toc, links, images = tuple(self.toc), tuple(self.links), tuple(self.images)
-        return Rendered(_publish(html), toc, links, images, sections, len(text.split()), text)
+        words = len(text.split())
+        return Rendered(_publish(html), toc, links, images, tuple(sections), words, text)
+
+
+# Pygments' own languages only: plugins would make the output depend on what is installed.
+_LANGUAGES = frozenset(a for _, aliases, _, _ in get_all_lexers(plugins=False) for a in aliases)
 
 
 @lru_cache(maxsize=256)
 def _lexer(lang: str) -> Lexer | None:
-    try:
-        return get_lexer_by_name(lang, stripnl=False)
-    except ClassNotFound:
-        return None
+    return get_lexer_by_name(lang, stripnl=False) if lang.lower() in _LANGUAGES else None
 
 
 _FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=False)
@@ -298,11 +294,9 @@ def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0) 
     def html(start: int, end: int) -> str:
         return md.renderer.render(tokens[start:end], md.options, env)
 
-    ends = [i for i, _ in cuts] + [len(tokens)]
-    parts: list[tuple[str, str, Heading | None]] = [("", html(0, ends[0]), None)]
-    for (i, heading), end in zip(cuts, ends[1:], strict=True):
-        parts.append((html(i, i + 3), html(i + 3, end), heading))
-    return found.finish(parts)
+    starts = [i for i, _ in cuts] + [len(tokens)]
+    parts = [(html(i, i + 3), html(i + 3, starts[k + 1]), h) for k, (i, h) in enumerate(cuts)]
+    return found.finish(html(0, starts[0]), parts)
 
 
 def _walk_inline(md: MarkdownIt, env: Any, inline: Token, found: _Found) -> None:
@@ -339,11 +333,13 @@ def _take_explicit_id(children: list[Token]) -> str | None:
 # its `sourcepos` attributes, then stripped). It lays out footnote items differently, numbers
 # repeated footnote references differently, and trims only ASCII blanks. And it recurses
 # without a nesting limit, so very deep nesting overflows the C stack and kills the process
-# (from ~24k nested lists on an 8 MB stack), where markdown-it-py stops at depth 100.
-# Parity with `render_reference` is tested over many generated documents.
+# (from ~24k nested lists on an 8 MB stack), where markdown-it-py stops at depth 100: block
+# nesting takes line-start markers or indentation, inline nesting takes `*_~[` within one
+# paragraph, so bounding both bounds the depth. Parity with `render_reference` is tested.
 
-_NESTING_MARKUP = ">*_+-~[.)"  # every nesting level takes at least one of these characters
-_NESTING_BUDGET = 2000  # so the Rust parser nests at most this deep: far from overflowing
+_DEEP_LINE = re.compile(r"^[ \t>*+\-0-9.)]{64}", re.M)  # a line nested (or indented) that deep
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
+_INLINE_BUDGET = 1000  # `*_~[` per paragraph: ample for prose, far from overflowing
 _MAX_DEPTH = 40  # container depth past which the two engines' limits might differ
 _MAYBE_HTML = re.compile(r"<[A-Za-z/!?]")
 # markdown-it-py strips every str.isspace() blank, markdown-it-pyrs only ASCII ones; and a NUL
@@ -368,17 +364,22 @@ _BLOCKS = re.compile(
     re.S,
 )
 _FOOTNOTE_ITEM = re.compile(r'(<li data-sourcepos="[0-9:-]*" id="fn\d+" class="footnote-item">)\n')
-_BLOCK_RULES = "blockquote code fence heading hr lheading list paragraph reference"
-_INLINE_RULES = "autolink backticks emphasis entity escape image link newline"
-_EXTRA_RULES = "table strikethrough footnote sourcepos"
+_RULES = ["table", "strikethrough", "footnote", "sourcepos"]
+_COMMONMARK_WITHOUT_HTML = [
+    "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
+    "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline",
+]  # fmt: skip
 
 
 @lru_cache(maxsize=2)
 def _fast_parser(raw_html: bool) -> Any:
     if raw_html:
-        return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(_EXTRA_RULES.split())
-    rules = f"{_BLOCK_RULES} {_INLINE_RULES} {_EXTRA_RULES}".split()  # commonmark minus html
-    return markdown_it_pyrs.MarkdownIt("zero").enable_many(rules)
+        return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(_RULES)
+    return markdown_it_pyrs.MarkdownIt("zero").enable_many(_COMMONMARK_WITHOUT_HTML + _RULES)
+
+
+def _inline_markup(text: str) -> int:
+    return text.count("*") + text.count("_") + text.count("~") + text.count("[")
 
 
 def _inline_fast(m: re.Match[str], found: _Found) -> str:
@@ -396,7 +397,10 @@ def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None
     """Render with markdown-it-pyrs, or None when the document needs the reference engine."""
     if markdown_it_pyrs is None or ":::" in body or "^[" in body or _ODD_CHARS.search(body):
         return None
-    if sum(body.count(c) for c in _NESTING_MARKUP) > _NESTING_BUDGET:
+    if _DEEP_LINE.search(body) or (
+        _inline_markup(body) > _INLINE_BUDGET
+        and max(map(_inline_markup, _PARAGRAPH_BREAK.split(body))) > _INLINE_BUDGET
+    ):
         return None
     try:
         html = _fast_parser(raw_html).render(body)
@@ -437,9 +441,8 @@ def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None
     chunks = _SOURCEPOS.sub("", _BLOCKS.sub(swap, html)).split("\x00H")
     if depth[1] > _MAX_DEPTH:
         return None
-    parts: list[tuple[str, str, Heading | None]] = [("", chunks[0], None)]
-    parts += [(chunks[2 * k + 1], chunks[2 * k + 2], h) for k, h in enumerate(h2s)]
-    return found.finish(parts)
+    parts = [(chunks[2 * k + 1], chunks[2 * k + 2], h) for k, h in enumerate(h2s)]
+    return found.finish(chunks[0], parts)
 
 
 def render(body: str, *, raw_html: bool = True, line_offset: int = 0) -> Rendered:
