@@ -149,19 +149,22 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
         asset, job = asset_by_rel.get(rel), image_jobs.get(rel)
         if asset is None:
             problems.append(Problem(doc.rel, line, f"image `{src}` not found",
-                                    did_you_mean(rel, image_jobs) or f"put the file at {rel}"))
+                                    did_you_mean(src, [posixpath.relpath(r, posixpath.dirname(
+                                        doc.rel)) for r in image_jobs])
+                                    or f"put the file at {rel}"))
         elif not alt.strip():
             problems.append(Problem(doc.rel, line, f"image `{src}` has no alt text", alt_hint))
-        elif isinstance(job, str):
-            problems.append(Problem(doc.rel, line, f"image `{src}`: {job}",
-                                    f"open {rel} in an image editor and export it again"))
         else:
             shown[rel] = asset.fingerprint
             link_reads[doc.id].add(f"image:{rel}")
-            if job is None:
+            if isinstance(job, str):
+                problems.append(Problem(doc.rel, line, f"image `{src}`: {job}",
+                                        f"open {rel} in an image editor and export it again"))
+            elif job is None:
                 return img.img_html(base + asset.out, alt, title)
-            return img.picture_html(job, alt, base, title=title, eager=eager,
-                                    **({"sizes": sizes} if sizes else {}))
+            else:
+                return img.picture_html(job, alt, base, title=title, eager=eager,
+                                        **({"sizes": sizes} if sizes else {}))
         return ""
 
     # Links and images in bodies.

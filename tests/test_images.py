@@ -1,0 +1,295 @@
+"""Images: responsive variants, the content-hash cache, metadata stripping, share cards, errors."""
+
+from __future__ import annotations
+
+import inspect
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from generator import build as build_module
+from generator import images
+from generator.build import build, build_to
+from generator.errors import CasefolioError
+
+CASE = """\
+---
+title: Checkout redesign
+date: 2025-03-14
+summary: A summary.
+client: Acme
+niche: ecommerce
+services: [retainer]
+metrics:
+  - {{label: Conversion rate, before: 2.1, after: 2.9, unit: "%"}}
+{front}---
+Intro.
+
+![The old checkout, seven steps]({body_src})
+"""
+
+FRONT = """\
+cover: {src: after.png, alt: The new three-step checkout}
+comparisons:
+  - before: {src: before.png, alt: The old seven-step checkout}
+    after: {src: after.png, alt: The new three-step checkout}
+    caption: Seven steps became three.
+"""
+
+
+def png(width: int, height: int, colour: tuple[int, int, int] = (30, 120, 160)) -> bytes:
+    im = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(im)
+    for y in range(0, height, 24):
+        draw.rectangle((8, y, width - 8, y + 10), fill=colour)
+    buffer = BytesIO()
+    im.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def jpeg_with_gps(width: int = 640, height: int = 480) -> bytes:
+    """A camera-like JPEG: GPS position, a maker, a comment, rotated a quarter turn."""
+    im = Image.new("RGB", (width, height), (200, 80, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"                                 # Make
+    exif[0x0112] = 6                                            # Orientation: rotate 90° CW
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 12.5), 3: "W", 4: (0.0, 7.0, 39.0)}  # GPSInfo
+    buffer = BytesIO()
+    im.save(buffer, "JPEG", exif=exif, comment=b"shot at home")
+    return buffer.getvalue()
+
+
+def case(front: str = FRONT, body_src: str = "before.png") -> str:
+    return CASE.format(front=front, body_src=body_src)
+
+
+@pytest.fixture
+def image_site(make_site):
+    def make(files: dict[str, str | bytes | None] | None = None, **kw):
+        return make_site({"content/case-studies/acme.md": case(),
+                          "content/case-studies/before.png": png(1200, 800),
+                          "content/case-studies/after.png": png(1200, 800, (200, 90, 40)),
+                          **(files or {})}, **kw)
+    return make
+
+
+def run(site_dir: Path, cache: Path | None = None):
+    """Build the site, then encode its images: what the build's image stage does."""
+    result = build(site_dir)
+    files = images.process_all(result.site.images, cache or site_dir / ".casefolio" / "images")
+    return result, {f.path: f.data for f in files}
+
+
+@pytest.fixture
+def encodes(monkeypatch) -> list[str]:
+    """Every encode, by format: the cache is proven by what is NOT in this list."""
+    calls: list[str] = []
+    real = images._encode
+
+    def counting(im, fmt):
+        calls.append(fmt)
+        return real(im, fmt)
+
+    monkeypatch.setattr(images, "_encode", counting)
+    return calls
+
+
+def study(result):
+    return result.site.case_studies[0]
+
+
+def test_variants_srcset_and_sizes_are_emitted(image_site) -> None:
+    result, files = run(image_site())
+    page = study(result)
+    body = page.html
+    assert body.count("<picture>") == 1 and '<source type="image/webp"' in body
+    for w in (480, 960, 1200):
+        assert f"-{w}w." in body
+    assert "1600w" not in body                                  # never upscaled past 1200
+    assert 'width="1200" height="800"' in body
+    assert 'loading="lazy" decoding="async"' in body
+    assert 'sizes="(min-width: 48rem) 44rem, 100vw"' in body
+    for url in (part.split(" ")[0] for part in body.split('srcset="')[1].split('"')[0]
+                .split(", ")):
+        assert url.lstrip("/") in files, url
+    webp = [p for p in files if p.startswith("case-studies/before-") and p.endswith(".webp")]
+    assert len(webp) == 3
+    for path in webp:
+        assert files[path][:4] == b"RIFF" and files[path][8:12] == b"WEBP"
+        with Image.open(BytesIO(files[path])) as im:
+            width = int(path.split("-")[-1].split("w.")[0])
+            assert im.format == "WEBP" and im.size == (width, round(800 * width / 1200))
+    assert "case-studies/before.png" in files                    # the original, cleaned
+    assert not any(a.rel.endswith(".png") for a in result.site.assets)  # never copied raw
+
+
+def test_cover_is_eager_and_comparisons_are_labelled(image_site) -> None:
+    result, _ = run(image_site())
+    page = study(result)
+    assert 'loading="eager" fetchpriority="high"' in page.cover_html
+    assert 'alt="The new three-step checkout"' in page.cover_html
+    html = page.comparisons_html
+    assert html.startswith('<figure class="comparison">') and html.count("<picture>") == 2
+    assert ">Before</figcaption>" in html and ">After</figcaption>" in html
+    assert '<figcaption class="comparison-caption">Seven steps became three.</figcaption>' in html
+    assert 'alt="The old seven-step checkout"' in html and 'loading="lazy"' in html
+    assert "fetchpriority" not in html and "fetchpriority" not in page.html
+
+
+def test_never_upscales_and_caps_at_1600(make_site) -> None:
+    site = make_site({"content/case-studies/acme.md": case("", "small.png"),
+                      "content/case-studies/small.png": png(300, 90),
+                      "static/wide.png": png(2400, 60)})
+    result, files = run(site)
+    assert 'width="300" height="90"' in study(result).html
+    assert sorted(p for p in files if "small-" in p) == sorted(
+        f"case-studies/small-300w.{h}" for h in [p.split("300w.")[1] for p in files
+                                                  if "small-300w." in p])
+    for path, data in files.items():
+        with Image.open(BytesIO(data)) as im:
+            if "small" in path:
+                assert im.size == (300, 90)
+    assert Image.open(BytesIO(files["wide.png"])).size == (2400, 60)  # unshown: clean copy only
+    assert not any(p.startswith("wide-") for p in files)
+
+
+def test_plan_caps_widths_at_1600() -> None:
+    variants = images._variants(images.Asset("static/big.jpg", "big.jpg", "f" * 32), 4000,
+                                3000, "JPEG")
+    srcset = [(v.format, v.width, v.height) for v in variants if v.role == "srcset"]
+    assert srcset == [("WEBP", 480, 360), ("WEBP", 960, 720), ("WEBP", 1600, 1200),
+                      ("JPEG", 480, 360), ("JPEG", 960, 720), ("JPEG", 1600, 1200)]
+    assert variants[-1].path == "big.jpg" and variants[-1].width == 4000
+
+
+def test_rebuild_encodes_nothing_unchanged(image_site, encodes) -> None:
+    site = image_site()
+    run(site)
+    first = len(encodes)
+    assert first > 0 and "WEBP" in encodes
+    encodes.clear()
+    _, files = run(site)
+    assert encodes == []                                         # all from the cache
+    (site / "content/case-studies/before.png").write_bytes(png(1200, 800, (10, 10, 10)))
+    _, again = run(site)
+    assert 0 < len(encodes) < first                              # only before.png's variants
+    changed = {p for p in again if again[p] != files.get(p)}
+    assert changed and all(p.startswith("case-studies/before") for p in changed)
+
+
+def test_exif_and_gps_are_stripped_and_orientation_applied(make_site) -> None:
+    site = make_site({"content/case-studies/acme.md": case("", "photo.jpg"),
+                      "content/case-studies/photo.jpg": jpeg_with_gps(1280, 960)})
+    result, files = run(site)
+    assert 'width="960" height="1280"' in study(result).html    # upright: portrait
+    photos = {p: d for p, d in files.items() if p.startswith("case-studies/photo")}
+    assert len(photos) == 5                                      # 480 and 960 in WebP and JPEG, the original
+    for path, data in photos.items():
+        with Image.open(BytesIO(data)) as im:
+            assert len(im.getexif()) == 0, path
+            assert "exif" not in im.info and "comment" not in im.info, path
+            assert im.width < im.height, path
+        assert b"Exif" not in data and b"PhoneMaker" not in data and b"shot at home" not in data
+
+
+def test_og_images_for_case_studies_and_services(image_site) -> None:
+    site = image_site({"content/case-studies/beta.md": case("", "before.png").replace(
+        "Checkout redesign", "Beta").replace("Acme", "Beta Co")})
+    result, files = run(site)
+    by_title = {s.title: s for s in result.site.case_studies}
+    cover = by_title["Checkout redesign"].og_image
+    assert cover.url.startswith("https://example.com/case-studies/acme/og.")
+    assert (cover.width, cover.height, cover.alt) == (1200, 630, "The new three-step checkout")
+    card = by_title["Beta"].og_image
+    assert card.url.startswith("https://example.com/case-studies/beta/og.") and card.type == \
+        "image/png"
+    service = result.site.services[0].og_image
+    assert service.url.startswith("https://example.com/services/retainer/og.")
+    for og in (cover, card, service):
+        with Image.open(BytesIO(files[og.url.removeprefix("https://example.com/")])) as im:
+            assert im.size == (1200, 630) and im.format == "PNG"
+
+
+def test_card_text_is_drawable() -> None:
+    assert images._printable("Café −45% → €4,500 “ok”") == "Cafe -45% -> EUR 4,500 “ok”"
+
+
+def test_errors_name_file_and_line(image_site) -> None:
+    front = FRONT.replace("src: after.png, alt: The new three-step checkout}\ncomparisons",
+                          "src: aftr.png, alt: Gone}\ncomparisons").replace(
+        "after: {src: after.png, alt: The new three-step checkout}",
+        "after: {src: after.png, alt: '  '}")
+    site = image_site({"content/case-studies/acme.md": case(front, "broken.png") +
+                       "\n![](after.png)\n\n![Cut off](truncated.png)\n",
+                       "content/case-studies/broken.png": b"\x89PNG not really an image",
+                       "content/case-studies/truncated.png": png(400, 300)[:-200],
+                       "static/junk.jpg": b"garbage"})
+    with pytest.raises(CasefolioError) as err:
+        build(site)
+    found = {(p.path, p.line, p.message) for p in err.value.problems}
+    rel = "content/case-studies/acme.md"
+    assert (rel, 10, "image `aftr.png` not found") in found
+    assert "did you mean `after.png`?" in {p.hint for p in err.value.problems}
+    assert (rel, 13, "image `after.png` has no alt text") in found
+    assert any(p == rel and line == 18 and m.startswith("image `broken.png`: not an image")
+               for p, line, m in found)
+    assert (rel, 20, "image `after.png` has no alt text") in found
+    assert any(p == rel and line == 22 and "truncated.png" in m for p, line, m in found)
+    assert any(p == "static/junk.jpg" and line is None for p, line, _ in found)
+    assert all(p.hint for p in err.value.problems)
+
+
+def test_missing_alt_key_in_front_matter_is_a_schema_error(image_site) -> None:
+    site = image_site({"content/case-studies/acme.md": case(
+        "cover: {src: after.png}\n")})
+    with pytest.raises(CasefolioError) as err:
+        build(site)
+    [problem] = err.value.problems
+    assert problem.path == "content/case-studies/acme.md" and problem.line == 10
+    assert "alt" in problem.message
+
+
+def test_same_inputs_same_bytes(image_site, tmp_path) -> None:
+    site = image_site()
+    _, first = run(site, tmp_path / "cache-a")
+    _, second = run(site, tmp_path / "cache-b")
+    assert first == second and len(first) > 10
+
+
+def test_a_changed_image_changes_the_key_of_pages_showing_it(image_site) -> None:
+    site = image_site()
+    result = build(site)
+    page = study(result)
+    assert "image:content/case-studies/before.png" in page.reads
+    old = result.site.fingerprints["image:content/case-studies/before.png"]
+    (site / "content/case-studies/before.png").write_bytes(png(1200, 600))
+    result = build(site)
+    assert result.site.fingerprints["image:content/case-studies/before.png"] != old
+    assert 'width="1200" height="600"' in study(result).html
+
+
+def test_svg_and_gif_are_copied_as_they_are(make_site) -> None:
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+    site = make_site({"content/case-studies/acme.md": case("", "diagram.svg"),
+                      "content/case-studies/diagram.svg": svg})
+    result, files = run(site)
+    assert '<img src="/case-studies/diagram.svg" alt="The old checkout, seven steps" ' \
+        'loading="lazy" decoding="async">' in study(result).html
+    assert any(a.rel.endswith("diagram.svg") for a in result.site.assets) and not files.get(
+        "case-studies/diagram.svg")
+
+
+@pytest.mark.skipif("site.images" not in inspect.getsource(build_module),
+                    reason="needs the image stage in generator/build.py (issue 7)")
+def test_build_writes_every_image_file(image_site) -> None:
+    site = image_site()
+    out = site / "output"
+    result = build_to(site, out)
+    page = (out / "case-studies/acme/index.html").read_text(encoding="utf-8")
+    for job in result.site.images:
+        paths = [job.path] if isinstance(job, images.CardJob) else [v.path for v in job.variants]
+        for path in paths:
+            assert (out / path).is_file(), path
+    assert "<picture>" in page
