@@ -1,0 +1,293 @@
+"""Incremental rebuilds equal full builds: random edit sequences applied through the serve path
+(one BuildState, files rewritten only where bytes changed) end byte for byte where a fresh
+build of the final files ends; and the caches skip exactly the work they should."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildState, build, build_to, read_inputs
+from generator.config import BuildOptions
+from generator.errors import CasefolioError
+from generator.server import write_changes
+from generator.sources import read_sources
+from generator.writer import MARKER
+
+REPO = Path(__file__).resolve().parent.parent
+OPTIONS = BuildOptions(base_url="http://127.0.0.1:8000/", serve=True)
+NICHES = ["ecommerce", "pool-construction", "personal-injury-law", "senior-living"]
+PRACTICES = ["landing-pages#one-goal", "checkout#guest-checkout", "landing-pages#page-speed",
+             "checkout", "landing-pages#social-proof"]
+KINDS = ["body", "title", "niche", "add", "delete", "rename", "heading", "template", "site_yaml",
+         "static", "css", "touch", "break_"]
+UNLINKED = ["coastal-pools-price-range", "coffee-subscription-landing",
+            "delgado-truck-accident-pages", "willow-creek-tour-booking"]
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != MARKER}
+
+
+class Editor:
+    """Random edits of every kind a writer makes, each keeping or breaking the site on purpose."""
+
+    def __init__(self, site: Path, rng: random.Random) -> None:
+        self.site, self.rng = site, rng
+        self.deletable = [f"content/case-studies/{s}.md" for s in UNLINKED]
+        self.broken: tuple[Path, str] | None = None
+        self.count = 0
+        self.plan: list[str] = []
+
+    def apply(self) -> str:
+        self.count += 1
+        if self.broken is not None:  # the save after a breaking one fixes it
+            path, text = self.broken
+            self.broken = None
+            self.save(path, text)
+            return f"fix {path.name}"
+        if not self.plan:  # every kind once, in random order, then again
+            self.plan = [*KINDS, "body", "add"]
+            self.rng.shuffle(self.plan)
+        kind = self.plan.pop()
+        getattr(self, kind)()
+        return kind
+
+    def studies(self) -> list[Path]:
+        return sorted((self.site / "content/case-studies").glob("*.md"))
+
+    def save(self, path: Path, text: str) -> None:
+        """Save the way some editor does: in place, temp file + rename, or delete + create."""
+        how = self.rng.choice(["inplace", "rename", "recreate"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if how == "rename":
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        elif how == "recreate" and path.exists():
+            path.unlink()
+            path.write_text(text, encoding="utf-8")
+        else:
+            path.write_text(text, encoding="utf-8")
+
+    def replace_line(self, path: Path, key: str, value: str) -> None:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith(f"{key}:"):
+                lines[i] = f"{key}: {value}"
+                break
+        self.save(path, "\n".join(lines))
+
+    def body(self) -> None:
+        path = self.rng.choice(self.studies())
+        self.save(path, path.read_text(encoding="utf-8") + f"\nEdit number {self.count}.\n")
+
+    def title(self) -> None:
+        self.replace_line(self.rng.choice(self.studies()), "title",
+                          f"Retitled study {self.count}")
+
+    def niche(self) -> None:
+        self.replace_line(self.rng.choice(self.studies()), "niche", self.rng.choice(NICHES))
+
+    def add(self) -> None:
+        rel = f"content/case-studies/added-{self.count}.md"
+        tags = ", ".join(self.rng.sample(["checkout", "mobile", "forms", "speed", "new"], 2))
+        self.save(self.site / rel, f"""---
+title: Added study {self.count}
+date: 2024-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}
+summary: Added in edit {self.count}.
+client: Client {self.count}
+niche: {self.rng.choice(NICHES)}
+practices: [{self.rng.choice(PRACTICES)}]
+tags: [{tags}]
+metrics:
+  - {{label: Conversion rate, before: 2.0, after: {self.rng.randint(21, 40) / 10}, unit: "%"}}
+---
+Body of added study {self.count}.
+""")
+        self.deletable.append(rel)
+
+    def delete(self) -> None:
+        if self.deletable:
+            rel = self.deletable.pop(self.rng.randrange(len(self.deletable)))
+            (self.site / rel).unlink()
+
+    def rename(self) -> None:
+        if self.deletable:
+            rel = self.deletable.pop(self.rng.randrange(len(self.deletable)))
+            new = f"content/case-studies/renamed-{self.count}.md"
+            os.replace(self.site / rel, self.site / new)
+            self.deletable.append(new)
+
+    def heading(self) -> None:
+        path = self.site / "content/practices/landing-pages.md"
+        text = path.read_text(encoding="utf-8")
+        if self.rng.random() < 0.5:
+            text = text.replace("## One goal per page", f"## One goal per page ({self.count})",
+                                1).replace(f"page ({self.count - 1})", "page")
+        else:
+            text += f"\n## Practice added in edit {self.count}\nWhy it works.\n"
+        self.save(path, text)
+
+    def template(self) -> None:
+        path = self.site / "templates/partials/footer.html"
+        text = (path.read_text(encoding="utf-8") if path.exists() else
+                (self.site / "themes/default/templates/partials/footer.html").read_text())
+        self.save(path, text + f"<!-- template edit {self.count} -->\n")
+
+    def site_yaml(self) -> None:
+        self.replace_line(self.site / "site.yaml", "tagline", f"Tagline {self.count}")
+
+    def static(self) -> None:
+        self.save(self.site / f"static/files/note-{self.rng.randint(1, 3)}.txt",
+                  f"note {self.count}\n")
+
+    def css(self) -> None:
+        path = self.site / "themes/default/static/style.css"
+        self.save(path, path.read_text(encoding="utf-8") + f"\n.edit-{self.count} {{}}\n")
+
+    def touch(self) -> None:
+        os.utime(self.rng.choice(self.studies()))
+
+    def break_(self) -> None:
+        path = self.rng.choice(self.studies())
+        self.broken = (path, path.read_text(encoding="utf-8"))
+        self.save(path, self.broken[1].replace("title:", "title: [unclosed", 1))
+
+
+def incremental(site: Path, state: BuildState, folder: Path,
+                published: dict) -> tuple[dict, tuple[str, ...]]:
+    """One rebuild the way `serve` does it; (what the folder now holds, problems)."""
+    try:
+        result = build(site, OPTIONS, state)
+    except CasefolioError as exc:
+        return published, tuple(p.format() for p in exc.problems)
+    write_changes(published, result.outputs, folder)
+    return {o.path: o for o in result.outputs}, ()
+
+
+def fresh(site: Path, folder: Path) -> tuple[str, ...]:
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        build_to(site, folder, OPTIONS)
+    except CasefolioError as exc:
+        return tuple(p.format() for p in exc.problems)
+    return ()
+
+
+@pytest.fixture
+def site(example_site: Path) -> Path:
+    shutil.copytree(REPO / "themes" / "default", example_site / "themes" / "default")
+    return example_site
+
+
+@pytest.mark.parametrize("seed", [int(os.environ.get("CASEFOLIO_SEED", "7"))])
+def test_random_edits_end_where_a_full_build_ends(site: Path, tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    editor = Editor(site, rng)
+    state, served, full = BuildState(), tmp_path / "served", tmp_path / "full"
+    published, problems = incremental(site, state, served, {})
+    assert problems == ()
+    history = []
+    for step in range(1, 31):
+        history.append(editor.apply())
+        published, problems = incremental(site, state, served, published)
+        if step % 4 == 0 or step == 30 or problems:
+            expected = fresh(site, full)
+            assert problems == expected, (seed, history)
+            if not problems:
+                assert tree(served) == tree(full), (seed, history)
+    assert set(KINDS) <= set(history)
+
+
+def test_deleted_case_study_disappears_everywhere(site: Path, tmp_path: Path) -> None:
+    state, served = BuildState(), tmp_path / "served"
+    published, _ = incremental(site, state, served, {})
+    slug = "willow-creek-tour-booking"
+    places = ["case-studies/index.html", "niches/senior-living/index.html", "feed.xml",
+              "sitemap.xml", "tags/forms/index.html", "practices/landing-pages/index.html",
+              "services/lead-gen-landing-pages/index.html",      # lists it
+              "case-studies/coastal-pools-price-range/index.html"]  # shows it as related
+    assert all(slug in (served / p).read_text() for p in places)
+    (site / f"content/case-studies/{slug}.md").unlink()
+    published, problems = incremental(site, state, served, published)
+    assert problems == ()
+    assert not (served / f"case-studies/{slug}").exists()
+    for place in places:
+        assert slug not in (served / place).read_text(), place
+
+
+@pytest.mark.xfail(strict=True, reason="render.py: the route of services/index.html reads only "
+                   "the services' ids, not the case studies each service counts (Service.reads)")
+def test_deleting_a_case_study_updates_the_services_list(site: Path, tmp_path: Path) -> None:
+    state, served = BuildState(), tmp_path / "served"
+    published, _ = incremental(site, state, served, {})
+    (site / "content/case-studies/willow-creek-tour-booking.md").unlink()
+    incremental(site, state, served, published)
+    assert fresh(site, tmp_path / "full") == ()
+    assert tree(served) == tree(tmp_path / "full")
+
+
+def _study(date: str, niche: str = "ecommerce", tags: str = "checkout") -> str:
+    return (f"---\ntitle: Study of {date}\ndate: {date}\nsummary: S.\nclient: C\n"
+            f"niche: {niche}\ntags: [{tags}]\n---\nBody.\n")
+
+
+@pytest.mark.xfail(strict=True, reason="site.py/render.py: the order of a case study's related "
+                   "studies depends on the date order of all of them, but its route's key only "
+                   "covers the related studies' own files")
+def test_a_new_case_study_that_reorders_related_studies(make_site, tmp_path: Path) -> None:
+    site = make_site({"content/case-studies/acme.md": None,
+                      "content/case-studies/a.md": _study("2025-01-10"),
+                      "content/case-studies/b.md": _study("2025-01-05"),
+                      "content/case-studies/c.md": _study("2025-01-15")})
+    state, served = BuildState(), tmp_path / "served"
+    published, _ = incremental(site, state, served, {})
+    # d is related to nothing, but dated between a and b it changes which of b and c is nearer
+    (site / "content/case-studies/d.md").write_text(_study("2025-01-07", "pools", "other"))
+    incremental(site, state, served, published)
+    assert fresh(site, tmp_path / "full") == ()
+    assert tree(served) == tree(tmp_path / "full")
+
+
+def test_read_inputs_matches_read_sources(site: Path) -> None:
+    (site / "content/stray.md").write_text("---\ntitle: x\n---\n")
+    (site / "content/case-studies/latin1.md").write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    (site / "content/case-studies/img.png").write_bytes(b"\x89PNG")
+    (site / "static/deep/er").mkdir(parents=True)
+    (site / "static/deep/er/file.txt").write_text("x")
+    (site / "content/case-studies/.hidden.md").write_text("x")
+    (site / "content/case-studies/draft.md~").write_text("x")
+    expected = read_sources(site)
+    state = BuildState()
+    assert read_inputs(site, state) == expected
+    assert read_inputs(site, state) == expected  # from the cache this time
+
+
+def test_cache_skips_unchanged_work(site: Path) -> None:
+    state = BuildState()
+    first = build(site, OPTIONS, state)
+    again = build(site, OPTIONS, state)
+    assert again.rendered == 0 and again.outputs == first.outputs
+    assert again.site is first.site  # nothing changed: not even relinked
+    template = site / "templates/service.html"
+    template.parent.mkdir(exist_ok=True)
+    template.write_text((site / "themes/default/templates/service.html").read_text() + "<!--x-->")
+    services = build(site, OPTIONS, state)
+    assert services.site is first.site
+    assert services.rendered == len(first.site.services)
+    path = site / "content/case-studies/coffee-subscription-landing.md"
+    path.write_text(path.read_text() + "\nOne more line.\n")
+    one = build(site, OPTIONS, state)
+    changed = {o.path for o in one.outputs if o not in services.outputs}
+    assert "case-studies/coffee-subscription-landing/index.html" in changed
+    assert "services/index.html" not in changed and "practices/checkout/index.html" not in changed
+    yaml = site / "site.yaml"
+    yaml.write_text(yaml.read_text().replace("headline: We", "headline: Now we", 1))
+    assert build(site, OPTIONS, state).rendered == first.rendered  # everything
