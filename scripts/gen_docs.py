@@ -212,8 +212,10 @@ CONTENT_INTRO = """\
 
 Every content file is Markdown with YAML front matter between two `---` lines. Fields not
 marked **required** are optional; an unknown field is an error with a "did you mean" hint,
-and every error names the file and line. `casefolio new KIND "Title"` writes a file with
-every field present and commented.
+and every error names the file and line. `casefolio new KIND "Title"` writes a draft with
+every field present and commented. To start new files from your own template, put it in
+`archetypes/<KIND>.md` in the site (`case-study.md`, `practice.md`, `service.md`,
+`page.md`); `{{title}}`, `{{slug}}`, `{{date}}`, `{{niche}}` and `{{niches}}` are filled in.
 
 Links between content files are relative file links and become the final URLs:
 `[our checkout work](../case-studies/skincare-checkout.md)`,
