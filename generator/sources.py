@@ -104,7 +104,8 @@ def classify(site_dir: Path, path: Path, data: bytes,
     rel = path.relative_to(site_dir).as_posix()
     top, *parts = path.relative_to(site_dir).parts
     if _UNUSABLE_NAME.search(rel):
-        return None, [Problem(rel, None, "this file name cannot become part of a URL (it holds "
+        shown = rel.encode("unicode_escape").decode("ascii")  # make the invisible visible
+        return None, [Problem(shown, None, "this file name cannot become part of a URL (it holds "
                               "a backslash or a control character)", "rename the file")]
     if top == "static":
         return Asset(rel, rel.removeprefix("static/"), fingerprint(data)), []

@@ -81,20 +81,33 @@ def load_theme(config: Config) -> Theme:
     env.globals.update(asset_url=lambda name: asset_urls[name], url=lambda rel="": base + rel)
     fingerprints: dict[str, str] = {}
     graph: dict[str, frozenset[str] | None] = {}
+    parents: dict[str, list[tuple[str, int, str]]] = {}  # name -> (extends what, line, file)
     problems = []
     for name in env.list_templates():
         if name.startswith(".") or "/." in name:
             continue
-        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        try:
+            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except UnicodeDecodeError as exc:
+            where = next((str(d / name) for d in dirs if (d / name).is_file()), name)
+            problems.append(Problem(_display(config, where), None,
+                                    f"template is not UTF-8 text (byte {exc.start})",
+                                    "re-save it as UTF-8, or move files that are not "
+                                    "templates out of templates/"))
+            continue
         fingerprints[name] = fingerprint(source.encode())
         try:
-            refs = list(jinja2.meta.find_referenced_templates(env.parse(source, name, filename)))
+            tree = env.parse(source, name, filename)
         except jinja2.TemplateSyntaxError as exc:
             problems.append(Problem(_display(config, filename), exc.lineno,
                                     f"template syntax error: {exc.message}",
                                     "check the {% %} and {{ }} tags around this line"))
             continue
+        refs = list(jinja2.meta.find_referenced_templates(tree))
         graph[name] = None if any(r is None for r in refs) else frozenset(refs)  # type: ignore
+        parents[name] = [(n.template.value, n.lineno, filename) for n in tree.find_all(
+            jinja2.nodes.Extends) if isinstance(n.template, jinja2.nodes.Const)]
+    problems += _extends_cycles(parents, config)
     if problems:
         raise CasefolioError(problems)
     return Theme(env, dirs, fingerprints, graph, tuple(assets), asset_urls)
@@ -106,14 +119,20 @@ def render_template(theme: Theme, name: str, context: Mapping[str, Any], config:
         return theme.env.get_template(name).render(context)
     except jinja2.TemplateNotFound as exc:
         looked = ", ".join(str(d) for d in theme.dirs)
-        raise CasefolioError([Problem(name, None, f"template `{exc.name}` not found",
-                                      f"looked in: {looked}")]) from None
+        filename, line = _template_frame(exc, theme)  # the template that asked for it
+        raise CasefolioError([Problem(_display(config, filename) if filename else name, line,
+                                      f"template `{exc.name}` not found (needed to render "
+                                      f"`{name}`)", f"looked for {exc.name} in: {looked}; "
+                                      "check the name or add the file")]) from None
     except jinja2.TemplateSyntaxError as exc:
         raise CasefolioError([Problem(_display(config, exc.filename or name), exc.lineno,
                                       f"template syntax error: {exc.message}")]) from None
-    except RecursionError:
-        raise CasefolioError([Problem(name, None, "templates extend or include each other in "
-                                      "a circle", "check the {% extends %} chain")]) from None
+    except RecursionError as exc:
+        filename, line = _template_frame(exc, theme)
+        raise CasefolioError([Problem(_display(config, filename) if filename else name, line,
+                                      f"templates include or call each other in a circle "
+                                      f"(while rendering `{name}`)", "check the {% include %}, "
+                                      "{% import %} and macro calls around this line")]) from None
     except CasefolioError:
         raise
     except Exception as exc:
@@ -123,6 +142,29 @@ def render_template(theme: Theme, name: str, context: Mapping[str, Any], config:
         raise CasefolioError([Problem(_display(config, filename) if filename else name, line,
                                       f"while rendering `{name}`: {message}",
                                       "fix the template or the data it reads")]) from None
+
+
+def _extends_cycles(parents: Mapping[str, list[tuple[str, int, str]]], config: Config,
+                    ) -> list[Problem]:
+    """Templates whose `{% extends %}` chain comes back to themselves, each cycle once."""
+    problems, reported = [], set()
+    for start in sorted(parents):
+        chain, current = [start], start
+        while parents.get(current):
+            current = parents[current][0][0]
+            if current in chain:
+                cycle = chain[chain.index(current):]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    _, line, filename = parents[cycle[0]][0]
+                    problems.append(Problem(_display(config, filename), line,
+                                            "templates extend each other in a circle: " +
+                                            " -> ".join([*cycle, current]),
+                                            "one of them must extend another template (such "
+                                            "as base.html) or none"))
+                break
+            chain.append(current)
+    return problems
 
 
 def format_date(value: dt.date | None, style: str = "long") -> str:
