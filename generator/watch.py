@@ -37,6 +37,7 @@ from generator.sources import is_ignored
 SITE_FOLDERS = ("content", "static", "templates", "themes")
 QUIET = 0.02          # seconds of silence that end the burst of events one save makes
 DELETE_QUIET = 0.15   # after a delete, wait longer: delete-then-create saves recreate the file
+WRITE_QUIET = 0.3     # a file written but not yet closed: wait for the rest of its bytes
 MAX_WAIT = 0.5        # a stream of events never holds a build back longer than this
 # Only events that can mean new bytes: our own reads (opened, closed unwritten) never count.
 EVENTS = [FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent,
@@ -57,6 +58,7 @@ class Watcher(FileSystemEventHandler):
         self._pending: set[Path] = set()
         self._first = self._last = 0.0
         self._deleted = False
+        self._writing: set[Path] = set()      # written to and not closed yet (inotify only)
         self._seen: dict[Path, float] = {}   # path -> monotonic time of its last event
         self._stopped = False
 
@@ -94,7 +96,7 @@ class Watcher(FileSystemEventHandler):
                     return None
                 self._lock.wait(left)
             while not self._stopped:
-                quiet = DELETE_QUIET if self._deleted else QUIET
+                quiet = DELETE_QUIET if self._deleted else WRITE_QUIET if self._writing else QUIET
                 left = min(self._last + quiet, self._first + MAX_WAIT) - time.monotonic()
                 if left <= 0:
                     break
@@ -102,6 +104,7 @@ class Watcher(FileSystemEventHandler):
             if self._stopped:
                 return None
             batch, self._pending, self._deleted = frozenset(self._pending), set(), False
+            self._writing.clear()
         if any(p.parent == self.site_dir and p.name in SITE_FOLDERS for p in batch):
             self._schedule_folders()  # a site folder was created, deleted or moved
         return batch
@@ -140,6 +143,11 @@ class Watcher(FileSystemEventHandler):
             for path in changed:
                 self._seen[path] = now
             self._deleted = self._deleted or gone
+            if event.event_type in ("created", "modified") and not (
+                    event.is_directory or self.poll):
+                self._writing.add(src)   # an editor that truncates, then writes, then closes
+            elif event.event_type != "attrib":
+                self._writing.difference_update(changed)
             self._lock.notify_all()
 
     def _schedule_folders(self) -> None:

@@ -84,6 +84,16 @@ def test_delete_then_create_is_one_batch(watcher: Watcher) -> None:
     assert batches(watcher) == set()
 
 
+def test_a_slow_write_is_waited_for_until_the_file_is_closed(watcher: Watcher) -> None:
+    with (watcher.site_dir / CASE).open("w") as file:  # truncated: empty for a moment
+        file.write("---\ntitle: half")
+        file.flush()
+        time.sleep(0.1)  # longer than the quiet time between a save's events
+        file.write(" and the rest\n---\n")
+    assert watcher.next_batch(timeout=3) is not None
+    assert watcher.next_batch(timeout=0.5) is None  # all of it in that one batch
+
+
 def test_swap_and_backup_files_never_trigger(watcher: Watcher) -> None:
     folder = watcher.site_dir / CASE.parent
     for name in (".acme.md.swp", ".acme.md.swx", "acme.md~", "#acme.md#", ".#acme.md", "4913",
