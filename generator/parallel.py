@@ -1,0 +1,125 @@
+"""Parse and render many sources at once: known ones from the cache, the rest on every core.
+
+`load_document` is pure, so a worker process returns exactly what this process would have;
+results come back in source order and the build is byte-identical to a single-process one.
+A pool costs a few tens of milliseconds to start and each Document must be pickled back, so
+small batches stay in this process.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+
+from generator.content import Document, load_document
+from generator.errors import CasefolioError, Problem
+from generator.sources import Source
+
+MIN_PARALLEL = 200  # documents to parse before a pool pays for itself (~1 ms each)
+CHUNK = 32          # documents per task: big enough to amortise a round trip
+
+Loaded = Document | list[Problem]  # a Document, or every problem that stopped it
+
+_pending: Sequence[Source] = ()   # what the workers parse; inherited by fork, else sent
+
+
+def load_all(sources: Sequence[Source], raw_html: bool,
+             known: Mapping[tuple[str, str, bool], Document],
+             processes: int | None = None) -> list[Loaded]:
+    """Each source's Document (reused from `known` when its bytes did not change) or its
+    problems, in source order. processes=None picks a pool only when there is enough work."""
+    results: list[Loaded | None] = [known.get((s.rel, s.fingerprint, raw_html))
+                                    for s in sources]
+    todo = [i for i, r in enumerate(results) if r is None]
+    if processes is None:
+        processes = _processes(len(todo))
+    with _no_gc():  # the collector would rescan every Document made so far, again and again
+        if processes > 1 and todo:
+            _load_in_pool([sources[i] for i in todo], raw_html, processes, todo, results)
+        else:
+            for i in todo:
+                results[i] = _load_one(sources[i], raw_html)
+    return results  # type: ignore[return-value]
+
+
+def _processes(work: int) -> int:
+    """Every core when there is enough work; CASEFOLIO_PROCESSES=N overrides (1 = no pool)."""
+    forced = os.environ.get("CASEFOLIO_PROCESSES", "")
+    if forced.isdigit() and int(forced) > 0:
+        return int(forced)
+    return (os.cpu_count() or 1) if work >= MIN_PARALLEL else 1
+
+
+def _load_one(source: Source, raw_html: bool) -> Loaded:
+    try:
+        return load_document(source, raw_html)
+    except CasefolioError as exc:
+        return list(exc.problems)
+
+
+def _load_chunk(start: int, end: int, raw_html: bool) -> list[Loaded]:
+    with _no_gc():
+        return [_load_one(s, raw_html) for s in _pending[start:end]]
+
+
+def _load_chunk_sent(sources: list[Source], raw_html: bool) -> list[Loaded]:
+    with _no_gc():
+        return [_load_one(s, raw_html) for s in sources]
+
+
+def _load_in_pool(pending: list[Source], raw_html: bool, processes: int, where: list[int],
+                  results: list[Loaded | None]) -> None:
+    """Workers take chunks while this process parses chunks too, so every core is busy and
+    this one also unpickles what the workers send back."""
+    global _pending
+    fork = _can_fork()
+    chunks = [(a, min(a + CHUNK, len(pending))) for a in range(0, len(pending), CHUNK)]
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    _pending = pending
+    try:
+        with ProcessPoolExecutor(processes - 1 or 1, mp_context=context) as pool:
+            futures: dict[int, Future[list[Loaded]]] = {}
+            ahead = 2 * (processes - 1 or 1)
+            next_chunk = 0
+            mine: dict[int, list[Loaded]] = {}
+            while next_chunk < len(chunks):
+                while len([f for f in futures.values() if not f.done()]) < ahead and (
+                        next_chunk < len(chunks)):
+                    a, b = chunks[next_chunk]
+                    futures[next_chunk] = (pool.submit(_load_chunk, a, b, raw_html) if fork
+                                           else pool.submit(_load_chunk_sent, pending[a:b],
+                                                            raw_html))
+                    next_chunk += 1
+                if next_chunk < len(chunks):  # the workers are busy: take one chunk here
+                    a, b = chunks[next_chunk]
+                    mine[next_chunk] = [_load_one(s, raw_html) for s in pending[a:b]]
+                    next_chunk += 1
+            for number, (a, _) in enumerate(chunks):
+                batch = mine[number] if number in mine else futures[number].result()
+                for offset, loaded in enumerate(batch):
+                    results[where[a + offset]] = loaded
+    finally:
+        _pending = ()
+
+
+def _can_fork() -> bool:
+    """fork is fastest (workers inherit the sources, nothing to import) but unsafe once other
+    threads exist (the dev server's watcher, say): then spawn fresh interpreters instead."""
+    return ("fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -1,0 +1,239 @@
+"""The on-disk cache changes nothing but the time: warm and edited builds equal cold builds byte
+for byte, an edit re-renders exactly the outputs that read what changed, and a damaged or stale
+cache is ignored."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator import cache
+from generator.build import BuildResult, BuildState, build
+from generator.render import routes
+from generator.writer import write_site
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+from gen_site import generate
+
+STUDIES = 40
+
+
+@dataclass
+class Built:
+    result: BuildResult
+    rendered: set[str]   # route outputs rendered by this build (not taken from the cache)
+    reparsed: int        # documents parsed by this build (not taken from the cache)
+
+
+def cached_build(site: Path, out: Path) -> Built:
+    """What `casefolio build` does with the cache: load it, build, write, save it."""
+    documents, outputs = cache.load(site, out)
+    state = BuildState(documents=dict(documents), outputs=dict(outputs))
+    result = build(site, state=state)
+    write_site(result.outputs, out)
+    cache.save(site, state.documents, state.outputs, out)
+    route_paths = {r.path for r in routes(result.site)}
+    rendered = {o.path for o in result.outputs
+                if o.path in route_paths and outputs.get(o.path) is not o}
+    reparsed = sum(1 for key, doc in state.documents.items() if documents.get(key) is not doc)
+    return Built(result, rendered, reparsed)
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def cold_tree(site: Path, tmp_path: Path) -> dict[str, str]:
+    """The output of a cold build of a copy of the site (no cache, fresh output folder)."""
+    copy = tmp_path / "cold-copy"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".casefolio", "output"))
+    result = build(copy)
+    write_site(result.outputs, tmp_path / "cold-out")
+    found = tree(tmp_path / "cold-out")
+    shutil.rmtree(tmp_path / "cold-out")
+    return found
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(tmp_path_factory.mktemp("gen") / "site", STUDIES, seed=7)
+
+
+@pytest.fixture
+def site(generated: Path, tmp_path: Path) -> Path:
+    """A generated site with a warm cache and its output already built."""
+    copy = tmp_path / "site"
+    shutil.copytree(generated, copy)
+    cached_build(copy, copy / "output")
+    return copy
+
+
+def test_warm_build_renders_and_parses_nothing_and_writes_the_same_bytes(site: Path) -> None:
+    out = site / "output"
+    before = tree(out)
+    warm = cached_build(site, out)
+    assert warm.rendered == set() and warm.result.rendered == 0
+    assert warm.reparsed == 0
+    assert tree(out) == before
+
+
+def test_cold_and_warm_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
+    cached_build(site, site / "output")
+    assert tree(site / "output") == cold_tree(site, tmp_path)
+
+
+def test_editing_a_cited_case_study_rerenders_exactly_its_readers(site: Path,
+                                                                    tmp_path: Path) -> None:
+    studies = sorted((site / "content" / "case-studies").glob("*.md"))
+    # coll-000 cites the first case study in its intro; find a case study that links to it too.
+    cited = studies[0].stem
+    assert f"../case-studies/{cited}.md" in (site / "content/practices/coll-000.md").read_text()
+    citing = [p.stem for p in studies if f"../case-studies/{cited}.md" in p.read_text()]
+    assert citing, "the generator always links each case study from another"
+    with studies[0].open("a", encoding="utf-8") as f:
+        f.write("\nA new closing paragraph.\n")
+
+    edited = cached_build(site, site / "output")
+
+    readers = {r.path for r in routes(edited.result.site) if f"case-studies/{cited}" in r.reads}
+    assert edited.rendered == readers
+    assert edited.reparsed == 1
+    assert {f"case-studies/{cited}/index.html", "practices/coll-000/index.html",
+            *(f"case-studies/{c}/index.html" for c in citing)} <= edited.rendered
+    unrelated = [p.stem for p in studies if f"case-studies/{p.stem}/index.html" not in readers]
+    assert unrelated, "some case study page does not read the edited one"
+    assert tree(site / "output") == cold_tree(site, tmp_path)
+
+
+def test_editing_a_template_rerenders_only_the_pages_that_use_it(site: Path,
+                                                                  tmp_path: Path) -> None:
+    theme_tag = REPO / "themes" / "default" / "templates" / "tag.html"
+    override = site / "templates" / "tag.html"
+    override.parent.mkdir()
+    override.write_text(theme_tag.read_text(encoding="utf-8") + "<!-- edited -->\n",
+                        encoding="utf-8")
+
+    edited = cached_build(site, site / "output")
+
+    tag_pages = {r.path for r in routes(edited.result.site) if r.template == "tag.html"}
+    assert tag_pages and edited.rendered == tag_pages
+    assert edited.reparsed == 0
+    assert tree(site / "output") == cold_tree(site, tmp_path)
+
+
+def test_editing_site_yaml_rerenders_every_page_but_parses_nothing(site: Path,
+                                                                    tmp_path: Path) -> None:
+    yaml = site / "site.yaml"
+    yaml.write_text(yaml.read_text().replace("flat-fee services", "fixed-fee services"))
+
+    edited = cached_build(site, site / "output")
+
+    assert edited.rendered == {r.path for r in routes(edited.result.site)}
+    assert edited.reparsed == 0
+    assert tree(site / "output") == cold_tree(site, tmp_path)
+
+
+def test_a_setting_that_changes_markdown_reparses_every_document(site: Path,
+                                                                 tmp_path: Path) -> None:
+    yaml = site / "site.yaml"
+    yaml.write_text(yaml.read_text().replace("raw_html: true", "raw_html: false"))
+
+    edited = cached_build(site, site / "output")
+
+    assert edited.reparsed == len(edited.result.site.fingerprints)
+    assert tree(site / "output") == cold_tree(site, tmp_path)
+
+
+def test_an_output_file_changed_by_hand_is_rendered_and_written_again(site: Path) -> None:
+    out = site / "output"
+    before = tree(out)
+    page = out / "services" / "checkout-sprint" / "index.html"
+    page.write_text("tampered", encoding="utf-8")
+
+    again = cached_build(site, out)
+
+    assert again.rendered == {"services/checkout-sprint/index.html"}
+    assert tree(out) == before
+
+
+def test_another_output_folder_reuses_documents_but_renders_everything(site: Path) -> None:
+    other = cached_build(site, site.parent / "elsewhere")
+    assert other.reparsed == 0
+    assert other.rendered == {r.path for r in routes(other.result.site)}
+    assert tree(site.parent / "elsewhere") == tree(site / "output")
+
+
+def _truncate(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def _garbage(data: bytes) -> bytes:
+    return bytes(range(256)) * 40
+
+
+def _wrong_version(data: bytes) -> bytes:
+    magic, env, rest = data.split(b"\n", 2)
+    return magic + b"\n" + b"0" * len(env) + b"\n" + rest
+
+
+def _flipped_byte(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0x40]) + data[middle + 1:]
+
+
+def _old_format(data: bytes) -> bytes:
+    return data.replace(cache.MAGIC, b"casefolio-cache 0\n", 1)
+
+
+def _wrong_shape(data: bytes) -> bytes:
+    import pickle
+
+    payload = pickle.dumps(["not", "a", "cache"])
+    return (cache.MAGIC + cache.environment().encode() + b"\n"
+            + hashlib.blake2b(payload, digest_size=16).hexdigest().encode() + b"\n" + payload)
+
+
+@pytest.mark.parametrize("damage", [_truncate, _garbage, _wrong_version, _flipped_byte,
+                                    _old_format, _wrong_shape, lambda data: b""],
+                         ids=["truncated", "garbage", "wrong-version", "flipped-byte",
+                              "old-format", "wrong-shape", "empty"])
+def test_a_damaged_cache_is_ignored(site: Path, tmp_path: Path, damage) -> None:
+    path = cache.cache_path(site)
+    path.write_bytes(damage(path.read_bytes()))
+    assert cache.load(site, site / "output") == ({}, {})
+
+    rebuilt = cached_build(site, site / "output")
+
+    assert rebuilt.rendered == {r.path for r in routes(rebuilt.result.site)}
+    assert tree(site / "output") == cold_tree(site, tmp_path)
+    assert cache.load(site, site / "output")[0], "a good cache is written again"
+
+
+def test_deleting_the_cache_is_safe(site: Path, tmp_path: Path) -> None:
+    shutil.rmtree(site / ".casefolio")
+    again = cached_build(site, site / "output")
+    assert again.reparsed == len(again.result.site.fingerprints)
+    assert tree(site / "output") == cold_tree(site, tmp_path)
+
+
+def test_the_cache_is_written_atomically_and_ignored_by_git(site: Path) -> None:
+    folder = cache.cache_path(site).parent
+    assert sorted(p.name for p in folder.iterdir()) == [cache.CACHE_FILE]
+    assert (site / ".casefolio" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_a_new_library_version_makes_the_cache_stale(site: Path, monkeypatch) -> None:
+    from importlib import metadata
+
+    real = metadata.version
+    monkeypatch.setattr(cache.metadata, "version",
+                        lambda name: "99.0" if name == "markdown-it-pyrs" else real(name))
+    assert cache.load(site, site / "output") == ({}, {})

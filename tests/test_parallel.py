@@ -1,0 +1,111 @@
+"""The process pool changes nothing but the time: the same Documents, problems and order as one
+process, and a site built from them is byte-identical."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from generator import parallel
+from generator.build import BuildState, build
+from generator.content import Document
+from generator.sources import read_sources
+from generator.writer import write_site
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+from gen_site import generate
+
+BROKEN = "---\ntitle: [unclosed\n---\nBody.\n"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ~200-case-study site, the size where the pool starts to pay."""
+    return generate(tmp_path_factory.mktemp("gen") / "site", 200, seed=3)
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_pool_and_single_process_give_identical_documents(generated: Path) -> None:
+    sources, _, _ = read_sources(generated)
+    single = parallel.load_all(sources, True, {}, processes=1)
+    pooled = parallel.load_all(sources, True, {}, processes=2)
+    assert len(pooled) == len(sources)
+    assert all(isinstance(d, Document) for d in pooled)
+    assert [d.rel for d in pooled] == [s.rel for s in sources]  # type: ignore[union-attr]
+    assert pooled == single  # every field equal: meta, positions, html, toc, links...
+
+
+def test_a_site_built_from_pooled_documents_is_byte_identical(generated: Path,
+                                                              tmp_path: Path) -> None:
+    single = build(generated)
+    write_site(single.outputs, tmp_path / "single")
+
+    sources, _, _ = read_sources(generated)
+    pooled = parallel.load_all(sources, True, {}, processes=2)
+    known = {(s.rel, s.fingerprint, True): d for s, d in zip(sources, pooled, strict=True)}
+    state = BuildState(documents=known)
+    result = build(generated, state=state)
+    assert all(state.documents[k] is known[k] for k in known)  # the pool's, not re-parsed
+    write_site(result.outputs, tmp_path / "pooled")
+
+    assert tree(tmp_path / "pooled") == tree(tmp_path / "single")
+
+
+def test_problems_come_back_in_source_order(make_site) -> None:
+    site = make_site({f"content/case-studies/broken-{i}.md": BROKEN for i in range(3)})
+    sources, _, _ = read_sources(site)
+    single = parallel.load_all(sources, True, {}, processes=1)
+    pooled = parallel.load_all(sources, True, {}, processes=2)
+    assert pooled == single
+    broken = [r for r in pooled if isinstance(r, list)]
+    assert len(broken) == 3
+    assert [p[0].path for p in broken] == [f"content/case-studies/broken-{i}.md"
+                                           for i in range(3)]
+
+
+def test_known_documents_are_reused_and_small_batches_stay_in_process(make_site,
+                                                                      monkeypatch) -> None:
+    sources, _, _ = read_sources(make_site())
+    first = parallel.load_all(sources, True, {})
+    known = {(s.rel, s.fingerprint, True): d for s, d in zip(sources, first, strict=True)}
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a pool was started for a small batch")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    assert parallel.load_all(sources, True, {}) == first
+    again = parallel.load_all(sources, True, known, processes=2)
+    assert all(a is b for a, b in zip(again, first, strict=True))
+
+
+def test_the_environment_can_force_or_forbid_the_pool(monkeypatch) -> None:
+    monkeypatch.setenv("CASEFOLIO_PROCESSES", "3")
+    assert parallel._processes(1) == 3
+    monkeypatch.setenv("CASEFOLIO_PROCESSES", "1")
+    assert parallel._processes(10_000) == 1
+    monkeypatch.delenv("CASEFOLIO_PROCESSES")
+    assert parallel._processes(parallel.MIN_PARALLEL - 1) == 1
+
+
+def test_with_other_threads_running_workers_are_spawned_not_forked(generated: Path) -> None:
+    sources, _, _ = read_sources(generated)
+    sources = sources[:40]
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not parallel._can_fork()
+        pooled = parallel.load_all(sources, True, {}, processes=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert pooled == parallel.load_all(sources, True, {}, processes=1)
