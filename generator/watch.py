@@ -105,8 +105,11 @@ class Watcher(FileSystemEventHandler):
                 return None
             batch, self._pending, self._deleted = frozenset(self._pending), set(), False
             self._writing.clear()
-        if any(p.parent == self.site_dir and p.name in SITE_FOLDERS for p in batch):
-            self._schedule_folders()  # a site folder was created, deleted or moved
+        replaced = [p for p in batch if p.parent == self.site_dir and p.name in SITE_FOLDERS]
+        for folder in replaced:  # created, deleted or moved: its old watch (if any) is dead
+            self._unschedule(folder)
+        if replaced:
+            self._schedule_folders()
         return batch
 
     def seen_since(self, path: Path, since: float) -> bool:

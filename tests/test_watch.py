@@ -4,6 +4,7 @@ temp, swap and backup files never make one."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,6 +125,18 @@ def test_new_folders_renames_and_site_yaml(watcher: Watcher) -> None:
     expected = {Path("templates/partials/x.html"), Path("site.yaml"), CASE,
             Path("content/case-studies/renamed.md")}
     assert expected <= batches(watcher, expected)
+
+
+def test_a_site_folder_deleted_and_created_again_is_watched_again(watcher: Watcher) -> None:
+    content = watcher.site_dir / "content"
+    backup = watcher.site_dir.parent / "content-backup"
+    shutil.copytree(content, backup)
+    shutil.rmtree(content)           # e.g. a restore from a copy
+    assert Path("content") in batches(watcher, {Path("content")})
+    shutil.copytree(backup, content)
+    assert Path("content") in batches(watcher, {Path("content")})
+    (watcher.site_dir / CASE).write_text("again")
+    assert batches(watcher, {CASE}) == {CASE}
 
 
 def test_builtin_theme_is_followed(tmp_path: Path, make_site) -> None:
