@@ -25,7 +25,7 @@ from generator.errors import CasefolioError, Problem
 from generator.sources import Asset
 from generator.views import OgImage
 
-VERSION = "1"  # bump when the pixels change for the same parameters (resampling, card layout)
+VERSION = "2"  # bump when the pixels change for the same parameters (resampling, card layout)
 WIDTHS = (480, 960, 1600)
 OG_SIZE = (1200, 630)
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
@@ -34,8 +34,9 @@ MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
     "WEBP": {"quality": 78, "method": 4},
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
-    "PNG": {"optimize": True},
+    "PNG": {"compress_level": 6},  # 9 for palette PNGs, where it costs little
 }
+COVER_SIZES = "(min-width: 72rem) 68rem, 100vw"  # the theme's .wrap, under the page title
 PROSE_SIZES = "(min-width: 48rem) 44rem, 100vw"  # the theme's .prose column
 COMPARISON_SIZES = "(min-width: 64rem) 22rem, (min-width: 36rem) 50vw, 100vw"  # half of it
 
@@ -267,15 +268,25 @@ def process(job: Job, cache_dir: Path) -> list[ImageFile]:
                        _pillow()) for v in job.variants}
     found = {k: _read(cache_dir / f"{k}.{EXTENSIONS[v.format]}") for v, k in keys.items()}
     if any(data is None for data in found.values()):
-        upright = _open_upright(job)
+        source = _decode(job)
         for v, k in keys.items():
             if found[k] is None:
-                found[k] = _store(cache_dir, k, EXTENSIONS[v.format],
-                                  _encode(_resized(upright, v), v.format))
+                data = _encode(_pixels(source, v), v.format, source.icc,
+                               source.palette is not None)
+                found[k] = _store(cache_dir, k, EXTENSIONS[v.format], data)
     return [ImageFile(v.path, found[k] or b"", k) for v, k in keys.items()]
 
 
-def _open_upright(job: ImageJob) -> Any:
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    """A source decoded once, upright, ready for every variant."""
+
+    pixels: Any          # RGB, RGBA, L or LA: what resizing works on
+    palette: Any | None  # the upright source itself when it is a palette PNG: copied exactly
+    icc: bytes | None    # colour profile, kept so colours stay right
+
+
+def _decode(job: ImageJob) -> _Decoded:
     from PIL import Image, ImageOps
 
     try:
@@ -286,34 +297,44 @@ def _open_upright(job: ImageJob) -> Any:
     except (OSError, ValueError, SyntaxError) as exc:
         raise CasefolioError([Problem(job.rel, None, f"cannot decode this image: {exc}",
                                       "re-export it from your image editor")]) from None
+    upright.info = {"transparency": upright.info["transparency"]} if (
+        "transparency" in upright.info) else {}
+    grey = upright.mode in ("1", "L", "LA")
     alpha = "A" in upright.getbands() or "transparency" in upright.info
-    upright = upright.convert("RGBA" if alpha else "RGB")
-    upright.info = {"icc_profile": icc} if icc else {}
-    return upright
+    pixels = upright.convert(("LA" if alpha else "L") if grey else ("RGBA" if alpha else "RGB"))
+    pixels.info = {}
+    return _Decoded(pixels, upright if upright.mode == "P" else None, icc)
 
 
-def _resized(im: Any, v: Variant) -> Any:
+def _pixels(source: _Decoded, v: Variant) -> Any:
     from PIL import Image
 
-    if v.box is not None:
-        im = im.crop(v.box)
+    if v.box is None and source.palette is not None and v.format == "PNG" and (
+            source.palette.size == (v.width, v.height)):
+        return source.palette
+    im = source.pixels if v.box is None else source.pixels.crop(v.box)
     if im.size != (v.width, v.height):
         im = im.resize((v.width, v.height), Image.Resampling.LANCZOS, reducing_gap=3.0)
     return im
 
 
-def _encode(im: Any, fmt: str) -> bytes:
-    """Fixed settings, no metadata but the colour profile: same pixels, same bytes."""
-    icc = im.info.get("icc_profile")
-    if fmt == "JPEG" and im.mode == "RGBA":
-        from PIL import Image
+def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False) -> bytes:
+    """Fixed settings, no metadata but the colour profile: same pixels, same bytes. A palette
+    source gives palette PNGs (a screenshot stays a fifth the size of a true-colour one)."""
+    from PIL import Image
 
+    options = dict(ENCODER[fmt], **({"icc_profile": icc} if icc else {}))
+    if fmt == "JPEG" and im.mode in ("RGBA", "LA"):
         flat = Image.new("RGB", im.size, (255, 255, 255))
-        flat.paste(im, mask=im.getchannel("A"))
+        flat.paste(im.convert("RGBA"), mask=im.getchannel("A"))
         im = flat
-    im.info = {}
+    if fmt == "PNG" and palette:
+        if im.mode != "P":
+            im = im.convert("RGBA" if "A" in im.getbands() else "RGB").quantize(
+                256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        options["compress_level"] = 9
     buffer = BytesIO()
-    im.save(buffer, fmt, **ENCODER[fmt], **({"icc_profile": icc} if icc else {}))
+    im.save(buffer, fmt, **options)
     return buffer.getvalue()
 
 
@@ -362,7 +383,14 @@ _FONT_CHARS = set("©«°±´·»‘’“”…‹›⁄™")  # beyond ASCII, 
 
 
 def _draw_card(job: CardJob) -> bytes:
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
+
+    fonts: dict[int, Any] = {}
+
+    def font(size: int) -> Any:  # loaded per card: a FreeType face is not shared by threads
+        if size not in fonts:
+            fonts[size] = ImageFont.load_default(size=size)
+        return fonts[size]
 
     width, height = OG_SIZE
     colours = CARD_COLOURS
@@ -371,36 +399,27 @@ def _draw_card(job: CardJob) -> bytes:
     draw.rectangle((0, 0, 24, height), fill=colours["accent"])
     draw.rectangle((24, height - 200, width, height), fill=colours["panel"])
     left, inner = 88, width - 88 - 72
-    draw.text((left, 64), _printable(job.site_name), font=_font(36), fill=colours["muted"])
+    draw.text((left, 64), _printable(job.site_name), font=font(36), fill=colours["muted"])
     for size in (68, 60, 52):
-        lines = _wrap(_printable(job.title), _font(size), inner, draw)
+        lines = _wrap(_printable(job.title), font(size), inner, draw)
         if len(lines) <= 3:
             break
-    lines = _ellipsis(lines[:3], lines[3:], _font(size), inner, draw)
+    lines = _ellipsis(lines[:3], lines[3:], font(size), inner, draw)
     y = 130 + (3 - len(lines)) * size // 2
     for line in lines:
-        draw.text((left, y), line, font=_font(size), fill=colours["ink"], stroke_width=1,
+        draw.text((left, y), line, font=font(size), fill=colours["ink"], stroke_width=1,
                   stroke_fill=colours["ink"])
         y += round(size * 1.2)
     metric, label = _printable(job.metric), _printable(job.metric_label)
     if metric:
-        draw.text((left, height - 100), metric, font=_font(96), fill=colours["accent"],
+        draw.text((left, height - 100), metric, font=font(96), fill=colours["accent"],
                   anchor="ls", stroke_width=1, stroke_fill=colours["accent"])
-        label_x = left + draw.textlength(metric, font=_font(96)) + 28
-        label_lines = _wrap(label, _font(34), width - 72 - label_x, draw)[:2]
+        label_x = left + draw.textlength(metric, font=font(96)) + 28
+        label_lines = _wrap(label, font(34), width - 72 - label_x, draw)[:2]
         for i, line in enumerate(label_lines):
             y = height - 100 - (len(label_lines) - 1 - i) * 42
-            draw.text((label_x, y), line, font=_font(34), fill=colours["muted"], anchor="ls")
-    buffer = BytesIO()
-    im.save(buffer, "PNG", **ENCODER["PNG"])
-    return buffer.getvalue()
-
-
-@lru_cache(maxsize=8)
-def _font(size: int) -> Any:
-    from PIL import ImageFont
-
-    return ImageFont.load_default(size=size)
+            draw.text((label_x, y), line, font=font(34), fill=colours["muted"], anchor="ls")
+    return _encode(im, "PNG", palette=True)  # a few flat colours and anti-aliased text
 
 
 def _printable(text: str) -> str:

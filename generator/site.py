@@ -201,7 +201,7 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
         meta = doc.meta  # type: ignore[assignment]
         alt_hint = "add `alt:`, a sentence saying what the screenshot shows"
         cover_html = picture(doc, meta.cover.src, meta.cover.alt, doc.line("cover", "src"),
-                             alt_hint, eager=True) if meta.cover else ""
+                             alt_hint, img.COVER_SIZES, eager=True) if meta.cover else ""
         comparisons_html = "".join(img.comparison_html(*(
             picture(doc, side.src, side.alt, doc.line("comparisons", i, name, "src"), alt_hint,
                     img.COMPARISON_SIZES)

@@ -61,6 +61,20 @@ def jpeg_with_gps(width: int = 640, height: int = 480) -> bytes:
     return buffer.getvalue()
 
 
+def png_with_metadata() -> bytes:
+    """A PNG with a GPS eXIf chunk and text chunks, as some screenshot tools write them."""
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Author", "Jane at home")
+    info.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>secret</x:xmpmeta>")
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 12.5)}
+    buffer = BytesIO()
+    Image.open(BytesIO(png(600, 400))).save(buffer, "PNG", pnginfo=info, exif=exif)
+    return buffer.getvalue()
+
+
 def case(front: str = FRONT, body_src: str = "before.png") -> str:
     return CASE.format(front=front, body_src=body_src)
 
@@ -88,9 +102,9 @@ def encodes(monkeypatch) -> list[str]:
     calls: list[str] = []
     real = images._encode
 
-    def counting(im, fmt):
+    def counting(im, fmt, *args, **kwargs):
         calls.append(fmt)
-        return real(im, fmt)
+        return real(im, fmt, *args, **kwargs)
 
     monkeypatch.setattr(images, "_encode", counting)
     return calls
@@ -192,6 +206,19 @@ def test_exif_and_gps_are_stripped_and_orientation_applied(make_site) -> None:
             assert "exif" not in im.info and "comment" not in im.info, path
             assert im.width < im.height, path
         assert b"Exif" not in data and b"PhoneMaker" not in data and b"shot at home" not in data
+
+
+def test_png_text_and_exif_chunks_are_stripped(make_site) -> None:
+    source = png_with_metadata()
+    assert b"eXIf" in source and b"Jane at home" in source
+    site = make_site({"content/case-studies/acme.md": case("", "shot.png"),
+                      "content/case-studies/shot.png": source})
+    _, files = run(site)
+    shots = [d for p, d in files.items() if p.startswith("case-studies/shot")]
+    assert len(shots) == 5
+    for data in shots:
+        for chunk in (b"eXIf", b"tEXt", b"iTXt", b"zTXt", b"tIME", b"Jane", b"secret"):
+            assert chunk not in data
 
 
 def test_og_images_for_case_studies_and_services(image_site) -> None:
