@@ -35,8 +35,7 @@ _SITE_FILES = ("content", "static", "templates", "themes", ".casefolio", "site.y
 def safe_relpath(path: str) -> str:
     """Reject any output path that could land outside the output folder (or be ambiguous)."""
     parts = path.split("/")  # an absolute path starts with an empty part
-    if (not path or _UNSAFE.search(path) or any(part in ("", ".", "..") for part in parts)
-            or parts[-1] == MARKER):
+    if not path or _UNSAFE.search(path) or any(part in ("", ".", "..", MARKER) for part in parts):
         raise CasefolioError([Problem(repr(path)[1:-1] or "(empty path)", None,
                                       "refusing to write outside the output folder",
                                       "a slug or file name contains `..`, `/`, `\\`, NUL or "

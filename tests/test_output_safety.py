@@ -182,6 +182,7 @@ def test_sync_dir_refuses_a_foreign_folder(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", [
     "..", "../x.html", "a/../../x.html", "a/..", "/etc/passwd", "//server/share", "a\\b.html",
     "..\\..\\x", "a\x00b", "a\nb.html", "", ".", "./a", "a//b", "a/", "a/./b", MARKER,
+    f"{MARKER}/index.html", f"a/{MARKER}",
 ])
 def test_safe_relpath_rejects(path: str) -> None:
     with pytest.raises(CasefolioError, match="refusing to write outside the output folder"):
