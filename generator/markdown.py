@@ -100,7 +100,12 @@ def fill(html: str, links: Sequence[str], images: Sequence[str]) -> str:
     return TOKEN_RE.sub(one, html) if "casefolio-" in html else html
 
 
+_EMPTY_TH = re.compile(r"<th( [^>]*)?>\s*</th>")
+
+
 def _publish(html: str) -> str:
+    if "<th" in html:  # a header cell with no text is an accessibility error: make it a td
+        html = _EMPTY_TH.sub(r"<td\1></td>", html)
     if "casefolio-" in html:  # an author's look-alike: `&#45;` reads the same, never fills
         html = _LOOKALIKE.sub("casefolio&#45;", html)
     if "\x00" in html:

@@ -430,3 +430,11 @@ def test_fast_engine_takes_ordinary_pages():
 def test_placeholder_pattern_matches_the_documented_tokens():
     assert re.fullmatch(markdown.TOKEN_RE, LINK_TOKEN.format(12))
     assert re.fullmatch(markdown.TOKEN_RE, IMAGE_TOKEN.format(3))
+
+
+def test_empty_header_cells_become_data_cells() -> None:
+    """axe flags an empty <th> (empty-table-header); a corner cell is data, not a header."""
+    doc = "| | Before | After |\n|--|--|--|\n| CR | 1 | 2 |\n"
+    html = render(doc).html
+    assert "<th></th>" not in html and "<td></td>" in html and "<th>Before</th>" in html
+    assert render(doc) == render_reference(doc)
