@@ -1,35 +1,41 @@
 """The build cache on disk, SITE_DIR/.casefolio/cache/: what one `casefolio build` hands the next.
 
-It holds the parsed and rendered Documents, keyed by (path, content fingerprint, raw_html), and
-the key of every output last written with the size and time the writer left it at. A build
-with a warm cache parses only changed files and, with the previous output folder intact,
-re-renders only outputs whose key changed.
+It holds the parsed and rendered Documents, keyed by (path, content fingerprint, raw_html), in
+shards by path, and the key of every output last written with the size and time the writer left
+it at. A build with a warm cache parses only changed files and, with the previous output folder
+intact, re-renders only outputs whose key changed; it rewrites only the shards that changed.
 
-Never trusted: the file starts with a header naming everything that could make its contents
-wrong (the format, casefolio's code, Python and every library that shapes a Document) and a
-checksum of the rest. A cache whose header or checksum does not match, or that fails to load
-in any way, is ignored and rebuilt. Written atomically; deleting the folder is always safe.
+Never trusted: each file starts with a header naming everything that could make its contents
+wrong (the format, casefolio's code, Python and every library that shapes a Document), what it
+holds and a checksum of the rest. A file whose header or checksum does not match, or that fails
+to load in any way, is ignored (and removed). Files are replaced atomically; deleting the folder
+is always safe.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import pickle
 import sys
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from generator.content import Document
+from generator.markdown import Rendered, Section
 from generator.render import Output
 
 CACHE_DIR = Path(".casefolio") / "cache"
-CACHE_FILE = "build.pickle"
-MAGIC = b"casefolio-cache 1\n"
-# Libraries whose version can change a Document (parsing, rendering, highlighting, validation).
+MAGIC = b"casefolio-cache-2"
+SHARDS = 32  # an edit rewrites one shard: ~1/32 of the documents
+OUTPUTS = "outputs.pickle"
+# Libraries whose version can change a Document or an output.
 LIBRARIES = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "pygments", "pyyaml",
              "pydantic", "pydantic-core", "python-slugify", "jinja2", "markupsafe")
 
@@ -45,55 +51,67 @@ class Written:
     mtime_ns: int
 
 
-def cache_path(site_dir: Path) -> Path:
-    return site_dir / CACHE_DIR / CACHE_FILE
+def cache_dir(site_dir: Path) -> Path:
+    return site_dir / CACHE_DIR
 
 
 def load(site_dir: Path, out_dir: Path | None = None,
          ) -> tuple[dict[DocumentKey, Document], dict[str, Output]]:
-    """The documents and the reusable outputs of the last build, or two empty maps.
+    """The documents and the reusable outputs of the last build; empty where nothing is usable.
 
     An output is reusable only if out_dir is the folder it was written to and its file there
     still has the size and modification time it was written with; its bytes are read back."""
-    payload = _read(cache_path(site_dir))
-    if payload is None:
-        return {}, {}
-    documents, folder, written = payload
+    folder = cache_dir(site_dir)
+    env = environment()
+    documents: dict[DocumentKey, Document] = {}
+    with _no_gc():  # unpickling makes ~30 objects a document; collecting meanwhile is wasted
+        for shard in range(SHARDS):
+            packed = _read(folder / _shard_name(shard), env)
+            if isinstance(packed, list):
+                with contextlib.suppress(Exception):  # a class that changed shape: parse again
+                    documents.update(_unpack(item) for item in packed)
+        manifest = _read(folder / OUTPUTS, env)
     outputs: dict[str, Output] = {}
-    if out_dir is not None and folder == str(out_dir.resolve()):
-        outputs = _read_outputs(out_dir, written)
+    if (out_dir is not None and isinstance(manifest, tuple) and len(manifest) == 2
+            and manifest[0] == str(out_dir.resolve())):
+        with contextlib.suppress(Exception):  # a manifest of the wrong shape
+            outputs = _read_outputs(out_dir, manifest[1])
     return documents, outputs
 
 
 def save(site_dir: Path, documents: Mapping[DocumentKey, Document],
          outputs: Mapping[str, Output], out_dir: Path) -> None:
     """Record this build (call after the outputs are written); never fails the build."""
-    folder = out_dir.resolve()
-    written: dict[str, Written] = {}
+    folder = cache_dir(site_dir)
+    env = environment()
+    shards: list[list[tuple[DocumentKey, Document]]] = [[] for _ in range(SHARDS)]
+    for key, doc in documents.items():
+        shards[_shard(key[0])].append((key, doc))
+    out = out_dir.resolve()
+    written = {}
     for path, output in outputs.items():
-        try:
-            st = (folder / path).stat()
-        except OSError:
-            continue
-        if st.st_size == len(output.data):
-            written[path] = Written(output.key, st.st_size, st.st_mtime_ns)
-    payload = pickle.dumps((dict(documents), str(folder), written),
-                           protocol=pickle.HIGHEST_PROTOCOL)
-    header = MAGIC + environment().encode() + b"\n" + _checksum(payload).encode() + b"\n"
-    target = cache_path(site_dir)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with contextlib.suppress(OSError):
+            st = os.stat(os.path.join(out, path))
+            if st.st_size == len(output.data):
+                written[path] = Written(output.key, st.st_size, st.st_mtime_ns)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        ignore = target.parent.parent / ".gitignore"
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# casefolio's build cache: safe to delete\n*\n", encoding="utf-8")
-        with open(tmp, "wb") as f:
-            f.write(header)
-            f.write(payload)
-        os.replace(tmp, target)  # readers see the old cache or the new one, never half
+        for number, items in enumerate(shards):
+            items.sort(key=lambda item: item[0])
+            contents = _digest(repr([key for key, _ in items]))  # a Document is its key's
+            _write(folder / _shard_name(number), env, contents,
+                   lambda items=items: [_pack(key, doc) for key, doc in items])
+        manifest = (str(out), written)
+        _write(folder / OUTPUTS, env, _digest(repr(sorted(written.items()))), lambda: manifest)
+        expected = {OUTPUTS, *(_shard_name(n) for n in range(SHARDS))}
+        for stale in folder.iterdir():  # e.g. the files of an older cache format
+            if stale.name not in expected and not stale.name.startswith("."):
+                stale.unlink()
     except OSError:  # a read-only site folder builds fine, just without a cache
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        pass
 
 
 def environment() -> str:
@@ -102,47 +120,120 @@ def environment() -> str:
     digest = hashlib.blake2b(MAGIC, digest_size=16)
     digest.update(sys.version.encode())
     for name in LIBRARIES:
-        try:
-            digest.update(f"{name}={metadata.version(name)};".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=none;".encode())
-    package = Path(__file__).parent
-    for module in sorted(package.glob("*.py")):
-        digest.update(module.name.encode())
-        digest.update(module.read_bytes())
+        digest.update(f"{name}={_version(name)};".encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
     return digest.hexdigest()
 
 
-def _read(path: Path) -> tuple[dict[DocumentKey, Document], str, dict[str, Written]] | None:
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+# --- files: "MAGIC env contents crc length\n" + pickle -------------------------------------
+
+
+def _write(path: Path, env: str, contents: str, payload: Any) -> None:
+    """Replace path atomically, unless it already holds exactly these contents."""
+    if _header(path)[1:3] == [env, contents]:
+        return
+    data = pickle.dumps(payload(), protocol=pickle.HIGHEST_PROTOCOL)
+    header = b"%s %s %s %08x %d\n" % (MAGIC, env.encode(), contents.encode(),
+                                       zlib.crc32(data), len(data))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(header)
+            f.write(data)
+        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        with open(path, "rb") as f:
+            return f.readline(512).decode("ascii", "replace").split()
+    except OSError:
+        return []
+
+
+def _read(path: Path, env: str) -> Any:
+    """The payload of a valid cache file, or None (a damaged or stale file is removed)."""
     try:
         data = path.read_bytes()
     except OSError:
         return None
-    magic, _, rest = data.partition(b"\n")
-    env, _, rest = rest.partition(b"\n")
-    checksum, _, payload = rest.partition(b"\n")
-    if (magic + b"\n" != MAGIC or env.decode("ascii", "replace") != environment()
-            or checksum.decode("ascii", "replace") != _checksum(payload)):
-        return None
+    line, _, payload = data.partition(b"\n")
+    fields = line.decode("ascii", "replace").split()
     try:
-        documents, folder, written = pickle.loads(payload)
-    except Exception:  # a checksum collision or a class that changed shape: start afresh
-        return None
-    if not (isinstance(documents, dict) and isinstance(folder, str)
-            and isinstance(written, dict)):
-        return None
-    return documents, folder, written
+        valid = (len(fields) == 5 and fields[0] == MAGIC.decode() and fields[1] == env
+                 and int(fields[4]) == len(payload) and int(fields[3], 16) == zlib.crc32(payload))
+        value = pickle.loads(payload) if valid else None
+    except Exception:  # garbage that happened to pass the checks
+        value = None
+    if value is None:
+        with contextlib.suppress(OSError):
+            path.unlink()  # so that the next save writes it afresh
+    return value
+
+
+def _shard(rel: str) -> int:
+    return zlib.crc32(rel.encode()) % SHARDS
+
+
+def _shard_name(number: int) -> str:
+    return f"documents-{number:02d}.pickle"
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+# --- a Document as plain values: each section's html is a slice of the whole html ----------
+
+
+def _pack(key: DocumentKey, doc: Document) -> tuple[Any, ...]:
+    r = doc.rendered
+    sections: list[tuple[Any, ...]] = []
+    at = 0
+    for s in r.sections:
+        start = r.html.find(s.html, at) if s.html else -1
+        if start >= 0:
+            sections.append((s.anchor, s.title, s.line, start, start + len(s.html)))
+            at = start + len(s.html)
+        else:
+            sections.append((s.anchor, s.title, s.line, s.html))
+    return (key, doc.kind, doc.rel, doc.slug, doc.meta, doc.positions, doc.fingerprint, r.html,
+            r.toc, r.links, r.images, tuple(sections), r.words, r.text)
+
+
+def _unpack(item: tuple[Any, ...]) -> tuple[DocumentKey, Document]:
+    key, kind, rel, slug, meta, positions, fingerprint, html, toc, links, images, packed, \
+        words, text = item
+    sections = tuple(Section(s[0], s[1], s[2], html[s[3]:s[4]] if len(s) == 5 else s[3])
+                     for s in packed)
+    rendered = Rendered(html, toc, links, images, sections, words, text)
+    return key, Document(kind, rel, slug, meta, positions, rendered, fingerprint)
 
 
 def _read_outputs(out_dir: Path, written: Mapping[str, Written]) -> dict[str, Output]:
     outputs = {}
+    root = str(out_dir)
     for path, mark in written.items():
-        file = out_dir / path
+        file = os.path.join(root, path)  # not pathlib: this runs once per page
         try:
-            st = file.stat()
-            if st.st_size != mark.size or st.st_mtime_ns != mark.mtime_ns:
-                continue
-            data = file.read_bytes()
+            with open(file, "rb") as f:
+                st = os.fstat(f.fileno())
+                if st.st_size != mark.size or st.st_mtime_ns != mark.mtime_ns:
+                    continue
+                data = f.read()
         except OSError:
             continue
         if len(data) == mark.size:
@@ -150,5 +241,12 @@ def _read_outputs(out_dir: Path, written: Mapping[str, Written]) -> dict[str, Ou
     return outputs
 
 
-def _checksum(payload: bytes) -> str:
-    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

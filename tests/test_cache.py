@@ -21,7 +21,7 @@ from tests.conftest import REPO
 sys.path.insert(0, str(REPO / "bench"))
 from gen_site import generate
 
-STUDIES = 40
+STUDIES = 24
 
 
 @dataclass
@@ -67,6 +67,12 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate(tmp_path_factory.mktemp("gen") / "site", STUDIES, seed=7)
 
 
+@pytest.fixture(scope="module")
+def pristine(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The cold build of the generated site, unedited."""
+    return cold_tree(generated, tmp_path_factory.mktemp("pristine"))
+
+
 @pytest.fixture
 def site(generated: Path, tmp_path: Path) -> Path:
     """A generated site with a warm cache and its output already built."""
@@ -85,9 +91,9 @@ def test_warm_build_renders_and_parses_nothing_and_writes_the_same_bytes(site: P
     assert tree(out) == before
 
 
-def test_cold_and_warm_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
+def test_cold_and_warm_builds_are_byte_identical(site: Path, pristine) -> None:
     cached_build(site, site / "output")
-    assert tree(site / "output") == cold_tree(site, tmp_path)
+    assert tree(site / "output") == pristine
 
 
 def test_editing_a_cited_case_study_rerenders_exactly_its_readers(site: Path,
@@ -152,16 +158,17 @@ def test_a_setting_that_changes_markdown_reparses_every_document(site: Path,
     assert tree(site / "output") == cold_tree(site, tmp_path)
 
 
-def test_an_output_file_changed_by_hand_is_rendered_and_written_again(site: Path) -> None:
+def test_an_output_file_changed_by_hand_is_rendered_and_written_again(site: Path,
+                                                                      pristine) -> None:
     out = site / "output"
-    before = tree(out)
+    assert tree(out) == pristine
     page = out / "services" / "checkout-sprint" / "index.html"
     page.write_text("tampered", encoding="utf-8")
 
     again = cached_build(site, out)
 
     assert again.rendered == {"services/checkout-sprint/index.html"}
-    assert tree(out) == before
+    assert tree(out) == pristine
 
 
 def test_another_output_folder_reuses_documents_but_renders_everything(site: Path) -> None:
@@ -180,54 +187,106 @@ def _garbage(data: bytes) -> bytes:
 
 
 def _wrong_version(data: bytes) -> bytes:
-    magic, env, rest = data.split(b"\n", 2)
-    return magic + b"\n" + b"0" * len(env) + b"\n" + rest
+    magic, env, rest = data.split(b" ", 2)
+    return magic + b" " + b"0" * len(env) + b" " + rest
 
 
 def _flipped_byte(data: bytes) -> bytes:
-    middle = len(data) // 2
-    return data[:middle] + bytes([data[middle] ^ 0x40]) + data[middle + 1:]
+    at = len(data) - 10
+    return data[:at] + bytes([data[at] ^ 0x40]) + data[at + 1:]
 
 
 def _old_format(data: bytes) -> bytes:
-    return data.replace(cache.MAGIC, b"casefolio-cache 0\n", 1)
+    return data.replace(cache.MAGIC, b"casefolio-cache-1", 1)
 
 
 def _wrong_shape(data: bytes) -> bytes:
     import pickle
+    import zlib
 
     payload = pickle.dumps(["not", "a", "cache"])
-    return (cache.MAGIC + cache.environment().encode() + b"\n"
-            + hashlib.blake2b(payload, digest_size=16).hexdigest().encode() + b"\n" + payload)
+    return b"%s %s %s %08x %d\n" % (cache.MAGIC, cache.environment().encode(), b"0" * 32,
+                                     zlib.crc32(payload), len(payload)) + payload
 
 
-@pytest.mark.parametrize("damage", [_truncate, _garbage, _wrong_version, _flipped_byte,
-                                    _old_format, _wrong_shape, lambda data: b""],
-                         ids=["truncated", "garbage", "wrong-version", "flipped-byte",
-                              "old-format", "wrong-shape", "empty"])
-def test_a_damaged_cache_is_ignored(site: Path, tmp_path: Path, damage) -> None:
-    path = cache.cache_path(site)
-    path.write_bytes(damage(path.read_bytes()))
+DAMAGES = [_truncate, _garbage, _wrong_version, _flipped_byte, _old_format, _wrong_shape,
+           lambda data: b""]
+DAMAGE_IDS = ["truncated", "garbage", "wrong-version", "flipped-byte", "old-format",
+              "wrong-shape", "empty"]
+
+
+def cache_files(site: Path) -> list[Path]:
+    return sorted(p for p in cache.cache_dir(site).iterdir() if p.suffix == ".pickle")
+
+
+@pytest.mark.parametrize("damage", DAMAGES, ids=DAMAGE_IDS)
+def test_a_damaged_cache_is_ignored(site: Path, pristine, damage) -> None:
+    for path in cache_files(site):
+        path.write_bytes(damage(path.read_bytes()))
     assert cache.load(site, site / "output") == ({}, {})
 
     rebuilt = cached_build(site, site / "output")
 
     assert rebuilt.rendered == {r.path for r in routes(rebuilt.result.site)}
-    assert tree(site / "output") == cold_tree(site, tmp_path)
-    assert cache.load(site, site / "output")[0], "a good cache is written again"
+    assert rebuilt.reparsed == len(rebuilt.result.site.fingerprints)
+    assert tree(site / "output") == pristine
+    documents, outputs = cache.load(site, site / "output")
+    assert len(documents) == rebuilt.reparsed and outputs, "a good cache is written again"
 
 
-def test_deleting_the_cache_is_safe(site: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("damage", [_truncate, _flipped_byte], ids=["truncated", "flipped"])
+def test_one_damaged_shard_costs_only_its_documents(site: Path, pristine, damage) -> None:
+    documents, _ = cache.load(site, site / "output")
+    shard = cache.cache_dir(site) / "documents-03.pickle"
+    shard.write_bytes(damage(shard.read_bytes()))
+    in_shard = sum(1 for key in documents if cache._shard(key[0]) == 3)
+    assert in_shard
+
+    rebuilt = cached_build(site, site / "output")
+
+    assert rebuilt.reparsed == in_shard
+    assert rebuilt.rendered == set()
+    assert tree(site / "output") == pristine
+    assert len(cache.load(site, site / "output")[0]) == len(documents)
+
+
+def test_deleting_the_cache_is_safe(site: Path, pristine) -> None:
     shutil.rmtree(site / ".casefolio")
     again = cached_build(site, site / "output")
     assert again.reparsed == len(again.result.site.fingerprints)
-    assert tree(site / "output") == cold_tree(site, tmp_path)
+    assert tree(site / "output") == pristine
 
 
 def test_the_cache_is_written_atomically_and_ignored_by_git(site: Path) -> None:
-    folder = cache.cache_path(site).parent
-    assert sorted(p.name for p in folder.iterdir()) == [cache.CACHE_FILE]
+    names = sorted(p.name for p in cache.cache_dir(site).iterdir())
+    assert names == sorted([cache.OUTPUTS, *(f"documents-{n:02d}.pickle"
+                                             for n in range(cache.SHARDS))])  # no temp files
     assert (site / ".casefolio" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_a_warm_build_rewrites_no_document_shard_and_an_edit_one(site: Path) -> None:
+    def stamps() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in cache_files(site)}
+
+    before = stamps()
+    cached_build(site, site / "output")
+    assert {n: t for n, t in stamps().items() if n != cache.OUTPUTS} == {
+        n: t for n, t in before.items() if n != cache.OUTPUTS}
+    study = sorted((site / "content" / "case-studies").glob("*.md"))[5]
+    with study.open("a", encoding="utf-8") as f:
+        f.write("\nMore.\n")
+    cached_build(site, site / "output")
+    changed = {n for n, t in stamps().items() if before[n] != t} - {cache.OUTPUTS}
+    assert changed == {f"documents-{cache._shard(study.relative_to(site).as_posix()):02d}.pickle"}
+
+
+def test_documents_round_trip_through_the_cache(site: Path) -> None:
+    from generator.build import BuildState as State
+
+    documents, _ = cache.load(site, site / "output")
+    state = State()
+    build(site, state=state)
+    assert documents == state.documents
 
 
 def test_a_new_library_version_makes_the_cache_stale(site: Path, monkeypatch) -> None:
