@@ -386,18 +386,17 @@ class Rebuilder:
     published: dict[str, Output] | None = None   # what the folder holds; None: unknown
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    check: EventCheck | None = None             # looks for saves that came without events
 
     def run(self) -> None:
         """The rebuild thread: wait for saves, build; now and then look for missed events."""
-        check = EventCheck(self.watcher)
-        self._sample(check)
         warned, last_check = False, time.monotonic()
         while not self.stopping.is_set():
             batch = self.watcher.next_batch(timeout=0.5)
             if batch is None and not self.watcher.poll and (
                     time.monotonic() - last_check > CHECK_EVERY and not self.stopping.is_set()):
                 last_check = time.monotonic()
-                missed = check.missed()
+                missed = self.check.missed() if self.check else []
                 if missed and not warned:
                     warned = True
                     self.terminal.info(f"{self._show(missed)} changed but no file-system event "
@@ -406,11 +405,10 @@ class Rebuilder:
                 batch = frozenset(missed) or None
             if batch is not None and not self.stopping.is_set():
                 self.rebuild(batch)
-                self._sample(check)
 
     def rebuild(self, changed: frozenset[Path] = frozenset()) -> bool:
         """Build, write the files that changed and tell the browsers; False on problems."""
-        start = time.perf_counter()
+        start, began = time.perf_counter(), time.monotonic()
         self.state.forget(changed)
         try:
             result = build(self.site_dir, self.options, self.state)
@@ -420,6 +418,8 @@ class Rebuilder:
             traceback.print_exc()
             return self._fail([Problem("casefolio", None, f"internal error: {exc!r}",
                                        "this is a bug in casefolio; please report it")], changed)
+        finally:
+            self._sample(began)
         outputs = {o.path: o for o in result.outputs}
         with self.lock:
             if self.stopping.is_set():
@@ -460,10 +460,17 @@ class Rebuilder:
                               tuple(p.format() for p in problems))
         return False
 
-    def _sample(self, check: EventCheck) -> None:
-        """The files edited last are the ones worth looking at for missed events."""
+    def _sample(self, began: float) -> None:
+        """The files edited last are the ones worth looking at for missed events: remember
+        the mtimes this build read them with."""
+        if self.watcher.poll:
+            return
+        self.check = self.check or EventCheck(self.watcher)
         recent = sorted(self.state.files.items(), key=lambda kv: -kv[1].signature[0])[:8]
-        check.sample([self.site_dir / "site.yaml", *(Path(k) for k, _ in recent)])
+        mtimes = {Path(k): read.signature[0] for k, read in recent}
+        with contextlib.suppress(OSError):
+            mtimes[self.site_dir / "site.yaml"] = (self.site_dir / "site.yaml").stat().st_mtime_ns
+        self.check.sample(mtimes, began)
 
     def _show(self, paths: Iterable[Path]) -> str:
         names = sorted(str(p.relative_to(self.site_dir)) if p.is_relative_to(self.site_dir)

@@ -12,7 +12,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
 
 from watchdog.events import (
@@ -35,7 +35,7 @@ from watchdog.observers.polling import PollingObserver
 from generator.sources import is_ignored
 
 SITE_FOLDERS = ("content", "static", "templates", "themes")
-QUIET = 0.02          # seconds of silence that end the burst of events one save makes
+QUIET = 0.01          # seconds of silence that end the burst of events one (closed) save makes
 DELETE_QUIET = 0.15   # after a delete, wait longer: delete-then-create saves recreate the file
 WRITE_QUIET = 0.3     # a file written but not yet closed: wait for the rest of its bytes
 MAX_WAIT = 0.5        # a stream of events never holds a build back longer than this
@@ -185,13 +185,10 @@ class EventCheck:
         self._mtimes: dict[Path, int] = {}
         self._since = time.monotonic()
 
-    def sample(self, paths: Iterable[Path]) -> None:
-        """Remember these files' mtimes now (the build just read them)."""
-        self._since = time.monotonic()
-        self._mtimes = {}
-        for path in paths:
-            with contextlib.suppress(OSError):
-                self._mtimes[path] = os.stat(path).st_mtime_ns
+    def sample(self, mtimes: Mapping[Path, int], since: float) -> None:
+        """Remember the mtimes a build read these files with; `since`: when it started."""
+        self._since = since
+        self._mtimes = dict(mtimes)
 
     def missed(self) -> list[Path]:
         """Files whose mtime moved a while ago without any event for them since the sample."""

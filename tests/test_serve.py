@@ -271,6 +271,29 @@ def test_one_build_at_a_time_and_saves_during_a_build_queue_one_more(
     stream.close()
 
 
+def test_poll_mode_sees_saves(serve, example_site: Path) -> None:
+    serving = serve(poll=True)
+    stream = Stream(serving)
+    edit(example_site, STUDY, "\n---\n", "\n---\nSeen by polling.\n\n")
+    stream.next("build")
+    assert "Seen by polling." in text(serving, PAGE)
+    stream.close()
+
+
+def test_saves_without_events_are_noticed_and_poll_suggested(
+        serve, example_site: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(server_module.Watcher, "start", lambda self: None)  # events never come
+    monkeypatch.setattr(server_module, "CHECK_EVERY", 0.1)
+    path = example_site / STUDY
+    os.utime(path)  # the file edited last: one the server keeps an eye on
+    serving = serve(terminal=Terminal())
+    edit(example_site, STUDY, "\n---\n", "\n---\nSaved on a network drive.\n\n")
+    past = time.time() - 3
+    os.utime(path, (past, past))
+    eventually(lambda: "Saved on a network drive." in text(serving, PAGE))
+    assert "restart with --poll" in capsys.readouterr().err
+
+
 def test_busy_port_takes_the_next_free_one(serve, capsys) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

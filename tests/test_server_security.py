@@ -4,6 +4,7 @@ that hang up mid-response."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import struct
 import threading
@@ -13,15 +14,27 @@ from pathlib import Path
 import pytest
 
 from generator.server import Serving, locate, start
+from tests.conftest import REPO
 
 SECRET = "TOP-SECRET-OUTSIDE-THE-FOLDER"
 
 
-@pytest.fixture
-def serving(example_site: Path, tmp_path: Path) -> Iterator[Serving]:
-    (tmp_path / "secret.txt").write_text(SECRET)
-    (example_site / "static" / "big.bin").write_bytes(b"x" * 8_000_000)
-    serving = start(example_site, port=0)
+@pytest.fixture(scope="module")
+def outside(tmp_path_factory) -> Path:
+    """A folder beside the site, with a secret the server must never hand out."""
+    return tmp_path_factory.mktemp("outside")
+
+
+@pytest.fixture(scope="module")
+def serving(outside: Path) -> Iterator[Serving]:
+    """One server for the module (these tests only read): the example site plus a big file."""
+    (outside / "secret.txt").write_text(SECRET)
+    site = outside / "site"
+    for folder in ("content", "static"):
+        shutil.copytree(REPO / folder, site / folder)
+    shutil.copy(REPO / "site.yaml", site / "site.yaml")
+    (site / "static" / "big.bin").write_bytes(b"x" * 8_000_000)
+    serving = start(site, port=0)
     yield serving
     serving.stop()
 
@@ -56,10 +69,10 @@ def test_no_request_reaches_outside_the_folder(serving: Serving) -> None:
     assert leaks == []
 
 
-def test_symlinks_leading_out_are_not_found(serving: Serving, tmp_path: Path) -> None:
+def test_symlinks_leading_out_are_not_found(serving: Serving, outside: Path) -> None:
     folder = serving.rebuilder.preview.folder
-    (folder / "leak.txt").symlink_to(tmp_path / "secret.txt")
-    (folder / "outside").symlink_to(tmp_path, target_is_directory=True)
+    (folder / "leak.txt").symlink_to(outside / "secret.txt")
+    (folder / "outside").symlink_to(outside, target_is_directory=True)
     (folder / "inside.txt").symlink_to(folder / "robots.txt")
     for target in (b"/leak.txt", b"/outside/secret.txt", b"/outside/"):
         status, body = raw(serving, target)
