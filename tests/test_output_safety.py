@@ -119,6 +119,13 @@ def test_refuses_a_file_as_output(make_site, tmp_path: Path) -> None:
     assert target.read_text() == "mine"
 
 
+def test_an_output_path_that_loops_is_an_error(make_site, tmp_path: Path) -> None:
+    site = make_site()
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    code, output = run(str(site), "-o", str(tmp_path / "loop"))
+    assert code == 1 and "cannot use this output folder" in output
+
+
 def test_empty_and_missing_folders_are_fine(make_site, tmp_path: Path) -> None:
     site = make_site()
     (tmp_path / "empty").mkdir()

@@ -116,6 +116,8 @@ BAD_INPUTS = {
         k: f"&{k} [{', '.join([f'*{p}'] * 10)}]" for p, k in zip("abcdefgh", "bcdefghi",
                                                                    strict=True)})},
                   "acme.md:", "move bulk data elsewhere"),
+    "10,000 nested YAML lists": ({CS: case(tags="[" * 10_000 + "]" * 10_000)},
+                                 "acme.md:7: the YAML is nested too deeply", "levels deep"),
     "alias that contains itself": ({CS: case(tags="&t [*t]")},
                                    "acme.md:7: the YAML is nested too deeply",
                                    "levels deep"),
@@ -216,6 +218,9 @@ BAD_INPUTS = {
          "templates/x.html": "a\n{% include 'x.html' %}"},
         "templates/x.html:2: templates include or call each other in a circle",
         "check the {% include %}"),
+    "a binary file in templates/": ({"templates/logo.png": b"\x89PNG\r\n\x1a\n\xff\xfe"},
+                                    "templates/logo.png: template is not UTF-8 text",
+                                    "move files that are not templates out of templates/"),
     "template not UTF-8": ({"templates/page.html": b"{% extends 'base.html' %}caf\xe9"},
                            "templates/page.html: template is not UTF-8 text", "re-save it"),
     # Config
@@ -340,11 +345,20 @@ def test_keys_keep_their_text_and_merge_keys_work(make_site) -> None:
     assert "about.md:4: unknown field `true`" in output  # not `True`
 
 
+def test_merge_keys_may_override_what_they_merge(make_site) -> None:
+    """`<<: *first` then `label:` again is YAML's override, not a duplicate key."""
+    site = make_site({CS: case(metrics="\n  - &first {label: Leads, before: 10, after: 12}"
+                                       "\n  - {<<: *first, label: Calls}")})
+    build_ok(site)
+    page = (site / "output/case-studies/acme/index.html").read_text(encoding="utf-8")
+    assert "Leads" in page and "Calls" in page
+
+
 def test_before_zero_has_no_relative_change(make_site) -> None:
     site = make_site({CS: case(metrics="[{label: Leads, before: 0, after: 12}]")})
     build_ok(site)
     page = (site / "output/case-studies/acme/index.html").read_text(encoding="utf-8")
-    assert "+12" in page
+    assert "+12" in page and "no relative change (from 0)" in page
     for nonsense in ("inf", "nan", "NaN", "ZeroDivision"):
         assert nonsense not in page.replace("info", "").replace("inline", "")
 
