@@ -74,14 +74,19 @@ function swap(d){for(const l of document.querySelectorAll('link[rel~="stylesheet
 const u=new URL(l.href,location.href),p=u.pathname.slice(1),r=d.renamed[p];
 if(!r&&!d.changed.includes(p))continue;const f=l.cloneNode();
 f.href=r?"/"+r:u.pathname+"?v="+d.gen;f.onload=f.onerror=()=>l.remove();l.after(f)}}
-function connect(){const es=new EventSource("%s?instance="+c.instance+"&gen="+gen);
+let es=null;
+function connect(){if(es||document.hidden)return;
+es=new EventSource("%s?instance="+c.instance+"&gen="+gen);
 es.addEventListener("build",e=>{const d=JSON.parse(e.data);gen=d.gen;hide();
 if(c.broken)return location.reload();if(d.css_only)return swap(d);
 if(d.changed.some(p=>c.paths.includes(p)||!/\\.(html|xml|txt|css)$/.test(p)))location.reload()});
 es.addEventListener("problems",e=>{const d=JSON.parse(e.data);gen=Math.max(gen,d.gen);show(d)});
 es.addEventListener("reload",()=>location.reload());
-es.onerror=()=>{es.close();setTimeout(connect,500)}}
-connect()})();</script>
+es.onerror=()=>{es.close();es=null;setTimeout(connect,500)}}
+// Hidden tabs let go of their connection (browsers allow ~6 per host); back in view, the
+// server replays what they missed.
+document.addEventListener("visibilitychange",()=>{if(document.hidden&&es){es.close();es=null}
+else connect()});connect()})();</script>
 """
 
 
