@@ -193,6 +193,17 @@ def test_rebuild_encodes_nothing_unchanged(image_site, encodes) -> None:
     assert changed and all(p.startswith("case-studies/before") for p in changed)
 
 
+def test_the_last_builds_files_are_reused_without_reading_the_cache(image_site, encodes,
+                                                                     tmp_path) -> None:
+    site = image_site()
+    result = build(site)
+    first = images.process_all(result.site.images, tmp_path / "cache")
+    last = {f.path: f for f in first}
+    encodes.clear()
+    again = images.process_all(result.site.images, tmp_path / "elsewhere", reuse=last)
+    assert again == first and not (tmp_path / "elsewhere").exists() and encodes == []
+
+
 def test_exif_and_gps_are_stripped_and_orientation_applied(make_site) -> None:
     site = make_site({"content/case-studies/acme.md": case("", "photo.jpg"),
                       "content/case-studies/photo.jpg": jpeg_with_gps(1280, 960)})

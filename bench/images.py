@@ -1,0 +1,157 @@
+"""Image processing time: N images cold (empty cache), warm (nothing changed), one changed.
+
+    python bench/images.py                       # 100 images, all CPU cores
+    python bench/images.py --images 300 --workers 1 --keep /tmp/images-bench
+
+Writes a seeded mix like a consultant's case studies (desktop screenshots as palette PNGs,
+phone screenshots, camera JPEGs with EXIF) into a temp site, then times casefolio's image
+stage alone: planning from headers (what the site stage does) plus encoding every variant
+(`images.process_all`, what the build's image stage does). Cold starts from an empty
+SITE_DIR/.casefolio/images/; warm runs it again; "one changed" rewrites one image first.
+Prints a Markdown table with the encodes each run did and the bytes it produced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PIL import Image, ImageDraw
+
+from generator import images
+from generator.sources import Asset, fingerprint
+
+KINDS = ("desktop", "phone", "photo")
+
+
+def make_image(kind: str, rng: random.Random) -> bytes:
+    """A screenshot-like or photo-like image: flat blocks and text lines, or smooth gradients."""
+    size = {"desktop": (1440, 1000), "phone": (780, 1560), "photo": (2400, 1600)}[kind]
+    im = Image.new("RGB", size, (250, 250, 248))
+    draw = ImageDraw.Draw(im)
+    if kind == "photo":
+        top, bottom = [rng.randrange(40, 220) for _ in range(3)], [rng.randrange(20, 200)
+                                                                  for _ in range(3)]
+        for y in range(size[1]):
+            t = y / size[1]
+            draw.line((0, y, size[0], y), fill=tuple(round(a + (b - a) * t)
+                                                     for a, b in zip(top, bottom, strict=True)))
+        for _ in range(12):
+            x, y, r = rng.randrange(size[0]), rng.randrange(size[1]), rng.randrange(60, 400)
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rng.randrange(256)
+                                                                  for _ in range(3)))
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"
+        exif[0x8825] = {1: "N", 2: (51.0, 30.0, 12.5)}
+        buffer = BytesIO()
+        im.save(buffer, "JPEG", quality=90, exif=exif)
+        return buffer.getvalue()
+    brand = tuple(rng.randrange(20, 200) for _ in range(3))
+    draw.rectangle((0, 0, size[0], 70), fill=brand)
+    y = 110
+    while y < size[1] - 60:
+        block = rng.choice(("heading", "text", "button", "field", "picture"))
+        width = rng.randrange(size[0] // 3, size[0] - 80)
+        if block == "heading":
+            draw.text((40, y), "Lorem ipsum dolor sit amet " * 2, fill=(20, 30, 40),
+                      font_size=36)
+            y += 60
+        elif block == "text":
+            for _ in range(rng.randrange(2, 6)):
+                draw.text((40, y), "consectetur adipiscing elit, sed do eiusmod tempor " * 3,
+                          fill=(90, 100, 110), font_size=18)
+                y += 28
+        elif block in ("button", "field"):
+            fill = brand if block == "button" else (255, 255, 255)
+            draw.rounded_rectangle((40, y, 40 + width // 2, y + 56), 8, fill=fill,
+                                   outline=(180, 190, 200))
+            y += 76
+        else:
+            draw.rectangle((40, y, 40 + width, y + 220), fill=tuple(rng.randrange(120, 240)
+                                                                    for _ in range(3)))
+            y += 240
+    buffer = BytesIO()
+    im.quantize(128, method=Image.Quantize.FASTOCTREE).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def write_site(root: Path, count: int, seed: int) -> list[Asset]:
+    rng = random.Random(seed)
+    assets = []
+    for i in range(count):
+        kind = KINDS[i % len(KINDS)]
+        rel = f"content/case-studies/image-{i:03d}.{'jpg' if kind == 'photo' else 'png'}"
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = make_image(kind, rng)
+        path.write_bytes(data)
+        assets.append(Asset(rel, rel.removeprefix("content/"), fingerprint(data)))
+    return assets
+
+
+def stage(root: Path, assets: list[Asset], workers: int,
+          ) -> tuple[float, float, int, int, int]:
+    """(seconds, CPU seconds, encodes, files, bytes) to plan and encode every image, shown."""
+    encodes = 0
+    real = images._encode
+
+    def counting(*args: object, **kwargs: object) -> bytes:
+        nonlocal encodes
+        encodes += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    images._encode = counting  # type: ignore[assignment]
+    try:
+        start, cpu = time.perf_counter(), time.process_time()
+        jobs, _ = images.plan(root, assets)
+        todo = images.publish(jobs, jobs)
+        files = images.process_all(todo, root / ".casefolio" / "images", workers=workers)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    finally:
+        images._encode = real  # type: ignore[assignment]
+    return seconds, cpu, encodes, len(files), sum(len(f.data) for f in files)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=0, help="threads (default: CPU cores)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="write the site here and keep it")
+    args = parser.parse_args()
+    workers = args.workers or min(8, os.cpu_count() or 1)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="casefolio-images-"))
+    try:
+        shutil.rmtree(root / ".casefolio", ignore_errors=True)
+        assets = write_site(root, args.images, args.seed)
+        source_bytes = sum((root / a.rel).stat().st_size for a in assets)
+        runs = [("cold", stage(root, assets, workers)), ("warm", stage(root, assets, workers))]
+        changed = assets[0]
+        data = make_image(KINDS[0], random.Random(args.seed + 1))
+        (root / changed.rel).write_bytes(data)
+        assets[0] = Asset(changed.rel, changed.out, fingerprint(data))
+        runs.append(("one changed", stage(root, assets, workers)))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+    print(f"{args.images} images ({source_bytes / 1e6:.1f} MB: desktop and phone screenshots, "
+          f"camera JPEGs), {workers} worker thread(s), Pillow {images._pillow()}, "
+          f"{os.cpu_count()} CPU(s)\n")
+    print("| run | wall time | CPU time | encodes | files | output |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, (seconds, cpu, encodes, files, size) in runs:
+        print(f"| {name} | {seconds:.2f} s | {cpu:.2f} s | {encodes} | {files} | "
+              f"{size / 1e6:.1f} MB |")
+
+
+if __name__ == "__main__":
+    main()
