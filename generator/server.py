@@ -203,10 +203,13 @@ class Handler(BaseHTTPRequestHandler):
         path, _, query = self.path.split("#", 1)[0].partition("?")
         if path == EVENTS_URL and not head:
             return self._events(parse_qs(query))
+        # Read before the file: a build landing in between must still reach this page.
+        generation = self.preview.generation
         if not self.preview.good:
             return self._send(503, self._page(b"<!doctype html><title>casefolio</title><body>"
                                               b"<p>The site has not built yet.</p></body>",
-                                              [], broken=True), content_type(".html"), head)
+                                              generation, [], broken=True),
+                              content_type(".html"), head)
         found = locate(self.preview.folder, path)
         if found.status == 400:
             return self._send(400, b"Bad request\n", "text/plain", head)
@@ -226,11 +229,12 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(404, b"Not found\n", "text/plain", head)
         kind = content_type(file.name)
         if kind.startswith("text/html"):
-            data = self._page(data, pages)
+            data = self._page(data, generation, pages)
         self._send(status, data, kind, head)
 
-    def _page(self, html: bytes, pages: list[str], broken: bool = False) -> bytes:
-        config = json.dumps({"instance": self.preview.instance, "gen": self.preview.generation,
+    def _page(self, html: bytes, generation: int, pages: list[str],
+              broken: bool = False) -> bytes:
+        config = json.dumps({"instance": self.preview.instance, "gen": generation,
                              "paths": pages, "broken": broken}).replace("</", "<\\/")
         return inject(html, (RELOAD_SCRIPT % (config, EVENTS_URL)).encode())
 
@@ -392,6 +396,7 @@ class Rebuilder:
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     check: EventCheck | None = None             # looks for saves that came without events
+    warnings: tuple[Problem, ...] = ()          # printed after the last good build
 
     def run(self) -> None:
         """The rebuild thread: wait for saves, build; now and then look for missed events."""
@@ -418,11 +423,11 @@ class Rebuilder:
         try:
             result = build(self.site_dir, self.options, self.state)
         except CasefolioError as exc:
-            return self._fail(exc.problems, changed)
+            return self._fail(exc.problems)
         except Exception as exc:  # a bug in casefolio: say so, keep serving the last build
             traceback.print_exc()
             return self._fail([Problem("casefolio", None, f"internal error: {exc!r}",
-                                       "this is a bug in casefolio; please report it")], changed)
+                                       "this is a bug in casefolio; please report it")])
         finally:
             self._sample(began)
         outputs = {o.path: o for o in result.outputs}
@@ -437,24 +442,28 @@ class Rebuilder:
                 self.published = None
                 problems = (exc.problems if isinstance(exc, CasefolioError) else
                             [Problem(str(self.preview.folder), None, f"cannot write: {exc}")])
-                return self._fail(problems, changed)
+                return self._fail(problems)
             self.published = outputs
         css_only = bool(changed) and all(p.suffix.lower() == ".css" for p in changed)
+        fixed = "fixed; " if self.preview.problems else ""
         self.preview.announce("build", {"changed": files, "css_only": css_only,
                                         "renamed": renamed_css(before or {}, outputs)})
         self.watcher.follow_theme(result.site.config.theme_dir)
         ms = (time.perf_counter() - start) * 1000
-        what = f"{self._show(changed)}: " if changed else ""
-        self.terminal.info(f"{time.strftime('%H:%M:%S')} {what}{len(files)} files updated, "
-                           f"{result.rendered} pages rendered in {ms:.0f} ms")
+        # Files that came and went during the save (some editors' temp files) are not news.
+        shown = [p for p in changed if p.exists()] or changed
+        what = f"{self._show(shown)}: " if changed else ""
+        self.terminal.info(f"{time.strftime('%H:%M:%S')} {what}{fixed}{len(files)} files "
+                           f"updated, {result.rendered} pages rendered in {ms:.0f} ms")
         if self.terminal.verbose:
             self.terminal.info("  " + ", ".join(f"{k} {v * 1000:.0f} ms"
                                                 for k, v in result.timings.items()))
-        if result.warnings and (before is None or self.terminal.verbose):
-            self.terminal.problems(result.warnings)
+        if result.warnings != self.warnings or self.terminal.verbose:
+            self.terminal.problems(result.warnings)  # new ones (or all, when verbose)
+        self.warnings = result.warnings
         return True
 
-    def _fail(self, problems: Iterable[Problem], changed: frozenset[Path]) -> bool:
+    def _fail(self, problems: Iterable[Problem]) -> bool:
         problems = list(problems)
         self.terminal.problems(problems)
         errors = sum(1 for p in problems if p.severity == "error")
