@@ -61,7 +61,8 @@ def main() -> None:
 @click.option("--drafts", is_flag=True, help="Include drafts.")
 @click.option("--future", is_flag=True, help="Include case studies dated in the future.")
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder that casefolio "
-              "did not create.")
+              "did not create, or delete files in its output folder that the last build did "
+              "not write.")
 @click.option("--profile", is_flag=True, help="Print where the build spent its time.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print warnings in full and timings.")
@@ -92,6 +93,10 @@ def build(site_dir: Path, output: Path | None, base_url: str | None, drafts: boo
         click.secho(f"build failed: {errors} error{'s' if errors != 1 else ''}; "
                     f"{out_dir} was left as it was", fg="red", err=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        _clear_progress(progress)
+        click.secho(f"interrupted; {out_dir} was left as it was", fg="red", err=True)
+        sys.exit(130)
     _clear_progress(progress)
     if result.warnings and not quiet:
         report(result.warnings)

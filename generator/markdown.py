@@ -398,10 +398,16 @@ def _inline_fast(m: re.Match[str], found: _Found) -> str:
     return f'<img src="{src}" alt="{alt}"{title_attr} loading="lazy" decoding="async" />'
 
 
+# A backtick after a `[` with no `]` between them on the same line (the pyrs panic pattern).
+_PANICS = re.compile(r"\[[^\]\n]*`")
+
+
 def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None:
     """Render with markdown-it-pyrs, or None when the document needs the reference engine."""
     if markdown_it_pyrs is None or ":::" in body or "^[" in body or _ODD_CHARS.search(body):
         return None
+    if "`" in body and "[" in body and _PANICS.search(body):
+        return None  # markdown-it-pyrs <= 0.6 panics (loudly, on stderr) on a ` after a lone [
     if _DEEP_LINE.search(body) or (
         _inline_markup(body) > _INLINE_BUDGET
         and max(map(_inline_markup, _PARAGRAPH_BREAK.split(body))) > _INLINE_BUDGET
