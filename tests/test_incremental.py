@@ -291,6 +291,11 @@ def test_cache_skips_unchanged_work(site: Path) -> None:
     changed = {o.path for o in one.outputs if o not in services.outputs}
     assert "case-studies/coffee-subscription-landing/index.html" in changed
     assert "services/index.html" not in changed and "practices/checkout/index.html" not in changed
+    (site / "static/files").mkdir(parents=True, exist_ok=True)
+    (site / "static/files/price-list.txt").write_text("prices")
+    static = build(site, OPTIONS, state)
+    assert static.rendered == 0  # a static file: just that copy
+    assert {o.path for o in static.outputs if o not in one.outputs} == {"files/price-list.txt"}
     yaml = site / "site.yaml"
     yaml.write_text(yaml.read_text().replace("headline: We", "headline: Now we", 1))
     assert build(site, OPTIONS, state).rendered == first.rendered  # everything

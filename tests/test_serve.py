@@ -133,6 +133,22 @@ def test_missing_pages_get_the_sites_404_page(serve) -> None:
     assert "/__casefolio/events" in body.decode()  # reloads when the page gets written
 
 
+def test_a_subfolder_site_previews_at_the_root(serve, example_site: Path) -> None:
+    edit(example_site, "site.yaml", "base_url: https://example.com/",
+         "base_url: https://example.github.io/agency/")
+    serving = serve()
+    home = text(serving, "/")
+    assert 'href="/case-studies/"' in home and "/agency/" not in home
+
+
+def test_drafts_only_when_asked(serve, example_site: Path) -> None:
+    (example_site / "content/case-studies/secret-draft.md").write_text(
+        "---\ntitle: Secret draft\ndate: 2024-02-02\nsummary: D.\nclient: D\n"
+        "niche: ecommerce\ndraft: true\n---\nNot yet.\n")
+    assert fetch(serve(), "/case-studies/secret-draft/")[0] == 404
+    assert "Not yet." in text(serve(drafts=True), "/case-studies/secret-draft/")
+
+
 def test_reload_script_is_served_never_written(serve, example_site: Path) -> None:
     serving = serve(drafts=True)
     assert "/__casefolio/events" in text(serving, PAGE).split("</body>")[0]
