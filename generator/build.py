@@ -9,9 +9,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import cache
 from generator.config import BuildOptions, Config, load_config
-from generator.content import Document, load_document
-from generator.errors import CasefolioError, Problem, fail_if
+from generator.content import Document
+from generator.errors import Problem, fail_if
+from generator.parallel import load_all
 from generator.render import Output, Route, render_routes, routes
 from generator.site import Site, build_site, published
 from generator.sources import Asset, Source, classify, fingerprint, read_file, walk
@@ -104,9 +106,19 @@ def build_to(site_dir: Path, out_dir: Path, options: BuildOptions = BuildOptions
              on_page: Callable[[int, int], None] | None = None) -> BuildResult:
     """Build, then write atomically: on any error the previous output stays untouched."""
     check_output_dir(out_dir, site_dir, force)
+    fresh = state is None  # a one-off build: start from, and leave, the on-disk cache
+    timings: dict[str, float] = {}
+    if state is None:
+        with _timed(timings, "cache"):
+            documents, outputs = cache.load(site_dir, out_dir)
+        state = BuildState(documents=documents, outputs=outputs)
     result = build(site_dir, options, state, on_page)
+    result.timings.update(timings)
     with _timed(result.timings, "writing"):
         write_site(result.outputs, out_dir)
+    if fresh:
+        with _timed(result.timings, "cache"):
+            cache.save(site_dir, state.documents, state.outputs, out_dir)
     return result
 
 
@@ -233,21 +245,18 @@ def copy_asset(site_dir: Path, asset: Asset, state: BuildState) -> Output:
 
 def load_documents(sources: list[Source], config: Config, state: BuildState,
                    problems: list[Problem]) -> list[Document]:
-    """Parse and render each source, reusing documents whose bytes did not change."""
+    """Parse and render each source (on every core when there are many), reusing documents
+    whose bytes did not change."""
     raw_html = config.settings.markdown.raw_html
     documents: list[Document] = []
     fresh: dict[tuple[str, str, bool], Document] = {}
-    for source in sources:
-        key = (source.rel, source.fingerprint, raw_html)
-        doc = state.documents.get(key)
-        if doc is None:
-            try:
-                doc = load_document(source, raw_html)
-            except CasefolioError as exc:
-                problems.extend(exc.problems)
-                continue
-        fresh[key] = doc
-        documents.append(doc)
+    for source, loaded in zip(sources, load_all(sources, raw_html, state.documents),
+                              strict=True):
+        if isinstance(loaded, list):  # the problems that stopped it
+            problems.extend(loaded)
+            continue
+        fresh[(source.rel, source.fingerprint, raw_html)] = loaded
+        documents.append(loaded)
     state.documents = fresh
     return documents
 

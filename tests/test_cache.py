@@ -296,3 +296,17 @@ def test_a_new_library_version_makes_the_cache_stale(site: Path, monkeypatch) ->
     monkeypatch.setattr(cache.metadata, "version",
                         lambda name: "99.0" if name == "markdown-it-pyrs" else real(name))
     assert cache.load(site, site / "output") == ({}, {})
+
+
+def test_casefolio_build_keeps_and_uses_the_cache(generated: Path, tmp_path: Path,
+                                                   pristine) -> None:
+    from generator.build import build_to
+
+    site = tmp_path / "fresh"
+    shutil.copytree(generated, site)
+    cold = build_to(site, site / "output")
+    assert cold.rendered == len(routes(cold.site))
+    assert cache.load(site, site / "output")[0], "build_to saved the cache"
+    warm = build_to(site, site / "output")
+    assert warm.rendered == 0
+    assert tree(site / "output") == pristine

@@ -4,6 +4,7 @@ process, and a site built from them is byte-identical."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -109,3 +110,17 @@ def test_with_other_threads_running_workers_are_spawned_not_forked(generated: Pa
         stop.set()
         thread.join()
     assert pooled == parallel.load_all(sources, True, {}, processes=1)
+
+
+def test_casefolio_build_with_and_without_the_pool_is_byte_identical(
+        generated: Path, tmp_path: Path, monkeypatch) -> None:
+    from generator.build import build_to
+
+    outputs = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv("CASEFOLIO_PROCESSES", processes)
+        site = tmp_path / f"site-{processes}"
+        shutil.copytree(generated, site)
+        build_to(site, site / "output")
+        outputs[processes] = tree(site / "output")
+    assert outputs["1"] == outputs["2"]
