@@ -580,8 +580,8 @@ def run_server(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
 
                 threading.Thread(target=webbrowser.open, args=(serving.url,),
                                  daemon=True).start()
-            while True:
-                time.sleep(3600)
+            while True:  # short naps: a SIGINT taken by another thread can't wake a long one
+                time.sleep(0.25)
     except KeyboardInterrupt:
         terminal.info("stopping")
     finally:
