@@ -36,8 +36,8 @@ ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
     "PNG": {"compress_level": 6},  # 9 would save ~10% at 5x the time, on files rarely served
 }
-COVER_SIZES = "(min-width: 72rem) 68rem, 100vw"  # the theme's .wrap, under the page title
-PROSE_SIZES = "(min-width: 48rem) 44rem, 100vw"  # the theme's .prose column
+PROSE_SIZES = "(min-width: 48rem) 44rem, 100vw"  # the default theme's .prose column
+COVER_SIZES = PROSE_SIZES  # the default theme puts the cover at the top of the body column
 COMPARISON_SIZES = "(min-width: 64rem) 22rem, (min-width: 36rem) 50vw, 100vw"  # half of it
 
 
