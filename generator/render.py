@@ -11,6 +11,7 @@ from typing import Any
 from generator.config import Config
 from generator.site import Site
 from generator.theme import Theme, render_template
+from generator.views import Card
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ def routes(site: Site) -> list[Route]:
 
     def add(path: str, template: str, reads: Iterable[str] = (), **context: Any) -> None:
         context.setdefault("breadcrumbs", ())
-        out.append(Route(path, template, context, frozenset(reads)))
+        out.append(Route(path, template, context, frozenset(reads) | _reads_of(context)))
 
     def trail(*steps: tuple[str, str]) -> tuple[Crumb, ...]:
         """Home, then each (label, site-relative path) step."""
@@ -105,7 +106,7 @@ def routes(site: Site) -> list[Route]:
             page=page, breadcrumbs=trail((page.title, _rel(site, page.url))))
     add("404.html", "404.html", page_kind="not-found")
     add("feed.xml", "feed.xml", _ids(site.case_studies), page_kind="feed",
-        entries=list(site.case_studies[:30]))
+        entries=[c.card for c in site.case_studies[:30]])
     everything = _ids(site.case_studies, site.collections, site.services, site.pages)
     add("sitemap.xml", "sitemap.xml", everything, page_kind="sitemap",
         urls=_sitemap(site, out))
@@ -119,9 +120,9 @@ def render_routes(routes_: list[Route], site: Site, theme: Theme,
     """Render what changed; reuse the previous build's bytes where the key is the same."""
     previous = previous or {}
     shared = _site_globals(site, theme)
-    # The asset names and the menu (from pages' front matter) appear on every page.
+    # The asset names and the menu (the pages' cards) appear on every page.
     theme_key = "".join(sorted(theme.asset_urls.values())) + "".join(
-        site.fingerprints[p.id] for p in site.pages)
+        site.fingerprints[f"card:{p.id}"] for p in site.pages)
     closures: dict[str, str] = {}
     outputs = []
     for number, route in enumerate(routes_, 1):
@@ -160,7 +161,24 @@ def _site_globals(site: Site, theme: Theme) -> dict[str, Any]:
 
 
 def _ids(*groups: Iterable[Any]) -> frozenset[str]:
-    return frozenset(item.id for group in groups for item in group)
+    """The cards of these records: what a list page shows of each."""
+    return frozenset(f"card:{item.id}" for group in groups for item in group)
+
+
+def _reads_of(context: Mapping[str, Any]) -> frozenset[str]:
+    """Every record a context carries: a card reads `card:<id>`, a full view its own id and
+    whatever it was derived from. Deriving this from the context itself means a template can
+    never show data its route does not depend on."""
+    found: set[str] = set()
+    for value in context.values():
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(item, Card):
+                found.add(f"card:{item.id}")
+            elif isinstance(getattr(item, "reads", None), frozenset):
+                found |= item.reads
+                if getattr(item, "id", ""):
+                    found.add(item.id)
+    return frozenset(found)
 
 
 def _featured(site: Site) -> list[Any]:

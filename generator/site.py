@@ -8,6 +8,9 @@ scanning every page for every page.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import heapq
 import posixpath
 import zoneinfo
 from collections import defaultdict
@@ -21,7 +24,7 @@ from generator import views as v
 from generator.config import Config
 from generator.content import Document
 from generator.errors import Problem, did_you_mean
-from generator.markdown import fill
+from generator.markdown import Rendered, fill
 from generator.metrics import Result, format_value, median, result, signed_percent
 from generator.schema import CaseStudyMeta, PageMeta, PracticeMeta, ServiceMeta
 from generator.sources import Asset
@@ -29,7 +32,7 @@ from generator.sources import Asset
 SECTION_URLS = {"case-studies": "case-studies/", "practices": "practices/",
                 "services": "services/"}
 RELATED_LIMIT = 3
-CANDIDATES_PER_KEY = 40
+CANDIDATES_PER_KEY = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +131,7 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                 cites[(cid, anchor)].append(doc.id)
         practice_refs[doc.id] = refs
         for tag in meta.tags:
-            key = slugify(tag) or "tag"
+            key = tag_slug(tag)
             tag_names.setdefault(key, tag)
             by_tag[key].append(doc.id)
     for doc in services:
@@ -180,13 +183,12 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                 links.append("#")
             else:
                 links.append(target[0])
-                link_reads[doc.id].add(found)
+                link_reads[doc.id].add(f"card:{found}")  # a link shows the target's URL
         for image in doc.rendered.images:
             images.append(picture(doc, image.src, image.alt, image.line, "describe the "
                                   f"picture: ![the new checkout]({image.src})",
                                   title=image.title))
-        html[doc.id] = fill(doc.rendered.html, links, images)
-        sections_html[doc.id] = [fill(s.html, links, images) for s in doc.rendered.sections]
+        html[doc.id], sections_html[doc.id] = _filled(doc.rendered, tuple(links), tuple(images))
 
     # Reverse relations and views.
     def cards_of(ids: Iterable[str]) -> tuple[v.Card, ...]:
@@ -194,7 +196,7 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
 
     niche_cards = {nid: v.Card(f"niches/{nid}", "niches", n.name, base + f"niches/{nid}/",
                                n.pitch) for nid, n in niches_cfg.items()}
-    related = _related(studies, practice_refs, by_tag, by_niche)
+    related, considered = _related(studies, practice_refs, by_tag, by_niche)
     og_jobs: list[img.Job] = []
     study_views = []
     for doc in studies:
@@ -222,13 +224,13 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             confidential=meta.confidential,
             niche=niche_cards.get(meta.niche, v.Card("", "niches", meta.niche, "", "")),
             services=cards_of(svc_ids), practices=prefs, duration=meta.duration,
-            results=tuple(result(m) for m in meta.metrics), testimonial=meta.testimonial,
-            tags=tuple((t, base + f"tags/{slugify(t) or 'tag'}/") for t in meta.tags),
+            results=cards[doc.id].results, testimonial=meta.testimonial,
+            tags=tuple((t, base + f"tags/{tag_slug(t)}/") for t in meta.tags),
             cover=meta.cover, comparisons=meta.comparisons, html=html[doc.id],
             toc=_toc(doc), words=doc.rendered.words, related=cards_of(related[doc.id]),
             draft=meta.draft,
-            reads=frozenset({*svc_ids, *(c for c, _ in practice_refs[doc.id]),
-                             *related[doc.id], *link_reads[doc.id]}),
+            reads=frozenset({*_card_ids(svc_ids), *(c for c, _ in practice_refs[doc.id]),
+                             *_card_ids(considered[doc.id]), *link_reads[doc.id]}),
             cover_html=cover_html, comparisons_html=comparisons_html,
             og_image=img.og_image(og, config.base_url,
                                   meta.cover.alt if meta.cover else meta.title),
@@ -263,7 +265,7 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title,
             summary=meta.summary, topic=meta.topic, intro_html=intro,
             practices=tuple(practices), evidence=cards_of(everyone), draft=meta.draft,
-            reads=frozenset(everyone) | link_reads[doc.id]))
+            reads=frozenset(_card_ids(everyone)) | link_reads[doc.id]))
 
     service_views = []
     for doc in services:
@@ -281,7 +283,7 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             price=meta.price, price_text=cards[doc.id].price_text,
             deliverables=meta.deliverables, outcome=meta.outcome, faq=meta.faq,
             html=html[doc.id], case_studies=cards_of(by_service[doc.id]), draft=meta.draft,
-            reads=frozenset(by_service[doc.id]) | link_reads[doc.id],
+            reads=frozenset(_card_ids(by_service[doc.id])) | link_reads[doc.id],
             og_image=img.og_image(og, config.base_url, meta.title)))
 
     page_views = tuple(v.Page(
@@ -290,7 +292,6 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
         html=html[doc.id], toc=_toc(doc), draft=doc.meta.draft,
         reads=frozenset(link_reads[doc.id])) for doc in pages)
 
-    study_meta = {d.id: d.meta for d in studies}
     niche_views = []
     for nid, niche in niches_cfg.items():
         ids = by_niche.get(nid, [])
@@ -299,19 +300,21 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
         niche_views.append(v.Niche(
             id=f"niches/{nid}", url=niche_cards[nid].url, card=niche_cards[nid], name=niche.name,
             pitch=niche.pitch, case_studies=cards_of(ids), services=cards_of(svc),
-            collections=cards_of(cols), highlights=highlights(study_meta[i] for i in ids),
-            reads=frozenset([*ids, *svc, *cols])))
+            collections=cards_of(cols), highlights=highlights(cards_of(ids)),
+            reads=frozenset(_card_ids([*ids, *svc, *cols]))))
     tag_views = tuple(v.Tag(f"tags/{key}", base + f"tags/{key}/", tag_names[key],
-                            cards_of(by_tag[key]), frozenset(by_tag[key]))
+                            cards_of(by_tag[key]), frozenset(_card_ids(by_tag[key])))
                       for key in sorted(by_tag))
     stats = v.Stats(len(studies), len({d.meta.niche for d in studies}),
-                    highlights(study_meta.values()), frozenset(study_meta))
+                    highlights(cards_of(d.id for d in studies)),
+                    frozenset(_card_ids(d.id for d in studies)))
 
     problems += [Problem(rel, None, job, "open it in an image editor and export it again, "
                          "or remove it") for rel, job in image_jobs.items()
                  if isinstance(job, str) and rel not in shown]
     fingerprints = {doc.id: doc.fingerprint for doc in docs} | {
-        f"image:{rel}": fingerprint for rel, fingerprint in shown.items()}
+        f"image:{rel}": fingerprint for rel, fingerprint in shown.items()} | {
+        f"card:{i}": card_fingerprint(card) for i, card in cards.items()}
     site = Site(config, tuple(study_views), tuple(collection_views), tuple(service_views),
                 page_views, tuple(niche_views), tag_views, stats, tuple(copied), fingerprints,
                 images=(*img.publish(image_jobs, shown), *og_jobs))
@@ -331,18 +334,17 @@ def _headline(metric: Result | None, who: str = "") -> tuple[str, str]:
     return change, f"{metric.label}, {who}" if who else metric.label
 
 
-def highlights(metas: Iterable[CaseStudyMeta], limit: int = 3) -> tuple[v.Highlight, ...]:
+def highlights(cards: Iterable[v.Card], limit: int = 3) -> tuple[v.Highlight, ...]:
     """Median relative improvement per metric label, most reported labels first."""
     improvements: dict[str, list[float]] = defaultdict(list)
     names: dict[str, str] = {}
-    for meta in metas:
-        for metric in meta.metrics:
-            if metric.before == 0:
+    for card in cards:
+        for metric in card.results:
+            if metric.relative is None:
                 continue
-            rel = (metric.after - metric.before) / abs(metric.before)
             key = metric.label.strip().lower()
             names.setdefault(key, metric.label.strip())
-            improvements[key].append(rel)
+            improvements[key].append(metric.relative)
     ranked = sorted(improvements.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
     out = []
     for key, values in ranked:
@@ -358,11 +360,13 @@ def _card(doc: Document, url: str, config: Config) -> v.Card:
     meta = doc.meta
     if isinstance(meta, CaseStudyMeta):
         niche = config.settings.niches.get(meta.niche)
+        results = tuple(result(m) for m in meta.metrics)
         return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, meta.date,
                       who=meta.client_description if meta.confidential else (meta.client or ""),
                       niche=meta.niche, niche_name=niche.name if niche else meta.niche,
-                      headline=result(meta.metrics[0]) if meta.metrics else None,
-                      services=meta.services, tags=meta.tags, featured=meta.featured)
+                      headline=results[0] if results else None, results=results,
+                      services=meta.services, practices=meta.practices, tags=meta.tags,
+                      featured=meta.featured)
     if isinstance(meta, ServiceMeta):
         return v.Card(doc.id, doc.kind, meta.title, url, meta.summary,
                       price_text=price_text(meta))
@@ -422,40 +426,69 @@ def _ref_problem(doc: Document, key: tuple[str | int, ...], what: str, value: st
 
 def _related(studies: list[Document], practice_refs: Mapping[str, list[tuple[str, str]]],
              by_tag: Mapping[str, list[str]], by_niche: Mapping[str, list[str]],
-             ) -> dict[str, list[str]]:
-    """Up to three related case studies each, scored on shared practices, tags and niche,
-    looking only at a bounded number of candidates per shared key (no N^2 scan)."""
+             ) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
+    """Up to three related case studies each, scored on shared practices, tags and niche.
+
+    Only a window of CANDIDATES_PER_KEY studies nearest in date is looked at per shared key
+    (no N^2 scan), and the ranking uses nothing but the candidates' own cards (score, date
+    distance, id), so a page depends exactly on the candidates it considered (returned too)."""
     by_practice: dict[str, list[str]] = defaultdict(list)
     for sid, refs in practice_refs.items():
         for cid, anchor in refs:
             by_practice[f"{cid}#{anchor}"].append(sid)
-    order = {d.id: i for i, d in enumerate(studies)}
+    position: dict[int, dict[str, int]] = {}  # id(list) -> study id -> index in that list
+    days = {d.id: d.meta.date.toordinal() for d in studies}  # type: ignore[attr-defined]
     out: dict[str, list[str]] = {}
+    considered: dict[str, set[str]] = {}
+    half = CANDIDATES_PER_KEY // 2
     for doc in studies:
         meta: CaseStudyMeta = doc.meta  # type: ignore[assignment]
         score: dict[str, int] = defaultdict(int)
         keys = [(by_practice, f"{c}#{a}", 3) for c, a in practice_refs[doc.id]]
-        keys += [(by_tag, slugify(t) or "tag", 2) for t in meta.tags]
+        keys += [(by_tag, tag_slug(t), 2) for t in meta.tags]
         keys += [(by_niche, meta.niche, 1)]
+        seen: set[str] = set()
         for index, key, weight in keys:
-            for other in _nearest(index.get(key, []), order[doc.id], order):
-                if other != doc.id:
-                    score[other] += weight
-        ranked = sorted(score, key=lambda o: (-score[o], abs(order[o] - order[doc.id]), o))
-        out[doc.id] = ranked[:RELATED_LIMIT]
-    return out
+            members = index.get(key, [])
+            if len(members) > CANDIDATES_PER_KEY:
+                where = position.get(id(members))
+                if where is None:
+                    where = position[id(members)] = {sid: i for i, sid in enumerate(members)}
+                lo = max(0, min(where[doc.id] - half, len(members) - CANDIDATES_PER_KEY))
+                members = members[lo:lo + CANDIDATES_PER_KEY]
+            seen.update(members)
+            for other in members:
+                score[other] += weight
+        score.pop(doc.id, None)
+        seen.discard(doc.id)
+        mine = days[doc.id]
+        out[doc.id] = heapq.nsmallest(
+            RELATED_LIMIT, score, key=lambda o: (-score[o], abs(days[o] - mine), o))
+        considered[doc.id] = seen
+    return out, considered
 
 
-def _nearest(ids: list[str], position: int, order: Mapping[str, int]) -> list[str]:
-    """The candidates closest in date order, at most CANDIDATES_PER_KEY of them."""
-    if len(ids) <= CANDIDATES_PER_KEY:
-        return ids
-    import bisect
+@functools.lru_cache(maxsize=4096)
+def tag_slug(tag: str) -> str:
+    """A tag's URL segment (slugify is slow enough to matter at 10,000 pages)."""
+    return slugify(tag) or "tag"
 
-    positions = [order[i] for i in ids]  # ids are in date order already
-    at = bisect.bisect_left(positions, position)
-    lo = max(0, at - CANDIDATES_PER_KEY // 2)
-    return ids[lo:lo + CANDIDATES_PER_KEY]
+
+def card_fingerprint(card: v.Card) -> str:
+    return hashlib.blake2b(repr(card).encode(), digest_size=16).hexdigest()
+
+
+def _card_ids(ids: Iterable[str]) -> list[str]:
+    return [f"card:{i}" for i in ids]
+
+
+@functools.lru_cache(maxsize=16384)
+def _filled(rendered: Rendered, links: tuple[str, ...], images: tuple[str, ...],
+            ) -> tuple[str, list[str]]:
+    """A body with its final link URLs and images; remembered, since in `serve` nearly every
+    document is unchanged from one rebuild to the next."""
+    return (fill(rendered.html, links, images),
+            [fill(s.html, links, images) for s in rendered.sections])
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -12,7 +12,10 @@ from generator.schema import Comparison, Faq, ImageRef, Price, Testimonial
 
 @dataclass(frozen=True, slots=True)
 class Card:
-    """A short view of any page, for lists: derived only from that page's own file."""
+    """A short view of any page, for lists: derived only from that page's own file.
+
+    Pages that show another page only through its card read `card:<id>`, whose fingerprint
+    changes with the card, not with every edit of that page's body."""
 
     id: str
     kind: str
@@ -24,7 +27,9 @@ class Card:
     niche: str = ""                # niche id
     niche_name: str = ""
     headline: Result | None = None  # first metric
+    results: tuple[Result, ...] = ()
     services: tuple[str, ...] = ()
+    practices: tuple[str, ...] = ()  # refs as written: collection[#anchor]
     tags: tuple[str, ...] = ()
     featured: bool = False
     price_text: str = ""

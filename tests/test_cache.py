@@ -109,13 +109,25 @@ def test_editing_a_cited_case_study_rerenders_exactly_its_readers(site: Path,
 
     edited = cached_build(site, site / "output")
 
+    # A body edit changes the page itself, not its card: pages that only link to it or list
+    # it (they read `card:<id>`) keep their bytes.
     readers = {r.path for r in routes(edited.result.site) if f"case-studies/{cited}" in r.reads}
-    assert edited.rendered == readers
+    assert edited.rendered == readers == {f"case-studies/{cited}/index.html"}
     assert edited.reparsed == 1
-    assert {f"case-studies/{cited}/index.html", "practices/coll-000/index.html",
-            *(f"case-studies/{c}/index.html" for c in citing)} <= edited.rendered
-    unrelated = [p.stem for p in studies if f"case-studies/{p.stem}/index.html" not in readers]
-    assert unrelated, "some case study page does not read the edited one"
+    assert tree(site / "output") == cold_tree(site, tmp_path)
+
+    # A title edit changes the card: every page showing or linking to it is rendered again.
+    text = studies[0].read_text(encoding="utf-8")
+    studies[0].write_text(text.replace("title: ", "title: Renamed ", 1), encoding="utf-8")
+    retitled = cached_build(site, site / "output")
+    card_readers = {r.path for r in routes(retitled.result.site)
+                    if f"card:case-studies/{cited}" in r.reads}
+    assert retitled.rendered == card_readers | {f"case-studies/{cited}/index.html"}
+    assert {"practices/coll-000/index.html", *(f"case-studies/{c}/index.html" for c in citing)
+            } <= retitled.rendered
+    unrelated = [p.stem for p in studies
+                 if f"case-studies/{p.stem}/index.html" not in retitled.rendered]
+    assert unrelated, "some case study page does not show the edited one"
     assert tree(site / "output") == cold_tree(site, tmp_path)
 
 
@@ -154,7 +166,7 @@ def test_a_setting_that_changes_markdown_reparses_every_document(site: Path,
 
     edited = cached_build(site, site / "output")
 
-    assert edited.reparsed == len(edited.result.site.fingerprints)
+    assert edited.reparsed == documents_in(edited)
     assert tree(site / "output") == cold_tree(site, tmp_path)
 
 
@@ -228,7 +240,7 @@ def test_a_damaged_cache_is_ignored(site: Path, pristine, damage) -> None:
     rebuilt = cached_build(site, site / "output")
 
     assert rebuilt.rendered == {r.path for r in routes(rebuilt.result.site)}
-    assert rebuilt.reparsed == len(rebuilt.result.site.fingerprints)
+    assert rebuilt.reparsed == documents_in(rebuilt)
     assert tree(site / "output") == pristine
     documents, outputs = cache.load(site, site / "output")
     assert len(documents) == rebuilt.reparsed and outputs, "a good cache is written again"
@@ -253,7 +265,7 @@ def test_one_damaged_shard_costs_only_its_documents(site: Path, pristine, damage
 def test_deleting_the_cache_is_safe(site: Path, pristine) -> None:
     shutil.rmtree(site / ".casefolio")
     again = cached_build(site, site / "output")
-    assert again.reparsed == len(again.result.site.fingerprints)
+    assert again.reparsed == documents_in(again)
     assert tree(site / "output") == pristine
 
 
@@ -310,3 +322,8 @@ def test_casefolio_build_keeps_and_uses_the_cache(generated: Path, tmp_path: Pat
     warm = build_to(site, site / "output")
     assert warm.rendered == 0
     assert tree(site / "output") == pristine
+
+
+def documents_in(built: Built) -> int:
+    """How many content files the site holds (fingerprints also cover cards and images)."""
+    return sum(1 for i in built.result.site.fingerprints if not i.startswith(("card:", "image:")))
