@@ -13,6 +13,7 @@ from generator import cache
 from generator.config import BuildOptions, Config, load_config
 from generator.content import Document
 from generator.errors import Problem, fail_if
+from generator.images import process_all
 from generator.parallel import load_all
 from generator.render import Output, Route, render_routes, routes
 from generator.site import Site, build_site, published
@@ -93,6 +94,8 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     with _timed(timings, "assets"):
         outputs += [Output(a.out, a.data, "") for a in theme.assets]
         outputs += [copy_asset(site_dir, a, state) for a in site.assets]
+        outputs += [Output(f.path, f.data, f.key) for f in process_all(
+            site.images, site_dir / ".casefolio" / "images", reuse=state.outputs)]
         problems += colliding_outputs(outputs)
     fail_if(problems)
     state.outputs = {o.path: o for o in outputs}
