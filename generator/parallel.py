@@ -74,34 +74,21 @@ def _load_chunk_sent(sources: list[Source], raw_html: bool) -> list[Loaded]:
 
 def _load_in_pool(pending: list[Source], raw_html: bool, processes: int, where: list[int],
                   results: list[Loaded | None]) -> None:
-    """Workers take chunks while this process parses chunks too, so every core is busy and
-    this one also unpickles what the workers send back."""
+    """Workers parse chunks; this process only hands them out and unpickles the results
+    (measured: faster than also parsing here, whose work then competes with that)."""
     global _pending
     fork = _can_fork()
-    chunks = [(a, min(a + CHUNK, len(pending))) for a in range(0, len(pending), CHUNK)]
     context = multiprocessing.get_context("fork" if fork else "spawn")
     _pending = pending
     try:
-        with ProcessPoolExecutor(processes - 1 or 1, mp_context=context) as pool:
-            futures: dict[int, Future[list[Loaded]]] = {}
-            ahead = 2 * (processes - 1 or 1)
-            next_chunk = 0
-            mine: dict[int, list[Loaded]] = {}
-            while next_chunk < len(chunks):
-                while len([f for f in futures.values() if not f.done()]) < ahead and (
-                        next_chunk < len(chunks)):
-                    a, b = chunks[next_chunk]
-                    futures[next_chunk] = (pool.submit(_load_chunk, a, b, raw_html) if fork
-                                           else pool.submit(_load_chunk_sent, pending[a:b],
-                                                            raw_html))
-                    next_chunk += 1
-                if next_chunk < len(chunks):  # the workers are busy: take one chunk here
-                    a, b = chunks[next_chunk]
-                    mine[next_chunk] = [_load_one(s, raw_html) for s in pending[a:b]]
-                    next_chunk += 1
-            for number, (a, _) in enumerate(chunks):
-                batch = mine[number] if number in mine else futures[number].result()
-                for offset, loaded in enumerate(batch):
+        with ProcessPoolExecutor(processes, mp_context=context) as pool:
+            futures: list[tuple[int, Future[list[Loaded]]]] = []
+            for a in range(0, len(pending), CHUNK):
+                b = min(a + CHUNK, len(pending))
+                futures.append((a, pool.submit(_load_chunk, a, b, raw_html) if fork
+                                else pool.submit(_load_chunk_sent, pending[a:b], raw_html)))
+            for a, future in futures:
+                for offset, loaded in enumerate(future.result()):
                     results[where[a + offset]] = loaded
     finally:
         _pending = ()
