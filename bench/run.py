@@ -60,7 +60,7 @@ def hugo_binary() -> str:
     return shutil.which("hugo") or "hugo"
 
 
-def measure(cmd: list[str], cwd: Path, timeout: float) -> Run:
+def measure(cmd: list[str], cwd: Path, timeout: float, pythonpath: Path = REPO) -> Run:
     """Run one build in a fresh process: wall time and peak RSS (from /usr/bin/time -v, or from
     getrusage in a small wrapper process when that is missing)."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
@@ -69,7 +69,7 @@ def measure(cmd: list[str], cwd: Path, timeout: float) -> Run:
         else:
             wrapped = [sys.executable, str(Path(__file__).resolve()), "--rusage", rss.name, "--",
                        *cmd]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env = {**os.environ, "PYTHONPATH": str(pythonpath)}
         start = time.perf_counter()
         proc = subprocess.Popen(wrapped, cwd=cwd, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -79,6 +79,9 @@ def measure(cmd: list[str], cwd: Path, timeout: float) -> Run:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
             return Run(None, None, f"timeout > {timeout:.0f} s")
+        except BaseException:  # interrupted: leave no build running in its own session
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
         seconds = time.perf_counter() - start
         text = Path(rss.name).read_text().strip().splitlines()
     if proc.returncode != 0:
@@ -89,7 +92,7 @@ def measure(cmd: list[str], cwd: Path, timeout: float) -> Run:
 
 
 def commands(tool: str, site: Path, out: Path) -> list[str]:
-    if tool == "casefolio":
+    if tool.startswith("casefolio"):
         return [sys.executable, "-m", "generator", "build", str(site), "-o", str(out),
                 "--profile"]
     if tool == "hugo":
@@ -101,8 +104,9 @@ def commands(tool: str, site: Path, out: Path) -> list[str]:
 
 def make_cold(tool: str, site: Path, out: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
+    kind = "casefolio" if tool.startswith("casefolio") else tool
     for cache in {"casefolio": [".casefolio"], "hugo": [".hugo_cache", "resources"],
-                  "pelican": ["cache"]}[tool]:
+                  "pelican": ["cache"]}[kind]:
         shutil.rmtree(site / cache, ignore_errors=True)
 
 
@@ -113,17 +117,21 @@ def edit_one(site: Path, slug: str) -> None:
 
 
 def bench_size(n: int, tools: list[str], work: Path, seed: int, timeout: float,
-               ) -> dict[str, dict[str, Run]]:
+               variants: dict[str, Path]) -> dict[str, dict[str, Run]]:
     root = work / str(n)
     print(f"## {n} case studies: generating in {root}", file=sys.stderr, flush=True)
     sites = {"casefolio": generate(root / "casefolio", n, seed)}
+    for name in variants:  # each its own copy: their caches must not meet
+        shutil.rmtree(root / name, ignore_errors=True)
+        sites[name] = Path(shutil.copytree(sites["casefolio"], root / name))
     if "hugo" in tools:
         sites["hugo"] = write_hugo(sites["casefolio"], root / "hugo")
     if "pelican" in tools:
         sites["pelican"] = write_pelican(sites["casefolio"], root / "pelican")
     slug = sorted((sites["casefolio"] / "content" / "case-studies").glob("*.md"))[n // 2].stem
     results: dict[str, dict[str, Run]] = {}
-    for tool in tools:
+    order = [t for t in tools if t == "casefolio"] + list(variants)
+    for tool in order + [t for t in tools if t != "casefolio"]:
         site, out = sites[tool], root / f"{tool}-output"
         cmd = commands(tool, site, out)
         results[tool] = {}
@@ -131,7 +139,8 @@ def bench_size(n: int, tools: list[str], work: Path, seed: int, timeout: float,
         for phase in PHASES:
             if phase == "edit":
                 edit_one(site, slug)
-            run = measure(cmd, site if tool == "pelican" else REPO, timeout)
+            source = variants.get(tool, REPO)  # `python -m` imports from its cwd first
+            run = measure(cmd, site if tool == "pelican" else source, timeout, source)
             results[tool][phase] = run
             shown = f"{run.seconds:.2f} s" if run.seconds is not None else run.note
             print(f"   {tool:<9} {phase:<5} {shown}  {(run.rss_kib or 0) / 1024:.0f} MiB",
@@ -186,15 +195,17 @@ def table(results: dict[int, dict[str, dict[str, Run]]]) -> str:
 def stages_table(results: dict[int, dict[str, dict[str, Run]]]) -> str:
     names = ["config", "discovery", "markdown", "site", "templates", "assets", "writing",
              "cache"]
-    lines = ["| case studies | build | " + " | ".join(names) + " |",
-             "|---:|---|" + "---:|" * len(names)]
+    lines = ["| case studies | casefolio | build | " + " | ".join(names) + " |",
+             "|---:|---|---|" + "---:|" * len(names)]
     for n, by_tool in results.items():
-        for phase in PHASES:
-            run = by_tool.get("casefolio", {}).get(phase)
-            if run is None or not run.stages:
-                continue
-            lines.append(f"| {n:,} | {phase} | " + " | ".join(
-                f"{run.stages[s] / 1000:.2f}" if s in run.stages else "" for s in names) + " |")
+        for tool, runs in by_tool.items():
+            for phase in PHASES:
+                run = runs.get(phase)
+                if not tool.startswith("casefolio") or run is None or not run.stages:
+                    continue
+                lines.append(f"| {n:,} | {tool} | {phase} | " + " | ".join(
+                    f"{run.stages[s] / 1000:.2f}" if s in run.stages else ""
+                    for s in names) + " |")
     return "\n".join(lines)
 
 
@@ -263,6 +274,7 @@ def rusage_wrapper(argv: list[str]) -> int:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up as on Ctrl-C
     if sys.argv[1:2] == ["--rusage"]:
         sys.exit(rusage_wrapper(sys.argv[2:]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -274,15 +286,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=HERE / "sites",
                         help="where the generated sites and outputs go")
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=PATH",
+                        help="also time the casefolio in another source tree, e.g. "
+                        "`casefolio-next=../other-checkout` (a row of its own)")
     parser.add_argument("--update-readme", action="store_true",
                         help="put the table into bench/README.md")
     args = parser.parse_args()
     skip = [s.strip() for s in args.skip.split(",") if s.strip()]
     about = machine()
+    variants = {name: Path(path).resolve() for name, _, path in
+                (a.partition("=") for a in args.also)}
     results = {}
     for n in (int(s) for s in args.sizes.split(",")):
         tools = [t for t in TOOLS if t not in skip and f"{t}@{n}" not in skip]
-        results[n] = bench_size(n, tools, args.work, args.seed, args.timeout)
+        results[n] = bench_size(n, tools, args.work, args.seed, args.timeout, variants)
     text = report(results, about, " ".join(sys.argv[1:]))
     print(text)
     out = HERE / "results"
