@@ -314,7 +314,9 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                  if isinstance(job, str) and rel not in shown]
     fingerprints = {doc.id: doc.fingerprint for doc in docs} | {
         f"image:{rel}": fingerprint for rel, fingerprint in shown.items()} | {
-        f"card:{i}": card_fingerprint(card) for i, card in cards.items()}
+        f"card:{i}": card_fingerprint(card) for i, card in cards.items()} | {
+        "order:case-studies": hashlib.blake2b("\n".join(d.id for d in studies).encode(),
+                                              digest_size=16).hexdigest()}
     site = Site(config, tuple(study_views), tuple(collection_views), tuple(service_views),
                 page_views, tuple(niche_views), tag_views, stats, tuple(copied), fingerprints,
                 images=(*img.publish(image_jobs, shown), *og_jobs))

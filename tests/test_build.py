@@ -220,3 +220,37 @@ def _case(title: str = "Acme", date: str = "2025-03-14", niche: str = "ecommerce
     return (f"---\ntitle: {title}\ndate: {date}\nsummary: S.\nclient: Acme\nniche: {niche}\n"
             f"metrics:\n  - {{label: CR, before: 2.1, after: 2.9, unit: \"%\"}}\n{extra}"
             f"tags: [checkout]\n---\n{body}")
+
+
+def test_incremental_pagination_follows_the_order_of_all_case_studies(make_site,
+                                                                       tmp_path: Path) -> None:
+    """Index pages read only their own cards plus the order; a study added in the middle
+    must still shift every later page, exactly as a fresh build does."""
+    from generator.build import BuildState
+    from generator.writer import sync_dir
+
+    files = {"site.yaml": SITE_YAML_PAGED}
+    files |= {f"content/case-studies/s{i}.md": _case(title=f"Study {i}", date=f"2025-01-{i:02d}")
+              for i in range(1, 8, 2)}
+    site = make_site(files, minimal=False)
+    state = BuildState()
+    sync_dir(build(site, state=state).outputs, tmp_path / "served")
+    # The oldest study yet: page 2 keeps its cards but gains a link to a new page 3.
+    (site / "content/case-studies/s0.md").write_text(_case(title="Study 0", date="2024-12-31"))
+    result = build(site, state=state)
+    sync_dir(result.outputs, tmp_path / "served")
+    assert result.rendered < len([o for o in result.outputs if o.path.endswith(".html")])
+    build_to(site, tmp_path / "fresh")
+    fresh = {k: v for k, v in tree(tmp_path / "fresh").items() if k != ".casefolio-output"}
+    served = {k: v for k, v in tree(tmp_path / "served").items() if k != ".casefolio-output"}
+    assert served == fresh
+    assert "/case-studies/page/3/" in html(tmp_path / "served", "case-studies/page/2/index.html")
+
+
+SITE_YAML_PAGED = """\
+title: Test Consultancy
+base_url: https://example.com/
+page_size: 2
+niches:
+  ecommerce: {name: E-commerce}
+"""
