@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -11,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import cache
+from generator.cache import collector_paused
 from generator.config import BuildOptions, Config, load_config
 from generator.content import Document
 from generator.errors import Problem, fail_if
@@ -75,7 +75,8 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
           state: BuildState | None = None,
           on_page: Callable[[int, int], None] | None = None) -> BuildResult:
     """Build the whole site in memory; raise CasefolioError with every problem found."""
-    with _collector_paused():
+    # Pausing the cyclic GC for the build: serve rebuild on 1,000 studies 441 -> 309 ms median.
+    with collector_paused():
         return _build(site_dir, options, state, on_page)
 
 
@@ -295,18 +296,6 @@ def colliding_outputs(outputs: list[Output]) -> list[Problem]:
     return problems
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A build makes a great many small objects that live until it ends; letting the cyclic
-    garbage collector walk them again and again cost about 30% of a serve rebuild (measured
-    on the 1,000-study bench site: 441 -> 309 ms median). Cycles are collected afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @contextmanager

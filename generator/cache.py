@@ -64,7 +64,7 @@ def load(site_dir: Path, out_dir: Path | None = None,
     folder = cache_dir(site_dir)
     env = environment()
     documents: dict[DocumentKey, Document] = {}
-    with _no_gc():  # unpickling makes ~30 objects a document; collecting meanwhile is wasted
+    with collector_paused():  # unpickling makes ~30 objects a document
         for shard in range(SHARDS):
             packed = _read(folder / _shard_name(shard), env)
             if isinstance(packed, list):
@@ -242,7 +242,10 @@ def _read_outputs(out_dir: Path, written: Mapping[str, Written]) -> dict[str, Ou
 
 
 @contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while making many long-lived objects (a build, a cache
+    load): the collector would walk them again and again for nothing. Cycles are collected
+    afterwards."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -8,14 +8,13 @@ small batches stay in this process.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 
+from generator.cache import collector_paused
 from generator.content import Document, load_document
 from generator.errors import CasefolioError, Problem
 from generator.sources import Source
@@ -38,7 +37,7 @@ def load_all(sources: Sequence[Source], raw_html: bool,
     todo = [i for i, r in enumerate(results) if r is None]
     if processes is None:
         processes = _processes(len(todo))
-    with _no_gc():  # the collector would rescan every Document made so far, again and again
+    with collector_paused():  # else every Document made so far is rescanned, again and again
         if processes > 1 and todo:
             _load_in_pool([sources[i] for i in todo], raw_html, processes, todo, results)
         else:
@@ -63,12 +62,12 @@ def _load_one(source: Source, raw_html: bool) -> Loaded:
 
 
 def _load_chunk(start: int, end: int, raw_html: bool) -> list[Loaded]:
-    with _no_gc():
+    with collector_paused():
         return [_load_one(s, raw_html) for s in _pending[start:end]]
 
 
 def _load_chunk_sent(sources: list[Source], raw_html: bool) -> list[Loaded]:
-    with _no_gc():
+    with collector_paused():
         return [_load_one(s, raw_html) for s in sources]
 
 
@@ -101,12 +100,3 @@ def _can_fork() -> bool:
             and threading.active_count() == 1)
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
