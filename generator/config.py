@@ -80,6 +80,7 @@ class SiteSettings(Strict):
     niches: dict[str, Niche] = Field(default_factory=dict)
     markdown: MarkdownOptions = MarkdownOptions()
     page_size: int = Field(default=24, ge=1)
+    share_cards: bool = True
 
     @field_validator("base_url")
     @classmethod

@@ -1,9 +1,9 @@
-"""Parse and render many sources at once: known ones from the cache, the rest on every core.
+"""The two big batches of a build on every core: parsing sources, and rendering pages.
 
-`load_document` is pure, so a worker process returns exactly what this process would have;
-results come back in source order and the build is byte-identical to a single-process one.
-A pool costs a few tens of milliseconds to start and each Document must be pickled back, so
-small batches stay in this process.
+`load_document` and `render_page` are pure, so a worker process returns exactly what this
+process would have; results come back in order and the build is byte-identical to a
+single-process one. A pool costs a few tens of milliseconds to start and each result must be
+pickled back, so small batches stay in this process.
 """
 
 from __future__ import annotations
@@ -11,16 +11,21 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from generator.cache import collector_paused
 from generator.content import Document, load_document
 from generator.errors import CasefolioError, Problem
+from generator.render import Output, Route, plan, render_page, site_globals
+from generator.site import Site
 from generator.sources import Source
+from generator.theme import Theme
 
 MIN_PARALLEL = 200  # documents to parse before a pool pays for itself (~1 ms each)
 CHUNK = 32          # documents per task: big enough to amortise a round trip
+MIN_PAGES = 300     # pages to render before a pool pays (~1 ms each; fork only, see below)
+PAGE_CHUNK = 64
 
 Loaded = Document | list[Problem]  # a Document, or every problem that stopped it
 
@@ -46,12 +51,12 @@ def load_all(sources: Sequence[Source], raw_html: bool,
     return results  # type: ignore[return-value]
 
 
-def _processes(work: int) -> int:
+def _processes(work: int, minimum: int = MIN_PARALLEL) -> int:
     """Every core when there is enough work; CASEFOLIO_PROCESSES=N overrides (1 = no pool)."""
     forced = os.environ.get("CASEFOLIO_PROCESSES", "")
     if forced.isdigit() and int(forced) > 0:
         return int(forced)
-    return (os.cpu_count() or 1) if work >= MIN_PARALLEL else 1
+    return (os.cpu_count() or 1) if work >= minimum else 1
 
 
 def _load_one(source: Source, raw_html: bool) -> Loaded:
@@ -100,3 +105,88 @@ def _can_fork() -> bool:
             and threading.active_count() == 1)
 
 
+
+
+Rendered = bytes | list[Problem]  # a page, or the problems that stopped it
+
+_pages: tuple[list[Route], Site, Theme] | None = None  # what the workers render; by fork
+
+
+def render_all(routes: list[Route], site: Site, theme: Theme,
+               previous: Mapping[str, Output] | None = None,
+               on_page: Callable[[int, int], None] | None = None,
+               processes: int | None = None) -> list[Output]:
+    """render.render_routes, with the pages to render shared among forked workers when there
+    are many. Only fork: a worker must inherit the site and the compiled templates, which
+    would cost more to send than to render; where fork is unsafe, one process renders all."""
+    outputs, keys = plan(routes, site, theme, previous)
+    todo = [i for i, output in enumerate(outputs) if output is None]
+    if processes is None:
+        processes = _processes(len(todo), MIN_PAGES)
+    done = len(routes) - len(todo)
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        if on_page:
+            on_page(done, len(routes))
+
+    pages: list[Rendered] = []
+    if processes > 1 and len(todo) > 1 and _can_fork() and _compiled(routes, todo, theme):
+        pages = _render_in_pool(routes, site, theme, todo, processes, progress)
+    else:
+        shared = site_globals(site, theme)
+        for i in todo:
+            pages.append(render_page(routes[i], site, theme, shared))
+            progress(1)
+    for i, page in zip(todo, pages, strict=True):
+        if isinstance(page, list):  # the first failing page in route order, as one process
+            raise CasefolioError(page)
+        outputs[i] = Output(routes[i].path, page, keys[i])
+    if not todo:
+        progress(0)
+    return outputs  # type: ignore[return-value]
+
+
+def _compiled(routes: list[Route], todo: list[int], theme: Theme) -> bool:
+    """Compile every template to render before forking, so workers inherit them; False when
+    one does not compile (one process then reports it as it would anyway)."""
+    try:
+        for name in sorted({routes[i].template for i in todo}):
+            theme.env.get_template(name)
+    except Exception:
+        return False
+    return True
+
+
+def _render_in_pool(routes: list[Route], site: Site, theme: Theme, todo: list[int],
+                    processes: int, progress: Callable[[int], None]) -> list[Rendered]:
+    global _pages
+    _pages = (routes, site, theme)
+    context = multiprocessing.get_context("fork")
+    pages: list[Rendered] = []
+    try:
+        with ProcessPoolExecutor(processes, mp_context=context) as pool:
+            futures = [pool.submit(_render_chunk, todo[a:a + PAGE_CHUNK])
+                       for a in range(0, len(todo), PAGE_CHUNK)]
+            for future in futures:
+                chunk = future.result()
+                pages += chunk
+                progress(len(chunk))
+    finally:
+        _pages = None
+    return pages
+
+
+def _render_chunk(indexes: list[int]) -> list[Rendered]:
+    assert _pages is not None
+    routes, site, theme = _pages
+    shared = site_globals(site, theme)
+    out: list[Rendered] = []
+    with collector_paused():
+        for i in indexes:
+            try:
+                out.append(render_page(routes[i], site, theme, shared))
+            except CasefolioError as exc:
+                out.append(list(exc.problems))
+    return out

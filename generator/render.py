@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.config import Config
-from generator.site import Site
+from generator.site import Site, view_by_id
 from generator.theme import Theme, render_template
 from generator.views import Card
 
@@ -37,7 +37,7 @@ class Output:
     """A file to write: its bytes, and the key of everything that produced them."""
 
     path: str
-    data: bytes
+    data: bytes | None  # None: the file in the output folder is exactly this (cache.load)
     key: str
 
 
@@ -119,33 +119,75 @@ def routes(site: Site) -> list[Route]:
     return out
 
 
+def patch_routes(routes_: list[Route], site: Site, changed: frozenset[str]) -> list[Route]:
+    """The routes of `site` after patch_bodies changed the views `changed`: routes reading
+    one of them get its new view in their context; the others are the very same objects."""
+    views = {i: view_by_id(site, i) for i in changed}
+    out = []
+    for route in routes_:
+        if route.reads.isdisjoint(changed):
+            out.append(route)
+            continue
+        context = {name: _swapped(value, views) for name, value in route.context.items()}
+        out.append(Route(route.path, route.template, context, route.reads))
+    return out
+
+
+def _swapped(value: Any, views: Mapping[str, Any]) -> Any:
+    if isinstance(value, list | tuple):
+        return type(value)(_swapped(item, views) for item in value)
+    if not isinstance(value, Card) and getattr(value, "id", None) in views:
+        return views[value.id]
+    return value
+
+
+def affected(routes_: list[Route], changed: frozenset[str]) -> list[int]:
+    """Indexes of the routes that read any of these record ids."""
+    return [i for i, route in enumerate(routes_) if not route.reads.isdisjoint(changed)]
+
+
 def render_routes(routes_: list[Route], site: Site, theme: Theme,
                   previous: Mapping[str, Output] | None = None,
                   on_page: Callable[[int, int], None] | None = None) -> list[Output]:
     """Render what changed; reuse the previous build's bytes where the key is the same."""
+    outputs, keys = plan(routes_, site, theme, previous)
+    shared = site_globals(site, theme)
+    for number, route in enumerate(routes_, 1):
+        if outputs[number - 1] is None:
+            outputs[number - 1] = Output(route.path, render_page(route, site, theme, shared),
+                                         keys[number - 1])
+        if on_page:
+            on_page(number, len(routes_))
+    return outputs  # type: ignore[return-value]
+
+
+def plan(routes_: list[Route], site: Site, theme: Theme,
+         previous: Mapping[str, Output] | None = None) -> tuple[list[Output | None], list[str]]:
+    """Each route's key, and its previous output where that key did not change (else None:
+    it must be rendered)."""
     previous = previous or {}
-    shared = _site_globals(site, theme)
     # The asset names and the menu (the pages' cards) appear on every page.
     theme_key = "".join(sorted(theme.asset_urls.values())) + "".join(
         site.fingerprints[f"card:{p.id}"] for p in site.pages)
     closures: dict[str, str] = {}
     reads_keys: dict[frozenset[str], str] = {}
-    outputs = []
-    for number, route in enumerate(routes_, 1):
+    outputs: list[Output | None] = []
+    keys = []
+    for route in routes_:
         if route.template not in closures:
             closures[route.template] = theme.closure_fingerprint(route.template)
         key = _key(route, closures[route.template], site, theme_key, reads_keys)
         old = previous.get(route.path)
-        if old is not None and old.key == key:
-            outputs.append(old)
-        else:
-            context = {**shared, **route.context, "path": route.path,
-                       "canonical": site.config.base_url + _pretty(route.path)}
-            text = render_template(theme, route.template, context, site.config)
-            outputs.append(Output(route.path, text.encode("utf-8"), key))
-        if on_page:
-            on_page(number, len(routes_))
-    return outputs
+        outputs.append(old if old is not None and old.key == key else None)
+        keys.append(key)
+    return outputs, keys
+
+
+def render_page(route: Route, site: Site, theme: Theme, shared: Mapping[str, Any]) -> bytes:
+    """One route's bytes; `shared` is site_globals(site, theme)."""
+    context = {**shared, **route.context, "path": route.path,
+               "canonical": site.config.base_url + _pretty(route.path)}
+    return render_template(theme, route.template, context, site.config).encode("utf-8")
 
 
 def _key(route: Route, template_key: str, site: Site, theme_key: str,
@@ -162,7 +204,8 @@ def _key(route: Route, template_key: str, site: Site, theme_key: str,
     return digest.hexdigest()
 
 
-def _site_globals(site: Site, theme: Theme) -> dict[str, Any]:
+def site_globals(site: Site, theme: Theme) -> dict[str, Any]:
+    """What every template sees besides its route's context."""
     config: Config = site.config
     s = config.settings
     return {"site": s, "config": config, "base_path": config.base_path,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
+import heapq
 import ipaddress
 import json
 import os
@@ -34,6 +36,7 @@ from urllib.parse import parse_qs, quote, unquote
 import click
 
 from generator.build import BuildState, build
+from generator.cache import collector_paused
 from generator.config import BuildOptions
 from generator.errors import CasefolioError, Problem
 from generator.render import Output
@@ -382,6 +385,15 @@ def renamed_css(before: Mapping[str, Output], after: Mapping[str, Output]) -> di
             if HASHED_CSS.search(p) and stem(p) in added}
 
 
+def settle_heap() -> None:
+    """Collect cycles now, then leave every survivor out of later automatic collections
+    (gc.freeze): a long-running `serve` holds millions of long-lived objects that each
+    collection would otherwise walk again, at whatever moment the next save arrives."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 @dataclass
 class Rebuilder:
     """One build at a time: each batch of saves -> build -> write what changed -> announce."""
@@ -417,11 +429,20 @@ class Rebuilder:
                 self.rebuild(batch)
 
     def rebuild(self, changed: frozenset[Path] = frozenset()) -> bool:
-        """Build, write the files that changed and tell the browsers; False on problems."""
+        """Build, write the files that changed and tell the browsers; False on problems.
+        Garbage is collected only once the browsers were told: on 10,000 pages a full
+        collection takes ~150 ms, three times what the rest of a one-file rebuild takes."""
+        with collector_paused():
+            done = self._rebuild(changed)
+        settle_heap()
+        return done
+
+    def _rebuild(self, changed: frozenset[Path]) -> bool:
         start, began = time.perf_counter(), time.monotonic()
         self.state.forget(changed)
         try:
-            result = build(self.site_dir, self.options, self.state)
+            result = build(self.site_dir, self.options, self.state,
+                           changed=changed or None)
         except CasefolioError as exc:
             return self._fail(exc.problems)
         except Exception as exc:  # a bug in casefolio: say so, keep serving the last build
@@ -480,7 +501,7 @@ class Rebuilder:
         if self.watcher.poll:
             return
         self.check = self.check or EventCheck(self.watcher)
-        recent = sorted(self.state.files.items(), key=lambda kv: -kv[1].signature[0])[:8]
+        recent = heapq.nlargest(8, self.state.files.items(), key=lambda kv: kv[1].signature[0])
         mtimes = {Path(k): read.signature[0] for k, read in recent}
         with contextlib.suppress(OSError):
             mtimes[self.site_dir / "site.yaml"] = (self.site_dir / "site.yaml").stat().st_mtime_ns

@@ -7,6 +7,7 @@ scanning every page for every page.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -48,6 +49,10 @@ class Site:
     assets: tuple[Asset, ...]              # copied as they are (not JPEG/PNG/WebP)
     fingerprints: Mapping[str, str]        # id -> fingerprint of the file it came from
     images: tuple[img.Job, ...] = ()       # image variants and share cards to encode
+    # id -> the final link URLs and image html its body's placeholders were filled with, so
+    # that an edit of nothing but a body can be re-filled without linking the site again.
+    fills: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = dataclasses.field(
+        default_factory=dict)
 
     def url(self, rel: str) -> str:
         """A site-relative path ('case-studies/') as a root-relative URL under base_path."""
@@ -62,12 +67,14 @@ def doc_path(kind: str, slug: str) -> str:
 def published(docs: Iterable[Document], config: Config) -> list[Document]:
     """Drop drafts and future-dated case studies unless the build asks for them."""
     today = dt.datetime.now(zoneinfo.ZoneInfo(config.settings.timezone)).date()
+    drafts, future = config.options.drafts, config.options.future
+    if drafts and future:
+        return list(docs)
     keep = []
     for doc in docs:
-        if doc.meta.draft and not config.options.drafts:
-            continue
-        if (isinstance(doc.meta, CaseStudyMeta) and doc.meta.date > today
-                and not config.options.future):
+        meta = doc.meta
+        if (meta.draft and not drafts) or (not future and type(meta) is CaseStudyMeta
+                                            and meta.date > today):
             continue
         keep.append(doc)
     return keep
@@ -174,6 +181,7 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     by_rel = {doc.rel: doc for doc in docs}
     html: dict[str, str] = {}
     sections_html: dict[str, list[str]] = {}
+    fills: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for doc in docs:
         links, images = [], []
         for link in doc.rendered.links:
@@ -188,7 +196,8 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             images.append(picture(doc, image.src, image.alt, image.line, "describe the "
                                   f"picture: ![the new checkout]({image.src})",
                                   title=image.title))
-        html[doc.id], sections_html[doc.id] = _filled(doc.rendered, tuple(links), tuple(images))
+        fills[doc.id] = (tuple(links), tuple(images))
+        html[doc.id], sections_html[doc.id] = _filled(doc.rendered, *fills[doc.id])
 
     # Reverse relations and views.
     def cards_of(ids: Iterable[str]) -> tuple[v.Card, ...]:
@@ -213,8 +222,9 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
         cover_job = image_jobs.get(_image_rel(doc, meta.cover.src)) if meta.cover else None
         og = (img.og_job(cover_job, folder) if isinstance(cover_job, img.ImageJob) else
               img.card_job(folder, meta.title, *_headline(cards[doc.id].headline),
-                           config.settings.title))
-        og_jobs.append(og)
+                           config.settings.title) if config.settings.share_cards else None)
+        if og is not None:
+            og_jobs.append(og)
         prefs = tuple(_practice_ref(cid, anchor, anchors, cards, urls)
                       for cid, anchor in practice_refs[doc.id])
         svc_ids = [f"services/{s}" for s in meta.services if s in service_slugs]
@@ -233,7 +243,7 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                              *_card_ids(considered[doc.id]), *link_reads[doc.id]}),
             cover_html=cover_html, comparisons_html=comparisons_html,
             og_image=img.og_image(og, config.base_url,
-                                  meta.cover.alt if meta.cover else meta.title),
+                                  meta.cover.alt if meta.cover else meta.title) if og else None,
         ))
         for i, metric in enumerate(study_views[-1].results):
             ev = metric.evidence
@@ -274,8 +284,9 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
         og = img.card_job(doc_path(doc.kind, doc.slug), meta.title, *(
             _headline(cards[proof[0]].headline, cards[proof[0]].who) if proof
             else (cards[doc.id].price_text, "flat fee" if meta.price else "")),
-            config.settings.title)
-        og_jobs.append(og)
+            config.settings.title) if config.settings.share_cards else None
+        if og is not None:
+            og_jobs.append(og)
         service_views.append(v.Service(
             id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title,
             summary=meta.summary,
@@ -284,7 +295,7 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             deliverables=meta.deliverables, outcome=meta.outcome, faq=meta.faq,
             html=html[doc.id], case_studies=cards_of(by_service[doc.id]), draft=meta.draft,
             reads=frozenset(_card_ids(by_service[doc.id])) | link_reads[doc.id],
-            og_image=img.og_image(og, config.base_url, meta.title)))
+            og_image=img.og_image(og, config.base_url, meta.title) if og else None))
 
     page_views = tuple(v.Page(
         id=doc.id, url=urls[doc.id], card=cards[doc.id], title=doc.meta.title,
@@ -319,8 +330,72 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                                               digest_size=16).hexdigest()}
     site = Site(config, tuple(study_views), tuple(collection_views), tuple(service_views),
                 page_views, tuple(niche_views), tag_views, stats, tuple(copied), fingerprints,
-                images=(*img.publish(image_jobs, shown), *og_jobs))
+                images=(*img.publish(image_jobs, shown), *og_jobs), fills=fills)
     return site, problems
+
+
+def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site | None:
+    """The site as build_site would make it after these (before, after) edits, when each one
+    changed nothing but prose: same metadata, links, images, headings and section titles (so
+    no card, URL, relation or cross-reference moved); None when some edit did more.
+
+    This is what makes a save in `serve` cost one page on a 10,000-page site: the views of
+    the edited documents get their new bodies, everything else is shared with `site`."""
+    views: dict[str, object] = {}
+    fingerprints = dict(site.fingerprints)
+    fills = site.fills
+    for before, after in edits:
+        if not _prose_only(before, after) or before.id not in fills:
+            return None
+        old = view_by_id(site, before.id)
+        if old is None:
+            return None
+        body, sections = _filled(after.rendered, *fills[before.id])
+        if isinstance(old, v.Collection):
+            practices = iter(old.practices)
+            parts = [(s.anchor, h) for s, h in zip(after.rendered.sections, sections,
+                                                     strict=True)]
+            views[old.id] = dataclasses.replace(
+                old, intro_html="".join(h for a, h in parts if not a),
+                practices=tuple(dataclasses.replace(next(practices), html=h)
+                                for a, h in parts if a))
+        elif isinstance(old, v.CaseStudy):
+            views[old.id] = dataclasses.replace(old, html=body, words=after.rendered.words)
+        else:
+            views[old.id] = dataclasses.replace(old, html=body)  # type: ignore[type-var]
+        fingerprints[after.id] = after.fingerprint
+
+    def swap(group: tuple[object, ...]) -> tuple[object, ...]:
+        if not any(getattr(x, "id", None) in views for x in group):
+            return group
+        return tuple(views.get(x.id, x) for x in group)  # type: ignore[attr-defined]
+
+    return dataclasses.replace(
+        site, case_studies=swap(site.case_studies), collections=swap(site.collections),
+        services=swap(site.services), pages=swap(site.pages), fingerprints=fingerprints)
+
+
+def _prose_only(before: Document, after: Document) -> bool:
+    """Whether two versions of a document differ in nothing build_site links or derives."""
+    a, b = before.rendered, after.rendered
+    return (before.kind == after.kind and before.rel == after.rel and before.slug == after.slug
+            and before.meta == after.meta and before.positions == after.positions
+            and [x.target for x in a.links] == [x.target for x in b.links]
+            and [(x.src, x.alt, x.title) for x in a.images]
+            == [(x.src, x.alt, x.title) for x in b.images]
+            and [(h.level, h.text, h.anchor) for h in a.toc]
+            == [(h.level, h.text, h.anchor) for h in b.toc]
+            and [(s.anchor, s.title) for s in a.sections if s.anchor]
+            == [(s.anchor, s.title) for s in b.sections if s.anchor])
+
+
+def view_by_id(site: Site, doc_id: str) -> object | None:
+    """A document's full view (CaseStudy, Collection, Service or Page), or None."""
+    for group in (site.case_studies, site.collections, site.services, site.pages):
+        for view in group:
+            if view.id == doc_id:
+                return view
+    return None
 
 
 def _image_rel(doc: Document, src: str) -> str:

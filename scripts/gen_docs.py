@@ -156,6 +156,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                   "each niche gets a page at `/niches/<id>/`.",
         "markdown": "How Markdown is read.",
         "page_size": "Case studies per page of the case study index.",
+        "share_cards": "Draw a 1200x630 share image (`og:image`) for each case study without a "
+                       "cover and each service: its title and headline result. Each costs ~5 "
+                       "ms once (cached in `.casefolio/images/`); `false` skips them (a cover "
+                       "still becomes the share image).",
     },
     "Organization": {
         "name": "The organization's name.",

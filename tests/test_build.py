@@ -254,3 +254,27 @@ page_size: 2
 niches:
   ecommerce: {name: E-commerce}
 """
+
+
+def test_share_cards_can_be_switched_off(example_site: Path) -> None:
+    """`share_cards: false` draws no card: a study with a cover still shares its cover crop,
+    one without shares no image at all (and every page still builds)."""
+    with_cards = example_site / "with"
+    build_to(example_site, with_cards)
+    yaml = example_site / "site.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "share_cards: false\n", encoding="utf-8")
+    without = example_site / "without"
+    build_to(example_site, without)
+    def shared(out: Path) -> set[str]:
+        return {p for p in tree(out) if p.rsplit("/", 1)[-1].startswith("og.")}
+    assert shared(without) < shared(with_cards)
+    assert {p.split("/")[1] for p in shared(without)} == {
+        "coffee-subscription-landing", "bluewater-pools-quote-form"}  # the two with a cover
+    covered = html(without, "case-studies/coffee-subscription-landing/index.html")
+    assert 'property="og:image"' in covered
+    bare = html(without, "case-studies/kiln-ceramics-product-page/index.html")
+    assert 'property="og:image"' not in bare
+    assert 'property="og:image"' in html(with_cards,
+                                         "case-studies/kiln-ceramics-product-page/index.html")
+    assert {p for p in tree(with_cards) if p.endswith(".html")} == {
+        p for p in tree(without) if p.endswith(".html")}

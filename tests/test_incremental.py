@@ -25,7 +25,7 @@ NICHES = ["ecommerce", "pool-construction", "personal-injury-law", "senior-livin
 PRACTICES = ["landing-pages#one-goal", "checkout#guest-checkout", "landing-pages#page-speed",
              "checkout", "landing-pages#social-proof"]
 KINDS = ["body", "title", "niche", "add", "delete", "rename", "heading", "template", "site_yaml",
-         "static", "css", "touch", "break_"]
+         "static", "css", "touch", "break_", "prose", "link"]
 UNLINKED = ["coastal-pools-price-range", "coffee-subscription-landing",
             "delgado-truck-accident-pages", "willow-creek-tour-booking"]
 
@@ -44,6 +44,7 @@ class Editor:
         self.broken: tuple[Path, str] | None = None
         self.count = 0
         self.plan: list[str] = []
+        self.touched: set[Path] = set()  # what a watcher would report since the last build
 
     def apply(self) -> str:
         self.count += 1
@@ -66,8 +67,10 @@ class Editor:
         """Save the way some editor does: in place, temp file + rename, or delete + create."""
         how = self.rng.choice(["inplace", "rename", "recreate"])
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.touched.add(path)
         if how == "rename":
             tmp = path.with_name(f".{path.name}.tmp")
+            self.touched.add(tmp)
             tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, path)
         elif how == "recreate" and path.exists():
@@ -117,13 +120,36 @@ Body of added study {self.count}.
         if self.deletable:
             rel = self.deletable.pop(self.rng.randrange(len(self.deletable)))
             (self.site / rel).unlink()
+            self.touched.add(self.site / rel)
 
     def rename(self) -> None:
         if self.deletable:
             rel = self.deletable.pop(self.rng.randrange(len(self.deletable)))
             new = f"content/case-studies/renamed-{self.count}.md"
             os.replace(self.site / rel, self.site / new)
+            self.touched |= {self.site / rel, self.site / new}
             self.deletable.append(new)
+
+    def prose(self) -> None:
+        """Prose only (what serve patches without linking the site again): a practice
+        section, a service, a page, or a study, with Markdown that renders differently."""
+        path = self.site / self.rng.choice([
+            "content/practices/checkout.md", "content/practices/landing-pages.md",
+            "content/services/conversion-audit.md", "content/pages/about.md",
+            "content/case-studies/kiln-ceramics-product-page.md"])
+        text = path.read_text(encoding="utf-8")
+        at = text.find("\n## ", text.find("\n---", 4) + 1)
+        insert = f"\nA *sentence* from edit {self.count}, with `code`.\n"
+        text = text + insert if at < 0 or self.rng.random() < 0.3 else (
+            text[:at] + insert + text[at:])
+        self.save(path, text)
+
+    def link(self) -> None:
+        """A body edit that adds a link: not prose only, the page now reads another card."""
+        path = self.rng.choice(self.studies())
+        target = self.rng.choice(self.studies())
+        self.save(path, path.read_text(encoding="utf-8")
+                  + f"\nSee [a study]({target.name}) from edit {self.count}.\n")
 
     def heading(self) -> None:
         path = self.site / "content/practices/landing-pages.md"
@@ -153,7 +179,9 @@ Body of added study {self.count}.
         self.save(path, path.read_text(encoding="utf-8") + f"\n.edit-{self.count} {{}}\n")
 
     def touch(self) -> None:
-        os.utime(self.rng.choice(self.studies()))
+        path = self.rng.choice(self.studies())
+        os.utime(path)
+        self.touched.add(path)
 
     def break_(self) -> None:
         path = self.rng.choice(self.studies())
@@ -161,11 +189,12 @@ Body of added study {self.count}.
         self.save(path, self.broken[1].replace("title:", "title: [unclosed", 1))
 
 
-def incremental(site: Path, state: BuildState, folder: Path,
-                published: dict) -> tuple[dict, tuple[str, ...]]:
-    """One rebuild the way `serve` does it; (what the folder now holds, problems)."""
+def incremental(site: Path, state: BuildState, folder: Path, published: dict,
+                changed: set[Path] | None = None) -> tuple[dict, tuple[str, ...]]:
+    """One rebuild the way `serve` does it, told which files the watcher saw change;
+    (what the folder now holds, problems)."""
     try:
-        result = build(site, OPTIONS, state)
+        result = build(site, OPTIONS, state, changed=frozenset(changed) if changed else None)
     except CasefolioError as exc:
         return published, tuple(p.format() for p in exc.problems)
     write_changes(published, result.outputs, folder)
@@ -203,7 +232,8 @@ def test_random_edits_end_where_a_full_build_ends(site: Path, tmp_path: Path, se
     history = []
     for step in range(1, 31):
         history.append(editor.apply())
-        published, problems = incremental(site, state, served, published)
+        published, problems = incremental(site, state, served, published, editor.touched)
+        editor.touched = set()
         if step % 5 == 0 or problems:  # a fresh build costs more than 5 rebuilds
             expected = fresh(site, full)
             assert problems == expected, (seed, history)
@@ -297,3 +327,41 @@ def test_cache_skips_unchanged_work(site: Path) -> None:
     yaml = site / "site.yaml"
     yaml.write_text(yaml.read_text().replace("headline: We", "headline: Now we", 1))
     assert build(site, OPTIONS, state).rendered == first.rendered  # everything
+
+
+def test_a_prose_edit_patches_the_site_instead_of_linking_it_again(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save that changes only prose, reported by the watcher, neither walks the site nor
+    links it again: every other view is the very same object, one page is rendered."""
+    state, served = BuildState(), tmp_path / "served"
+    published, _ = incremental(site, state, served, {})
+    before = state.site[1]
+    path = site / "content/case-studies/kiln-ceramics-product-page.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne *more* sentence.\n",
+                    encoding="utf-8")
+
+    def no_walk(*args: object, **kwargs: object) -> None:
+        raise AssertionError("walked the whole site for one reported save")
+    monkeypatch.setattr("generator.build.walk", no_walk)
+    result = build(site, OPTIONS, state, changed=frozenset({path}))
+    after = state.site[1]
+    assert after is not before and result.rendered == 1
+    edited = [v for v in after.case_studies if v.id == "case-studies/kiln-ceramics-product-page"]
+    assert "One <em>more</em> sentence." in edited[0].html
+    assert all(a is b for a, b in zip(before.case_studies, after.case_studies, strict=True)
+               if a.id != edited[0].id)
+    write_changes(published, result.outputs, served)
+    monkeypatch.undo()
+    assert fresh(site, tmp_path / "full") == ()
+    assert tree(served) == tree(tmp_path / "full")
+
+
+def test_a_new_file_the_watcher_reports_is_found(site: Path, tmp_path: Path) -> None:
+    """A reported path the last walk did not see means walking again (it may be new)."""
+    state, served = BuildState(), tmp_path / "served"
+    incremental(site, state, served, {})
+    page = site / "content/pages/new-page.md"
+    page.write_text("---\ntitle: New page\nsummary: Added while serving.\n---\nHello.\n",
+                    encoding="utf-8")
+    result = build(site, OPTIONS, state, changed=frozenset({page}))
+    assert "new-page/index.html" in {o.path for o in result.outputs}

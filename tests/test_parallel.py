@@ -124,3 +124,44 @@ def test_casefolio_build_with_and_without_the_pool_is_byte_identical(
         build_to(site, site / "output")
         outputs[processes] = tree(site / "output")
     assert outputs["1"] == outputs["2"]
+
+
+def test_pages_rendered_by_forked_workers_are_byte_identical(generated: Path) -> None:
+    """render_all with a pool: every page's bytes and key as one process makes them, in
+    route order; unchanged pages are still reused as they are."""
+    from generator.build import theme_for
+    from generator.render import render_routes
+
+    state = BuildState()
+    result = build(generated, state=state)
+    site, routes = state.site[1], state.site[3]
+    theme = theme_for(site.config, state)
+    single = render_routes(routes, site, theme)
+    pooled = parallel.render_all(routes, site, theme, processes=2)
+    assert [(o.path, o.data, o.key) for o in pooled] == [(o.path, o.data, o.key)
+                                                        for o in single]
+    assert result.pages > 200
+    previous = {o.path: o for o in single}
+    again = parallel.render_all(routes, site, theme, previous, processes=2)
+    assert all(a is previous[a.path] for a in again)
+
+
+def test_a_template_error_in_a_worker_is_the_same_error(generated: Path, tmp_path: Path) -> None:
+    """The first failing page in route order is reported, as one process would report it."""
+    from generator.build import build as build_site_only
+    from generator.errors import CasefolioError
+
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "case_study.html").write_text(
+        "{% extends 'base.html' %}{% block main %}{{ page.title.nope() }}{% endblock %}",
+        encoding="utf-8")
+    errors = []
+    for processes in ("1", "2"):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("CASEFOLIO_PROCESSES", processes)
+            with pytest.raises(CasefolioError) as caught:
+                build_site_only(site)
+            errors.append([p.format() for p in caught.value.problems])
+    assert errors[0] == errors[1] and "case_study.html" in errors[0][0]
