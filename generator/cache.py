@@ -1,9 +1,12 @@
 """The build cache on disk, SITE_DIR/.casefolio/cache/: what one `casefolio build` hands the next.
 
 It holds the parsed and rendered Documents, keyed by (path, content fingerprint, raw_html), in
-shards by path, and the key of every output last written with the size and time the writer left
-it at. A build with a warm cache parses only changed files and, with the previous output folder
-intact, re-renders only outputs whose key changed; it rewrites only the shards that changed.
+shards by path; the key of every output last written with the size and time the writer left
+it at; each input file's stat signature and fingerprint; and a stamp of everything the last
+output depended on. A build with a warm cache reads and parses only changed files and, with the
+previous output folder intact, re-renders only outputs whose key changed (the others are not
+even read back); it rewrites only the shards that changed. When the stamp still holds, nothing
+at all is done.
 
 Never trusted: each file starts with a header naming everything that could make its contents
 wrong (the format, casefolio's code, Python and every library that shapes a Document), what it
@@ -28,27 +31,37 @@ from pathlib import Path
 from typing import Any
 
 from generator.content import Document
-from generator.markdown import Rendered, Section
+from generator.errors import Problem
+from generator.markdown import Heading, Image, Link, Rendered, Section
 from generator.render import Output
 
 CACHE_DIR = Path(".casefolio") / "cache"
-MAGIC = b"casefolio-cache-2"
+MAGIC = b"casefolio-cache-3"
 SHARDS = 32  # an edit rewrites one shard: ~1/32 of the documents
 OUTPUTS = "outputs.pickle"
+INPUTS = "inputs.pickle"
+STAMP = "stamp.pickle"
 # Libraries whose version can change a Document or an output.
 LIBRARIES = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "pygments", "pyyaml",
-             "pydantic", "pydantic-core", "python-slugify", "jinja2", "markupsafe")
+             "pydantic", "pydantic-core", "python-slugify", "jinja2", "markupsafe", "pillow")
 
 DocumentKey = tuple[str, str, bool]  # (site-relative path, content fingerprint, raw_html)
+# An output as the writer left it: its key, and the size and mtime that say the file is still
+# that one (plain tuples: 10,000 of them unpickle in milliseconds).
+Written = tuple[str, int, int]
 
 
 @dataclass(frozen=True, slots=True)
-class Written:
-    """An output as the writer left it: its key, and how to tell the file is still that one."""
+class Stamp:
+    """Everything the output of the last `casefolio build` depended on, as digests (the code
+    and libraries are in the file's header): while all of it holds, a build would write the
+    very same files, so none is made."""
 
-    key: str
-    size: int
-    mtime_ns: int
+    settings: str                 # configuration and options, output folder, today's date
+    inputs: str                   # every input file's path and stat signature
+    output: str                   # every file in the output folder, its size and mtime
+    warnings: tuple[Problem, ...]  # printed again
+    pages: int
 
 
 def cache_dir(site_dir: Path) -> Path:
@@ -60,7 +73,8 @@ def load(site_dir: Path, out_dir: Path | None = None,
     """The documents and the reusable outputs of the last build; empty where nothing is usable.
 
     An output is reusable only if out_dir is the folder it was written to and its file there
-    still has the size and modification time it was written with; its bytes are read back."""
+    still has the size and modification time it was written with. Its bytes are not read
+    back: it comes as Output(path, None, key), "the file there is exactly this output"."""
     folder = cache_dir(site_dir)
     env = environment()
     documents: dict[DocumentKey, Document] = {}
@@ -75,25 +89,33 @@ def load(site_dir: Path, out_dir: Path | None = None,
     if (out_dir is not None and isinstance(manifest, tuple) and len(manifest) == 2
             and manifest[0] == str(out_dir.resolve())):
         with contextlib.suppress(Exception):  # a manifest of the wrong shape
-            outputs = _read_outputs(out_dir, manifest[1])
+            outputs = _reusable(out_dir, manifest[1])
     return documents, outputs
 
 
+def load_inputs(site_dir: Path) -> dict[str, Any]:
+    """The input files' records that the last build saved (see build.py), by path."""
+    found = _read(cache_dir(site_dir) / INPUTS, environment())
+    return found if isinstance(found, dict) else {}
+
+
+def load_stamp(site_dir: Path) -> Stamp | None:
+    found = _read(cache_dir(site_dir) / STAMP, environment())
+    return found if isinstance(found, Stamp) else None
+
+
 def save(site_dir: Path, documents: Mapping[DocumentKey, Document],
-         outputs: Mapping[str, Output], out_dir: Path) -> None:
-    """Record this build (call after the outputs are written); never fails the build."""
+         outputs: Mapping[str, Output], out_dir: Path,
+         inputs: Mapping[str, Any] | None = None, stamp: Stamp | None = None) -> None:
+    """Record this build (call after the outputs are written); never fails the build. Without
+    a stamp, the last one is removed: it no longer vouches for the output."""
     folder = cache_dir(site_dir)
     env = environment()
     shards: list[list[tuple[DocumentKey, Document]]] = [[] for _ in range(SHARDS)]
     for key, doc in documents.items():
         shards[_shard(key[0])].append((key, doc))
     out = out_dir.resolve()
-    written = {}
-    for path, output in outputs.items():
-        with contextlib.suppress(OSError):
-            st = os.stat(os.path.join(out, path))
-            if st.st_size == len(output.data):
-                written[path] = Written(output.key, st.st_size, st.st_mtime_ns)
+    written = _written(folder, env, outputs, out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         ignore = folder.parent / ".gitignore"
@@ -106,7 +128,13 @@ def save(site_dir: Path, documents: Mapping[DocumentKey, Document],
                    lambda items=items: [_pack(key, doc) for key, doc in items])
         manifest = (str(out), written)
         _write(folder / OUTPUTS, env, _digest(repr(sorted(written.items()))), lambda: manifest)
-        expected = {OUTPUTS, *(_shard_name(n) for n in range(SHARDS))}
+        if inputs is not None:
+            _write(folder / INPUTS, env, _digest(repr(sorted(inputs.items()))), lambda: inputs)
+        if stamp is not None:
+            _write(folder / STAMP, env, _digest(repr(stamp)), lambda: stamp)
+        expected = {OUTPUTS, *(_shard_name(n) for n in range(SHARDS)),
+                    *([INPUTS] if inputs is not None else []),
+                    *([STAMP] if stamp is not None else [])}
         for stale in folder.iterdir():  # e.g. the files of an older cache format
             if stale.name not in expected and not stale.name.startswith("."):
                 stale.unlink()
@@ -196,7 +224,7 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-# --- a Document as plain values: each section's html is a slice of the whole html ----------
+# --- a Document as plain values (unpickling a dataclass is slow); sections slice the html ---
 
 
 def _pack(key: DocumentKey, doc: Document) -> tuple[Any, ...]:
@@ -211,7 +239,9 @@ def _pack(key: DocumentKey, doc: Document) -> tuple[Any, ...]:
         else:
             sections.append((s.anchor, s.title, s.line, s.html))
     return (key, doc.kind, doc.rel, doc.slug, doc.meta, doc.positions, doc.fingerprint, r.html,
-            r.toc, r.links, r.images, tuple(sections), r.words, r.text)
+            [(h.level, h.text, h.anchor, h.line) for h in r.toc],
+            [(link.target, link.line) for link in r.links],
+            [(i.src, i.alt, i.title, i.line) for i in r.images], tuple(sections), r.words, r.text)
 
 
 def _unpack(item: tuple[Any, ...]) -> tuple[DocumentKey, Document]:
@@ -219,26 +249,48 @@ def _unpack(item: tuple[Any, ...]) -> tuple[DocumentKey, Document]:
         words, text = item
     sections = tuple(Section(s[0], s[1], s[2], html[s[3]:s[4]] if len(s) == 5 else s[3])
                      for s in packed)
-    rendered = Rendered(html, toc, links, images, sections, words, text)
+    rendered = Rendered(html, tuple(Heading(*h) for h in toc), tuple(Link(*x) for x in links),
+                        tuple(Image(*i) for i in images), sections, words, text)
     return key, Document(kind, rel, slug, meta, positions, rendered, fingerprint)
 
 
-def _read_outputs(out_dir: Path, written: Mapping[str, Written]) -> dict[str, Output]:
+# --- outputs: which files in the output folder are still exactly what the writer left --------
+
+
+def _reusable(out_dir: Path, written: Mapping[str, Written]) -> dict[str, Output]:
     outputs = {}
     root = str(out_dir)
-    for path, mark in written.items():
-        file = os.path.join(root, path)  # not pathlib: this runs once per page
+    for path, (key, size, mtime_ns) in written.items():
         try:
-            with open(file, "rb") as f:
-                st = os.fstat(f.fileno())
-                if st.st_size != mark.size or st.st_mtime_ns != mark.mtime_ns:
-                    continue
-                data = f.read()
+            st = os.lstat(os.path.join(root, path))  # not pathlib: this runs once per page
         except OSError:
             continue
-        if len(data) == mark.size:
-            outputs[path] = Output(path, data, mark.key)
+        if st.st_size == size and st.st_mtime_ns == mtime_ns:
+            outputs[path] = Output(path, None, key)
     return outputs
+
+
+def _written(folder: Path, env: str, outputs: Mapping[str, Output], out: Path,
+             ) -> dict[str, Written]:
+    """Each output's file as it is now, if it is that output: one just written has its size;
+    one reused (data None) still has the size and mtime the last build recorded."""
+    marks: dict[str, tuple[int, int]] = {}
+    if any(output.data is None for output in outputs.values()):
+        last = _read(folder / OUTPUTS, env)
+        if isinstance(last, tuple) and len(last) == 2 and last[0] == str(out):
+            with contextlib.suppress(Exception):  # a manifest of the wrong shape
+                marks = {path: (size, mtime_ns) for path, (_, size, mtime_ns) in last[1].items()}
+    written = {}
+    root = str(out)
+    for path, output in outputs.items():
+        try:
+            st = os.lstat(os.path.join(root, path))
+        except OSError:
+            continue
+        if (st.st_size == len(output.data) if output.data is not None
+                else marks.get(path) == (st.st_size, st.st_mtime_ns)):
+            written[path] = (output.key, st.st_size, st.st_mtime_ns)
+    return written
 
 
 @contextlib.contextmanager
@@ -253,3 +305,4 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+

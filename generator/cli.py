@@ -106,8 +106,12 @@ def build(site_dir: Path, output: Path | None, base_url: str | None, drafts: boo
     if not quiet:
         elapsed = time.perf_counter() - start
         warn = f", {len(result.warnings)} warnings" if result.warnings else ""
-        click.echo(f"built {result.pages} pages ({result.rendered} rendered) into {out_dir} in "
-                   f"{elapsed:.2f} s{warn}")
+        if result.up_to_date:
+            click.echo(f"up to date: {result.pages} pages in {out_dir} (nothing changed) in "
+                       f"{elapsed:.2f} s{warn}")
+        else:
+            click.echo(f"built {result.pages} pages ({result.rendered} rendered) into "
+                       f"{out_dir} in {elapsed:.2f} s{warn}")
 
 
 @main.command()

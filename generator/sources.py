@@ -10,7 +10,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import Problem
+from generator.errors import CasefolioError, Problem
 
 CONTENT_KINDS = ("case-studies", "practices", "services", "pages")
 _UNUSABLE_NAME = re.compile(r"[\\\x00-\x1f\x7f]")
@@ -24,12 +24,31 @@ def is_ignored(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One input file, read once: its site-relative path, bytes' fingerprint and text."""
+    """One input file, read once: its site-relative path, bytes' fingerprint and text. A file
+    known from the build cache is not read at all: its text is None, and `text_of` reads it
+    from `path` only if its document must be parsed again."""
 
     kind: str          # "case-studies" | "practices" | "services" | "pages"
     rel: str           # posix path relative to the site folder, e.g. content/pages/about.md
-    text: str
+    text: str | None
     fingerprint: str
+    path: str = ""     # where to read the text when it is None
+
+
+def text_of(source: Source) -> str:
+    """The source's text, read now if it was known by fingerprint only. The file must still
+    have those bytes: else it changed during the build, and the next build will see it."""
+    if source.text is not None:
+        return source.text
+    try:
+        data = Path(source.path).read_bytes()
+    except OSError as exc:
+        raise CasefolioError([Problem(source.rel, None, f"cannot read this file: {exc.strerror}",
+                                      "build again")]) from None
+    if fingerprint(data) != source.fingerprint:
+        raise CasefolioError([Problem(source.rel, None, "changed while the build was reading "
+                                      "it", "build again")])
+    return data.decode("utf-8")  # it decoded when its fingerprint was taken
 
 
 @dataclass(frozen=True, slots=True)

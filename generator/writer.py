@@ -1,11 +1,24 @@
 """The only code that touches the output folder.
 
-A build is written into a fresh folder beside the output and swapped into place only once it
-is complete (one atomic exchange on Linux), so a failed, interrupted or killed build leaves the
-previous output as it was. Nothing is written outside the output folder, whatever a path says.
-A folder casefolio did not create is never emptied, and neither is a file the last build did
-not write: the marker file lists every file the build wrote, and anything else found in the
-folder stops the next build (unless --force) instead of being deleted.
+A build's changes land all at once or not at all: a failed, interrupted or killed build leaves
+the previous output as it was, or (once it has committed) the next build completes it; never
+half a site. Two ways to get there:
+
+- whole: every file is written into a fresh folder beside the output, which is then swapped
+  into place (one atomic exchange on Linux: a web server reading the folder sees the old site
+  or the new one). For a new folder, --force, or when most files change.
+- in place: when most files are already in the folder (outputs whose data is None: the file
+  there is that output), only the changed files are written into a folder beside it; then a
+  journal (the renames to do, the stale files to delete) is committed atomically and applied
+  (a web server may see a mix for the milliseconds the renames take). A build killed after
+  committing is rolled forward by `clean_leftovers`, which every write, and `casefolio build`
+  before it reads the folder, runs first. Replacing a 10,000-page folder costs seconds (one
+  rmdir per page folder, to delete the old one); this costs nothing when nothing changed.
+
+Nothing is written outside the output folder, whatever a path says. A folder casefolio did not
+create is never emptied, and neither is a file the last build did not write: the marker file
+lists every file the build wrote, and anything else found in the folder stops the next build
+(unless --force) instead of being deleted.
 """
 
 from __future__ import annotations
@@ -14,12 +27,15 @@ import contextlib
 import ctypes
 import errno
 import functools
+import hashlib
 import os
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import CasefolioError, Problem
@@ -28,14 +44,23 @@ from generator.render import Output
 MARKER = ".casefolio-output"
 MARKER_TEXT = b"This folder is written by casefolio build; it is replaced on every build.\n"
 MANIFEST_HEADER = b"Files written by the last build (any other file here stops the next one):\n"
+# In a staging folder, beside the output files: casefolio's own names (no output may use one).
+OWN_PREFIX = ".casefolio-"
+STAGED_MARKER = ".casefolio-next-marker"  # what an in-place write puts in MARKER's place last
+JOURNAL = ".casefolio-journal"            # an in-place write's commit: its renames and deletions
+JOURNAL_MAGIC = b"casefolio-journal-1"
 _UNSAFE = re.compile(r"[\x00-\x1f\\]")
 _SITE_FILES = ("content", "static", "templates", "themes", ".casefolio", "site.yaml")
 
+Plan = dict[str, bytes | None]  # output path -> bytes to write (None: the file there is it)
+
 
 def safe_relpath(path: str) -> str:
-    """Reject any output path that could land outside the output folder (or be ambiguous)."""
+    """Reject any output path that could land outside the output folder (or be ambiguous, or
+    take one of casefolio's own names)."""
     parts = path.split("/")  # an absolute path starts with an empty part
-    if not path or _UNSAFE.search(path) or any(part in ("", ".", "..", MARKER) for part in parts):
+    if not path or _UNSAFE.search(path) or any(part in ("", ".", "..") or part.startswith(
+            OWN_PREFIX) for part in parts):
         raise CasefolioError([Problem(repr(path)[1:-1] or "(empty path)", None,
                                       "refusing to write outside the output folder",
                                       "a slug or file name contains `..`, `/`, `\\`, NUL or "
@@ -44,7 +69,8 @@ def safe_relpath(path: str) -> str:
 
 
 def check_output_dir(out_dir: Path, site_dir: Path, force: bool = False) -> None:
-    """Refuse output folders whose replacement would destroy something that isn't ours."""
+    """Refuse output folders whose replacement would destroy something that isn't ours. An
+    interrupted in-place write is completed first: until then its new files look foreign."""
     try:
         out, site = out_dir.resolve(), site_dir.resolve()
     except (OSError, RuntimeError) as exc:  # a symlink loop, an unreadable parent...
@@ -53,6 +79,8 @@ def check_output_dir(out_dir: Path, site_dir: Path, force: bool = False) -> None
     reason = _danger(out, site)
     if not reason and out.exists() and not out.is_dir():
         reason = "it is a file, not a folder"
+    if not reason:
+        clean_leftovers(out)
     if not reason and not force and out.is_dir():
         try:
             reason = _not_ours(out)
@@ -106,15 +134,45 @@ def foreign_files(out: Path) -> list[str]:
     written = _manifest(out)
     if written is None:  # a marker from before manifests: everything in it was ours
         return []
-    found = []
-    for folder, dirs, files in os.walk(out):
-        here = Path(folder)
-        links = [d for d in dirs if (here / d).is_symlink()]
-        for name in [*files, *links]:
-            rel = (here / name).relative_to(out).as_posix()
-            if rel != MARKER and rel not in written:
-                found.append(rel)
-    return sorted(found)
+    return sorted(rel for rel, _ in _entries(str(out)) if rel != MARKER and rel not in written)
+
+
+def _entries(root: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Everything under root but folders (files, links, links to folders: not followed), with
+    its path relative to root. os.scandir, no pathlib: this runs on every build, per file."""
+    todo = [("", root)]
+    while todo:
+        prefix, folder = todo.pop()
+        with os.scandir(folder) as found:
+            for entry in found:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append((f"{prefix}{entry.name}/", entry.path))
+                else:
+                    yield prefix + entry.name, entry
+
+
+def output_signature(out_dir: Path, paths: Iterable[str] | None = None) -> str:
+    """A digest of the files in the output folder with their sizes and modification times:
+    equal digests mean the folder still holds exactly what it held. With `paths` (what was
+    just written, the marker aside), only those files are looked at; without, the whole folder
+    is listed (so a foreign file changes the digest), an interrupted write completed first."""
+    root = str(out_dir.resolve())
+    found: list[tuple[str, int, int]] = []
+    try:
+        if paths is None:
+            clean_leftovers(Path(root))
+            for rel, entry in _entries(root):
+                st = entry.stat(follow_symlinks=False)
+                found.append((rel, st.st_size, st.st_mtime_ns))
+        else:
+            for rel in [*paths, MARKER]:
+                st = os.lstat(os.path.join(root, rel))
+                found.append((rel, st.st_size, st.st_mtime_ns))
+    except OSError:
+        return ""  # no folder, or one that cannot be read: matches nothing
+    found.sort()
+    return hashlib.blake2b("\n".join(f"{r}\0{s}\0{m}" for r, s, m in found).encode(),
+                           digest_size=16).hexdigest()
 
 
 def _manifest(out: Path) -> set[str] | None:
@@ -130,41 +188,198 @@ def _marker(paths: Iterable[str]) -> bytes:
     return MARKER_TEXT + MANIFEST_HEADER + "".join(f"{p}\n" for p in sorted(paths)).encode()
 
 
-def write_site(outputs: Iterable[Output], out_dir: Path) -> int:
-    """Write every output into a new folder, then swap it in place of out_dir; returns count."""
-    outputs = list(outputs)
-    plan = _plan(outputs)
+def write_site(outputs: Iterable[Output], out_dir: Path, in_place: bool = True) -> int:
+    """Make out_dir hold exactly these outputs (an output without data is the file already
+    there); returns how many files were written. in_place=False replaces the folder whole,
+    removing whatever else it held (--force)."""
+    plan = _plan(list(outputs))
     out_dir = out_dir.resolve()
-    staging: Path | None = None
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(out_dir)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.casefolio-{os.getpid()}-",
-                                        dir=out_dir.parent))
-        (staging / MARKER).write_bytes(MARKER_TEXT)  # ours from the first byte (see leftovers)
-        for rel, data in plan.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        (staging / MARKER).write_bytes(_marker(plan))
-        _swap(staging, out_dir)
+        previous = _manifest(out_dir) if in_place else None
+        kept = sum(1 for data in plan.values() if data is None)
+        if previous is not None and kept * 2 > len(plan):
+            return _update(plan, out_dir, previous)
+        _replace(plan, out_dir)
+        return len(plan)
     except OSError as exc:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
         raise CasefolioError([Problem(str(out_dir), None, "cannot write the output: "
                                       f"{exc.strerror or exc} ({exc.filename or out_dir})",
                                       "check the free disk space and that you may write to "
                                       f"{out_dir.parent}")]) from None
+
+
+def _staging(out_dir: Path) -> Path:
+    """A new folder beside out_dir, ours from its first byte (see clean_leftovers)."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.casefolio-{os.getpid()}-",
+                                    dir=out_dir.parent))
+    try:
+        (staging / MARKER).write_bytes(MARKER_TEXT)
     except BaseException:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
-    return len(plan)
+    return staging
 
 
-def _plan(outputs: list[Output]) -> dict[str, bytes]:
+def _replace(plan: Plan, out_dir: Path) -> None:
+    """Write every output into a new folder, then swap it in place of out_dir."""
+    staging = _staging(out_dir)
+    try:
+        for rel, data in plan.items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if data is None:
+                _link(out_dir / rel, target)
+            else:
+                target.write_bytes(data)
+        (staging / MARKER).write_bytes(_marker(plan))
+        _swap(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _link(source: Path, target: Path) -> None:
+    """The file already written, into the new folder: a hard link (no copy) where possible."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP,
+                             errno.EOPNOTSUPP):
+            raise
+        shutil.copyfile(source, target, follow_symlinks=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Journal:
+    """An in-place write, committed: apply it (again) and the folder holds the new site."""
+
+    deletes: tuple[str, ...]   # files of the last build that this one does not produce
+    renames: tuple[str, ...]   # staged files, each moved to the same path in the output
+
+
+def _update(plan: Plan, out_dir: Path, previous: set[str]) -> int:
+    """Write only the changed files beside out_dir, commit a journal, apply it."""
+    root = str(out_dir)
+    changed = [rel for rel, data in plan.items() if data is not None
+               and not (rel in previous and _holds(os.path.join(root, rel), data))]
+    stale = sorted(previous - plan.keys())
+    if not changed and not stale and previous == plan.keys():
+        return 0  # nothing to do: not even the marker is rewritten
+    staging = _staging(out_dir)
+    try:
+        for rel in changed:
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(plan[rel])  # type: ignore[arg-type]
+        if previous != plan.keys():  # the marker lists the files: rewritten when they change
+            (staging / STAGED_MARKER).write_bytes(_marker(plan))
+        journal = Journal(tuple(stale), tuple(changed))
+        _commit(staging, journal)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    try:
+        _apply(staging, out_dir, journal)
+    except BaseException as exc:
+        try:  # finish what was committed (after a Ctrl-C, say)
+            _apply(staging, out_dir, journal)
+        except OSError as again:  # the journal stays: the next build completes it
+            raise CasefolioError([Problem(str(out_dir), None, "the output is only partly "
+                                          f"updated: {again.strerror or again} "
+                                          f"({again.filename or out_dir})", "fix that and "
+                                          "build again: it completes the update first")]
+                                 ) from None
+        if not isinstance(exc, OSError):
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    shutil.rmtree(staging, ignore_errors=True)
+    return len(changed)
+
+
+def _holds(file: str, data: bytes) -> bool:
+    """Whether the file there already has exactly these bytes (then it is left alone)."""
+    try:
+        with open(file, "rb") as f:
+            return os.fstat(f.fileno()).st_size == len(data) and f.read() == data
+    except OSError:
+        return False
+
+
+def _commit(staging: Path, journal: Journal) -> None:
+    """Write the journal atomically: from this moment on, the write is done (rolled forward)."""
+    payload = "".join([*(f"D\t{rel}\n" for rel in journal.deletes),
+                       *(f"R\t{rel}\n" for rel in journal.renames)]).encode()
+    header = b"%s %08x %d\n" % (JOURNAL_MAGIC, zlib.crc32(payload), len(payload))
+    tmp = staging / f"{JOURNAL}.tmp"
+    tmp.write_bytes(header + payload)
+    os.replace(tmp, staging / JOURNAL)
+
+
+def _journal(staging: Path) -> Journal | None:
+    """The committed journal in a staging folder, or None (not committed, or damaged)."""
+    try:
+        data = (staging / JOURNAL).read_bytes()
+    except OSError:
+        return None
+    line, _, payload = data.partition(b"\n")
+    fields = line.split()
+    try:
+        if (len(fields) != 3 or fields[0] != JOURNAL_MAGIC or int(fields[2]) != len(payload)
+                or int(fields[1], 16) != zlib.crc32(payload)):
+            return None
+        steps = [step.split("\t", 1) for step in payload.decode("utf-8").splitlines()]
+        deletes = tuple(safe_relpath(rel) for kind, rel in steps if kind == "D")
+        renames = tuple(safe_relpath(rel) for kind, rel in steps if kind == "R")
+    except (ValueError, CasefolioError):
+        return None
+    return Journal(deletes, renames) if len(deletes) + len(renames) == len(steps) else None
+
+
+def _apply(staging: Path, out_dir: Path, journal: Journal) -> None:
+    """Do what the journal says. Every step may already have been done (by an apply that was
+    killed), so each one is skipped when so: applying twice is applying once."""
+    root, stage = str(out_dir), str(staging)
+    inside = os.path.realpath(root) + os.sep
+    for rel in journal.deletes:
+        target = os.path.join(root, rel)
+        try:
+            os.unlink(target)
+        except FileNotFoundError:
+            pass
+        except IsADirectoryError:
+            with contextlib.suppress(OSError):
+                os.rmdir(target)  # an empty folder where our file was; a full one stays
+        _prune(os.path.dirname(target), root)
+    for rel in journal.renames:
+        source = os.path.join(stage, rel)
+        if not os.path.lexists(source):
+            continue  # moved before the interruption
+        target = os.path.join(root, rel)
+        folder = os.path.dirname(target)
+        os.makedirs(folder, exist_ok=True)
+        if folder != root and not os.path.realpath(folder).startswith(inside):
+            raise OSError(errno.EXDEV, "a folder in the output is now a link", folder)
+        os.replace(source, target)
+    marker = os.path.join(stage, STAGED_MARKER)
+    if os.path.lexists(marker):
+        os.replace(marker, os.path.join(root, MARKER))
+
+
+def _prune(folder: str, root: str) -> None:
+    """Remove folder and its parents up to root while they are empty."""
+    while folder != root and folder.startswith(root + os.sep):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+        folder = os.path.dirname(folder)
+
+
+def _plan(outputs: list[Output]) -> Plan:
     """Each output's checked path and bytes; every unusable path reported at once."""
-    plan: dict[str, bytes] = {}
+    plan: Plan = {}
     problems: list[Problem] = []
     for output in outputs:
         try:
@@ -200,6 +415,7 @@ def sync_dir(outputs: Iterable[Output], out_dir: Path) -> list[str]:
         rel = safe_relpath(output.path)
         wanted.add(rel)
         target = out_dir / rel
+        assert output.data is not None, "the dev server builds in memory, never from a cache"
         with contextlib.suppress(OSError):
             if target.stat().st_size == len(output.data) and target.read_bytes() == output.data:
                 continue
@@ -222,9 +438,11 @@ def sync_dir(outputs: Iterable[Output], out_dir: Path) -> list[str]:
 
 
 def clean_leftovers(out_dir: Path) -> list[Path]:
-    """Remove what killed builds left beside out_dir (their staging folders), restoring the
-    previous output if a build died between the two renames of a non-atomic swap. Only
-    folders with our name pattern, our marker inside and no live process behind them."""
+    """Deal with what killed builds left beside out_dir (their staging folders): complete an
+    in-place write that had committed its journal (roll forward), discard any other staging
+    folder, and restore the previous output if a build died between the two renames of a
+    non-atomic swap. Only folders with our name pattern, our marker inside and no live
+    process behind them. Returns the folders removed."""
     pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.casefolio-(\d+)-")
     removed = []
     with contextlib.suppress(OSError):
@@ -240,9 +458,24 @@ def clean_leftovers(out_dir: Path) -> list[Path]:
             if path.name.endswith("-old") and not out_dir.exists():
                 os.replace(path, out_dir)
                 continue
+            _roll_forward(path, out_dir)
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
+
+
+def _roll_forward(staging: Path, out_dir: Path) -> None:
+    """Complete the in-place write whose journal is in staging, if it committed one."""
+    journal = _journal(staging)
+    if journal is None or not out_dir.is_dir():  # nothing committed, or no folder to complete
+        return
+    try:
+        _apply(staging, out_dir, journal)
+    except OSError as exc:  # the journal stays: the next build tries again
+        raise CasefolioError([Problem(str(out_dir), None, "cannot complete the interrupted "
+                                      f"last build: {exc.strerror or exc} "
+                                      f"({exc.filename or out_dir})", "check that you may "
+                                      f"write to {out_dir}, then build again")]) from None
 
 
 def _alive(pid: int) -> bool:

@@ -4,19 +4,30 @@ cache is ignored."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
 import shutil
 import sys
+import time
+import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+import generator.build
+import generator.site
 from generator import cache
-from generator.build import BuildResult, BuildState, build
+from generator.build import BuildResult, BuildState, build, build_to
+from generator.cli import main
+from generator.config import BuildOptions
+from generator.errors import CasefolioError
 from generator.render import routes
 from generator.writer import write_site
-from tests.conftest import REPO
+from tests.conftest import REPO, write_files
 
 sys.path.insert(0, str(REPO / "bench"))
 from gen_site import generate
@@ -312,8 +323,6 @@ def test_a_new_library_version_makes_the_cache_stale(site: Path, monkeypatch) ->
 
 def test_casefolio_build_keeps_and_uses_the_cache(generated: Path, tmp_path: Path,
                                                    pristine) -> None:
-    from generator.build import build_to
-
     site = tmp_path / "fresh"
     shutil.copytree(generated, site)
     cold = build_to(site, site / "output")
@@ -327,3 +336,234 @@ def test_casefolio_build_keeps_and_uses_the_cache(generated: Path, tmp_path: Pat
 def documents_in(built: Built) -> int:
     """How many content files the site holds (fingerprints also cover cards and images)."""
     return sum(1 for i in built.result.site.fingerprints if not i.startswith(("card:", "image:", "order:")))
+
+
+# --- `casefolio build` when nothing changed: nothing parsed, rendered or written ------------
+
+TODAY = dt.datetime.now(dt.UTC).date()
+EXTRA = {  # besides the generated site: a draft, a study dated tomorrow, a warning, overrides
+    "content/case-studies/secret.md": "---\ntitle: Secret\ndate: 2025-01-02\nsummary: S.\n"
+                                      "client: Acme\nniche: ecommerce\ndraft: true\n---\nBody.\n",
+    "content/case-studies/tomorrow.md": f"---\ntitle: Tomorrow\ndate: {TODAY + dt.timedelta(1)}"
+                                        "\nsummary: S.\nclient: Acme\nniche: ecommerce\n---\nB.\n",
+    "content/notes.md": "A Markdown file outside the content folders: a warning.\n",
+    "static/humans.txt": "Made by people.\n",
+    "templates/tag.html": (REPO / "themes/default/templates/tag.html").read_text("utf-8")
+    + "<!-- the site's own -->\n",
+}
+
+
+def aged(site: Path) -> Path:
+    """Input files modified in the last seconds, as if a minute ago: long enough for their
+    stat to be trusted (a file modified within RACY_NS of a build is never stamped)."""
+    now = time.time()
+    for path in site.rglob("*"):
+        if (path.is_file() and path.relative_to(site).parts[0] not in ("output", ".casefolio")
+                and path.stat().st_mtime > now - 30):
+            os.utime(path, (now - 60, now - 60))
+    return site
+
+
+@pytest.fixture
+def stamped(generated: Path, tmp_path: Path) -> Path:
+    """A generated site (plus EXTRA), built once by `casefolio build`: the next is a no-op."""
+    site = tmp_path / "stamped"
+    shutil.copytree(generated, site)
+    write_files(site, EXTRA)
+    build_to(aged(site), site / "output")
+    return site
+
+
+def fresh_tree(site: Path, tmp_path: Path, options: BuildOptions = BuildOptions()) -> dict:
+    """A cold build of a copy of the site with these options, into a new folder."""
+    copy = tmp_path / "cold-copy"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".casefolio", "output"))
+    build_to(copy, copy / "output", options)
+    found = tree(copy / "output")
+    shutil.rmtree(copy)
+    return found
+
+
+def test_an_untouched_site_is_up_to_date_and_nothing_is_done(stamped: Path,
+                                                              monkeypatch) -> None:
+    out = stamped / "output"
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*")}
+    first = build_to(stamped, out)                 # ...or the stamp from the fixture's build
+    assert first.up_to_date
+    monkeypatch.setattr(generator.build, "build", None)        # nothing parsed or rendered
+    monkeypatch.setattr(generator.build, "write_site", None)   # nothing written
+    again = build_to(stamped, out)
+    assert again.up_to_date and again.site is None and again.rendered == 0
+    assert again.pages == first.pages > STUDIES
+    assert [w.message for w in again.warnings] == [w.message for w in first.warnings]
+    assert any("outside the content folders" in w.message for w in again.warnings)
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*")} == before
+
+
+def test_the_command_says_so_and_repeats_the_warnings(stamped: Path) -> None:
+    result = CliRunner().invoke(main, ["build", str(stamped)])
+    assert result.exit_code == 0
+    assert f"up to date: {build_to(stamped, stamped / 'output').pages} pages in" in result.output
+    assert "(nothing changed)" in result.output and "content/notes.md" in result.output
+
+
+def _touch(site: Path) -> None:
+    study = sorted((site / "content/case-studies").glob("cs-*.md"))[3]
+    os.utime(study, (time.time() - 30, time.time() - 30))  # same bytes, another mtime
+
+
+def _flip_byte(rel: str) -> Callable[[Path], None]:
+    def flip(site: Path) -> None:
+        path = site / rel if "*" not in rel else sorted(site.glob(rel))[2]
+        data = bytearray(path.read_bytes())
+        at = data.rindex(b"e")  # a letter of the body, the last tag or comment
+        data[at] = ord("E")
+        path.write_bytes(bytes(data))
+    return flip
+
+
+def _delete_static(site: Path) -> None:
+    (site / "static/humans.txt").unlink()
+
+
+def _add_page(site: Path) -> None:
+    (site / "content/pages/new.md").write_text("---\ntitle: New\nsummary: S.\n---\nNew.\n")
+
+
+def _delete_output(site: Path) -> None:
+    (site / "output/services" / next(iter(os.listdir(site / "output/services"))) /
+     "index.html").unlink(missing_ok=True)
+    next((site / "output/case-studies").glob("cs-*/index.html")).unlink()
+
+
+CHANGES = {
+    "mtime-only": _touch,
+    "content-byte": _flip_byte("content/case-studies/cs-*.md"),
+    "template-byte": _flip_byte("templates/tag.html"),
+    "site-yaml-byte": _flip_byte("site.yaml"),
+    "static-byte": _flip_byte("static/humans.txt"),
+    "deleted-file": _delete_static,
+    "added-file": _add_page,
+    "deleted-output": _delete_output,
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_any_change_is_built_as_a_cold_build_would(stamped: Path, tmp_path: Path,
+                                                   change) -> None:
+    change(stamped)
+    aged(stamped)  # old enough to be trusted: only the change itself may count
+    result = build_to(stamped, stamped / "output")
+    assert not result.up_to_date
+    assert tree(stamped / "output") == fresh_tree(stamped, tmp_path)
+    assert build_to(stamped, stamped / "output").up_to_date  # and stamped again
+
+
+def test_a_foreign_file_in_the_output_is_never_up_to_date(stamped: Path,
+                                                           tmp_path: Path) -> None:
+    (stamped / "output/CNAME").write_text("www.example.com\n")
+    with pytest.raises(CasefolioError, match="files the last build did not write"):
+        build_to(stamped, stamped / "output")
+    assert not build_to(stamped, stamped / "output", force=True).up_to_date
+    assert tree(stamped / "output") == fresh_tree(stamped, tmp_path)
+
+
+def test_a_case_study_is_published_when_its_day_comes(stamped: Path, tmp_path: Path,
+                                                       monkeypatch) -> None:
+    assert not (stamped / "output/case-studies/tomorrow").exists()
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
+            return dt.datetime.now(tz) + dt.timedelta(days=2)
+    clock = types.SimpleNamespace(datetime=Later)
+    monkeypatch.setattr(generator.site, "dt", clock)
+    monkeypatch.setattr(generator.build, "dt", clock)
+    assert not build_to(stamped, stamped / "output").up_to_date
+    assert (stamped / "output/case-studies/tomorrow/index.html").is_file()
+    assert tree(stamped / "output") == fresh_tree(stamped, tmp_path)
+
+
+@pytest.mark.parametrize("options", [BuildOptions(drafts=True), BuildOptions(future=True),
+                                     BuildOptions(base_url="https://preview.example.org/")],
+                         ids=["drafts", "future", "base-url"])
+def test_other_options_are_another_build(stamped: Path, tmp_path: Path,
+                                         options: BuildOptions) -> None:
+    assert not build_to(stamped, stamped / "output", options).up_to_date
+    assert tree(stamped / "output") == fresh_tree(stamped, tmp_path, options)
+    assert build_to(stamped, stamped / "output", options).up_to_date
+    assert not build_to(stamped, stamped / "output").up_to_date
+
+
+def test_another_output_folder_or_library_version_is_another_build(stamped: Path,
+                                                                   monkeypatch) -> None:
+    assert not build_to(stamped, stamped / "elsewhere").up_to_date
+    real = cache.metadata.version
+    monkeypatch.setattr(cache.metadata, "version",
+                        lambda name: "99.0" if name == "jinja2" else real(name))
+    assert not build_to(stamped, stamped / "output").up_to_date
+
+
+def test_a_file_modified_just_before_the_build_is_not_stamped(stamped: Path) -> None:
+    """Its stat signature could stay the same through another edit (coarse timestamps)."""
+    page = stamped / "content/pages" / sorted(os.listdir(stamped / "content/pages"))[0]
+    page.write_text(page.read_text() + "\nMore.\n")
+    assert not build_to(stamped, stamped / "output").up_to_date
+    assert not build_to(stamped, stamped / "output").up_to_date  # still too recent
+    aged(stamped)
+    assert not build_to(stamped, stamped / "output").up_to_date
+    assert build_to(stamped, stamped / "output").up_to_date
+
+
+# --- a one-file edit reads one file -------------------------------------------------------------
+
+def test_a_fresh_build_reads_only_the_files_that_changed(stamped: Path, monkeypatch) -> None:
+    study = sorted((stamped / "content/case-studies").glob("cs-*.md"))[5]
+    study.write_text(study.read_text() + "\nA new paragraph.\n")
+    read: list[str] = []
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.is_relative_to(stamped) and self.relative_to(stamped).parts[0] not in (
+                ".casefolio", "output"):
+            read.append(self.relative_to(stamped).as_posix())
+        return real(self)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = build_to(stamped, stamped / "output")
+    # site.yaml: read by the check for changes, then by the build (a few hundred bytes)
+    assert read == ["site.yaml", "site.yaml", study.relative_to(stamped).as_posix()]
+    assert result.rendered == 1
+
+
+def test_documents_parsed_again_read_their_text_then(stamped: Path, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    """raw_html changes every document, so each is parsed again: its text, never read by the
+    build that found it unchanged, is read then."""
+    import generator.content
+
+    yaml = stamped / "site.yaml"
+    yaml.write_text(yaml.read_text().replace("raw_html: true", "raw_html: false"))
+    late = []
+    real = generator.content.text_of
+
+    def text_of(source):
+        late.append(source.text is None)
+        return real(source)
+    monkeypatch.setattr(generator.content, "text_of", text_of)
+    monkeypatch.setenv("CASEFOLIO_PROCESSES", "1")  # parse here, where text_of is patched
+    build_to(stamped, stamped / "output")
+    assert len(late) > STUDIES and all(late)
+    assert tree(stamped / "output") == fresh_tree(stamped, tmp_path)
+
+
+def test_a_text_read_late_must_still_be_the_one_fingerprinted(tmp_path: Path) -> None:
+    from generator.sources import Source, fingerprint, text_of
+
+    path = tmp_path / "a.md"
+    path.write_text("one")
+    source = Source("pages", "content/pages/a.md", None, fingerprint(b"one"), str(path))
+    assert text_of(source) == "one"
+    path.write_text("two")
+    with pytest.raises(CasefolioError, match="changed while the build was reading it"):
+        text_of(source)
