@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from slugify import slugify
@@ -11,7 +11,7 @@ from generator.errors import CasefolioError, Problem
 from generator.frontmatter import Positions, split
 from generator.markdown import Rendered, render
 from generator.schema import KIND_MODELS, Common, check_slug, validate
-from generator.sources import Source
+from generator.sources import Source, text_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class Document:
 
 def load_document(source: Source, raw_html: bool) -> Document:
     """Parse, validate and render one source; raise CasefolioError with every problem found."""
-    front = split(source.text, source.rel)
+    front = split(text_of(source), source.rel)
     model = KIND_MODELS[source.kind]
     meta, problems = validate(model, front.meta, front.positions, source.rel)
     if meta is None:
@@ -52,6 +52,10 @@ def load_document(source: Source, raw_html: bool) -> Document:
         raise CasefolioError([Problem(source.rel, None, f"cannot make a URL from the file name: "
                                       f"{exc}", "rename the file or set `slug:`")]) from None
     rendered = render(front.body, raw_html=raw_html, line_offset=front.body_line - 1)
+    if source.kind != "practices":  # only collections show their sections one by one; a
+        # second copy of every other body, sections' html, is ~100 MB at 10,000 pages
+        rendered = replace(rendered, sections=tuple(replace(s, html="")
+                                                    for s in rendered.sections))
     return Document(source.kind, source.rel, slug, meta, front.positions, rendered,
                     source.fingerprint)
 

@@ -456,6 +456,20 @@ def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None
     return found.finish(chunks[0], parts)
 
 
+WARM_UP_LANGUAGES = ("python", "javascript", "html", "css", "bash", "json", "yaml", "sql")
+
+
+def warm_up() -> None:
+    """Load what a first render loads (both engines, the highlighter and the lexers of common
+    languages), so that the first save in `serve` does not pay ~100 ms for it: the first build
+    parsed in worker processes, not in the server's."""
+    fences = "".join(f"```{lang}\nx\n```\n\n" for lang in WARM_UP_LANGUAGES)
+    sample = (f"# T\n\nA [link](a.md) and ![i](i.png) *and* ~~s~~[^1].\n\n| a |\n|---|\n"
+              f"| b |\n\n{fences}[^1]: n\n")
+    render(sample)
+    render_reference(sample)
+
+
 def render(body: str, *, raw_html: bool = True, line_offset: int = 0) -> Rendered:
     """Render a Markdown body: same arguments, same bytes, whichever engine does the work."""
     fast = _render_fast(body, raw_html, line_offset)

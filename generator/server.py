@@ -39,6 +39,7 @@ from generator.build import BuildState, build
 from generator.cache import collector_paused
 from generator.config import BuildOptions
 from generator.errors import CasefolioError, Problem
+from generator.markdown import warm_up
 from generator.render import Output
 from generator.watch import EventCheck, Watcher
 from generator.writer import safe_relpath, sync_dir
@@ -385,11 +386,14 @@ def renamed_css(before: Mapping[str, Output], after: Mapping[str, Output]) -> di
             if HASHED_CSS.search(p) and stem(p) in added}
 
 
-def settle_heap() -> None:
-    """Collect cycles now, then leave every survivor out of later automatic collections
-    (gc.freeze): a long-running `serve` holds millions of long-lived objects that each
-    collection would otherwise walk again, at whatever moment the next save arrives."""
-    gc.unfreeze()
+def settle_heap(everything: bool = False) -> None:
+    """Collect what the last rebuild left, then keep the survivors out of later automatic
+    collections (gc.freeze): a long-running `serve` holds millions of long-lived objects that
+    each collection would otherwise walk again, at whatever moment the next save arrives.
+    `everything` also looks again at the frozen objects (cycles among replaced ones: an old
+    template environment, say); on 10,000 pages that takes ~150 ms, so it is done when idle."""
+    if everything:
+        gc.unfreeze()
     gc.collect()
     gc.freeze()
 
@@ -409,12 +413,16 @@ class Rebuilder:
     lock: threading.Lock = field(default_factory=threading.Lock)
     check: EventCheck | None = None             # looks for saves that came without events
     warnings: tuple[Problem, ...] = ()          # printed after the last good build
+    unsettled: bool = False                     # frozen garbage may wait for an idle moment
 
     def run(self) -> None:
         """The rebuild thread: wait for saves, build; now and then look for missed events."""
         warned, last_check = False, time.monotonic()
         while not self.stopping.is_set():
             batch = self.watcher.next_batch(timeout=0.5)
+            if batch is None and self.unsettled:
+                self.unsettled = False
+                settle_heap(everything=True)
             if batch is None and not self.watcher.poll and (
                     time.monotonic() - last_check > CHECK_EVERY and not self.stopping.is_set()):
                 last_check = time.monotonic()
@@ -435,6 +443,7 @@ class Rebuilder:
         with collector_paused():
             done = self._rebuild(changed)
         settle_heap()
+        self.unsettled = True
         return done
 
     def _rebuild(self, changed: frozenset[Path]) -> bool:
@@ -569,6 +578,7 @@ def start(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
         watcher.start()  # before the first build, so saves made during it are not lost
         terminal.info(f"building {site_dir} ...")
         rebuilder.rebuild()
+        warm_up()
         for thread in serving.threads:
             thread.start()
     except BaseException:  # Ctrl-C during the first build
