@@ -1,5 +1,5 @@
 """`python -m generator` runs the casefolio command line."""
 
-from generator.cli import main
+from generator.cli import entry
 
-main(prog_name="casefolio")
+entry()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -309,3 +310,20 @@ def _clear_progress(progress: object | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def entry() -> None:
+    """The console command (and `python -m generator`): main(), then the process just ends.
+    A big build leaves millions of objects that Python would otherwise free one by one on
+    the way out (~1 s after a 10,000-page build) for nothing; output is flushed first, and
+    every file and child process is already closed by then."""
+    try:
+        main(prog_name="casefolio")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
