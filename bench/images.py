@@ -2,13 +2,15 @@
 
     python bench/images.py                       # 100 images, all CPU cores
     python bench/images.py --images 300 --workers 1 --keep /tmp/images-bench
+    python bench/images.py --images 0 --cards 1000 --processes 1   # share cards, threads only
 
 Writes a seeded mix like a consultant's case studies (desktop screenshots as palette PNGs,
 phone screenshots, camera JPEGs with EXIF) into a temp site, then times casefolio's image
 stage alone: planning from headers (what the site stage does) plus encoding every variant
-(`images.process_all`, what the build's image stage does). Cold starts from an empty
-SITE_DIR/.casefolio/images/; warm runs it again; "one changed" rewrites one image first.
-Prints a Markdown table with the encodes each run did and the bytes it produced.
+and drawing `--cards` share cards (`images.process_all`, what the build's image stage does).
+Cold starts from an empty SITE_DIR/.casefolio/images/; warm runs it again; "one changed"
+rewrites one image first. Prints a Markdown table with the encodes each run did (files added
+to the cache, which worker processes write too) and the bytes it produced.
 """
 
 from __future__ import annotations
@@ -98,66 +100,76 @@ def write_site(root: Path, count: int, seed: int) -> list[Asset]:
     return assets
 
 
-def stage(root: Path, assets: list[Asset], workers: int, last: list[images.ImageFile] | None = None,
+def card_jobs(count: int, seed: int) -> list[images.CardJob]:
+    rng = random.Random(seed)
+    words = ["checkout", "redesign", "lifts", "mobile", "conversion", "for", "a", "skincare",
+             "brand", "pricing", "page", "test", "onboarding", "funnel", "of", "B2B", "platform",
+             "landing", "pages", "cut", "cost", "per", "lead"]
+    return [images.card_job(f"case-studies/study-{i:05d}/", " ".join(rng.choices(
+                words, k=rng.randrange(3, 16))).capitalize(), f"+{rng.randrange(2, 90)}%",
+                "Mobile conversion rate", "Northpoint CRO") for i in range(count)]
+
+
+def stage(root: Path, assets: list[Asset], cards: list[images.CardJob], workers: int,
+          processes: int | None, last: list[images.ImageFile] | None = None,
           ) -> tuple[float, float, int, list[images.ImageFile]]:
-    """(seconds, CPU seconds, encodes, files) to plan and encode every image, all shown. A new
-    `casefolio build` process unless `last` (a serve rebuild, handed the last build's files)."""
-    encodes = 0
-    real = images._encode
-
-    def counting(*args: object, **kwargs: object) -> bytes:
-        nonlocal encodes
-        encodes += 1
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    images._encode = counting  # type: ignore[assignment]
+    """(seconds, CPU seconds of this process, encodes, files) to plan and encode every image,
+    all shown, and draw the cards. A new `casefolio build` process unless `last` (a serve
+    rebuild, handed the last build's files)."""
+    cache = root / ".casefolio" / "images"
+    before = len(list(cache.iterdir())) if cache.is_dir() else 0
     if last is None:
         images._inspect.cache_clear()  # as in a new process
-    try:
-        start, cpu = time.perf_counter(), time.process_time()
-        jobs, _ = images.plan(root, assets)
-        todo = images.publish(jobs, jobs)
-        files = images.process_all(todo, root / ".casefolio" / "images", workers=workers,
-                                   reuse={f.path: f for f in last or ()})
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    finally:
-        images._encode = real  # type: ignore[assignment]
-    return seconds, cpu, encodes, files
+    start, cpu = time.perf_counter(), time.process_time()
+    jobs, _ = images.plan(root, assets)
+    todo = [*images.publish(jobs, jobs), *cards]
+    files = images.process_all(todo, cache, workers=workers, processes=processes,
+                               reuse={f.path: f for f in last or ()})
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return seconds, cpu, len(list(cache.iterdir())) - before, files
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=100)
+    parser.add_argument("--cards", type=int, default=0, help="generated share cards too")
     parser.add_argument("--workers", type=int, default=0, help="threads (default: CPU cores)")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="worker processes (default: every core when it pays; 1: none)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="write the site here and keep it")
     args = parser.parse_args()
     workers = args.workers or min(8, os.cpu_count() or 1)
+    processes = args.processes or None
+    cards = card_jobs(args.cards, args.seed)
     root = args.keep or Path(tempfile.mkdtemp(prefix="casefolio-images-"))
     try:
         shutil.rmtree(root / ".casefolio", ignore_errors=True)
         assets = write_site(root, args.images, args.seed)
         source_bytes = sum((root / a.rel).stat().st_size for a in assets)
-        runs = [("cold: empty cache", stage(root, assets, workers)),
-                ("warm: a new build, nothing changed", stage(root, assets, workers))]
-        changed = assets[0]
-        data = make_image(KINDS[0], random.Random(args.seed + 1))
-        (root / changed.rel).write_bytes(data)
-        assets[0] = Asset(changed.rel, changed.out, fingerprint(data))
-        runs.append(("a new build, one image changed", stage(root, assets, workers)))
-        runs.append(("serve rebuild, nothing changed", stage(root, assets, workers,
-                                                           runs[-1][1][3])))
+        runs = [("cold: empty cache", stage(root, assets, cards, workers, processes)),
+                ("warm: a new build, nothing changed", stage(root, assets, cards, workers,
+                                                             processes))]
+        if assets:
+            changed = assets[0]
+            data = make_image(KINDS[0], random.Random(args.seed + 1))
+            (root / changed.rel).write_bytes(data)
+            assets[0] = Asset(changed.rel, changed.out, fingerprint(data))
+            runs.append(("a new build, one image changed", stage(root, assets, cards, workers,
+                                                                 processes)))
+        runs.append(("serve rebuild, nothing changed", stage(root, assets, cards, workers,
+                                                           processes, runs[-1][1][3])))
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
     print(f"{args.images} images ({source_bytes / 1e6:.1f} MB: desktop and phone screenshots, "
-          f"camera JPEGs), {workers} worker thread(s), Pillow {images._pillow()}, "
-          f"{os.cpu_count()} CPU(s)\n")
+          f"camera JPEGs), {args.cards} share cards, {workers} worker thread(s), processes: "
+          f"{processes or 'auto'}, Pillow {images._pillow()}, {os.cpu_count()} CPU(s)\n")
     print("| run | wall time | CPU time | encodes | files | output |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, (seconds, cpu, encodes, files) in runs:
         print(f"| {name} | {seconds:.2f} s | {cpu:.2f} s | {encodes} | {len(files)} | "
-              f"{sum(len(f.data) for f in files) / 1e6:.1f} MB |")
+              f"{sum(len(f.data or b'') for f in files) / 1e6:.1f} MB |")
 
 
 if __name__ == "__main__":

@@ -2,18 +2,22 @@
 
 `plan` reads only each image's header, so the Site knows every `<picture>`'s URLs and sizes
 before a pixel is decoded; `process` then makes the bytes, reusing SITE_DIR/.casefolio/images/
-for every variant whose source bytes and parameters did not change. A published file never
-carries EXIF (GPS!), XMP or comments, and the same inputs always give the same bytes.
+for every variant whose source bytes and parameters did not change (`process_all` encodes the
+rest in threads, or in forked processes when there is much). A published file never carries
+EXIF (GPS!), XMP or comments, and the same inputs always give the same bytes.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import multiprocessing
 import os
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from html import escape
@@ -25,7 +29,9 @@ from generator.errors import CasefolioError, Problem
 from generator.sources import Asset
 from generator.views import OgImage
 
-VERSION = "3"  # bump when the pixels change for the same parameters (resampling, card layout)
+VERSION = "3"  # bump when the pixels change for the same parameters (resampling)
+CARD_VERSION = "2"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
+                    # which would re-encode every photo too
 WIDTHS = (480, 960, 1600)
 OG_SIZE = (1200, 630)
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
@@ -85,7 +91,7 @@ class ImageFile:
     """Bytes for the output folder; `key` changes whenever the bytes may."""
 
     path: str
-    data: bytes
+    data: bytes | None  # None: the last build's file, already in the output folder, unchanged
     key: str
 
 
@@ -241,64 +247,156 @@ def comparison_html(before: str, after: str, caption: str) -> str:
 
 # --- processing: decode once, encode what the cache lacks ---------------------------------
 
+MIN_POOL = 40   # work (a card ~5 ms is 1, a variant 8) before a pool pays (~10-30 ms to start)
+CHUNK_WORK = 16  # work per task sent to a process: amortises the round trip, keeps cores even
+
+
 class Previous(Protocol):
-    """A file from the last build (render.Output fits): reused when its key is the same."""
+    """A file from the last build (render.Output fits): reused when its key is the same. `data`
+    None means the file is already in the output folder, unchanged."""
 
     @property
-    def data(self) -> bytes: ...
+    def data(self) -> bytes | None: ...
     @property
     def key(self) -> str: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """A job's files and what of them needs no encoding."""
+
+    files: tuple[tuple[str, str, str], ...]  # (output path, cache key, extension)
+    found: dict[str, bytes | None]           # by output path; None: already in the output folder
+    missing: frozenset[str]                  # cache keys to encode
+
+
 def process_all(jobs: Sequence[Job], cache_dir: Path, *,
                 reuse: Mapping[str, Previous] | None = None, workers: int | None = None,
-                ) -> list[ImageFile]:
-    """Every job's files, in job order; jobs run in threads (Pillow releases the GIL). `reuse`,
-    the last build's outputs by path, saves even reading the cache for what did not change."""
-    def attempt(job: Job) -> list[ImageFile] | Problem:
-        try:
-            return process(job, cache_dir, reuse or {})
-        except CasefolioError as exc:
-            return exc.problems[0]
-
+                processes: int | None = None) -> list[ImageFile]:
+    """Every job's files, in job order. `reuse`, the last build's outputs by path, saves even
+    reading the cache for what did not change. What must be encoded is encoded in `workers`
+    threads, or, when there is much of it, in `processes` forked processes (None: every core
+    when it pays; 1: never), since drawing a card's text holds the GIL. Same bytes either way."""
+    reuse = reuse or {}
     workers = workers or min(8, os.cpu_count() or 1)
     with ThreadPoolExecutor(workers) as pool:
-        results = list(pool.map(attempt, jobs))
-    problems = [r for r in results if isinstance(r, Problem)]
+        looked = list(pool.map(lambda job: _look_up(job, cache_dir, reuse), jobs))
+    todo = [(job, look.missing) for job, look in zip(jobs, looked, strict=True) if look.missing]
+    processes = processes or _processes(sum(_work(job, keys) for job, keys in todo))
+    if processes > 1 and len(todo) > 1 and _can_fork():
+        made = _make_in_pool(todo, cache_dir, processes)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            made = list(pool.map(lambda t: _attempt(t[0], t[1], cache_dir), todo))
+    problems = [m for m in made if isinstance(m, Problem)]
     if problems:
         raise CasefolioError(problems)
-    return [f for r in results if not isinstance(r, Problem) for f in r]
+    by_job = iter(made)
+    return [f for look in looked for f in _collect(look, next(by_job) if look.missing else {})]
 
 
 def process(job: Job, cache_dir: Path, reuse: Mapping[str, Previous] | None = None,
             ) -> list[ImageFile]:
     """The job's files: from the last build or the cache when there, else encoded and cached."""
-    reuse = reuse or {}
+    look = _look_up(job, cache_dir, reuse or {})
+    return _collect(look, _make(job, look.missing, cache_dir) if look.missing else {})
+
+
+def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
+    """(output path, cache key, extension) of each file; the key covers all its bytes depend on."""
     if isinstance(job, CardJob):
-        key = _digest(job.path, "card-pixels", _pillow())
-        old = reuse.get(job.path)
-        data = old.data if old is not None and old.key == key else _read(
-            cache_dir / f"{key}.png")
-        if data is None:
-            data = _store(cache_dir, key, "png", _draw_card(job))
-        return [ImageFile(job.path, data, key)]
-    keys = {v: _digest(job.fingerprint, v.width, v.height, v.format, v.box, ENCODER[v.format],
-                       _pillow()) for v in job.variants}
+        return ((job.path, _digest(job.path, "card-pixels", CARD_VERSION, _pillow()), "png"),)
+    return tuple((v.path, _digest(job.fingerprint, v.width, v.height, v.format, v.box,
+                                  ENCODER[v.format], _pillow()), EXTENSIONS[v.format])
+                 for v in job.variants)
+
+
+def _look_up(job: Job, cache_dir: Path, reuse: Mapping[str, Previous]) -> _Lookup:
+    files = _files(job)
     found: dict[str, bytes | None] = {}
-    for v, k in keys.items():
-        old = reuse.get(v.path)
-        if old is not None and old.key == k:
-            found[k] = old.data
-        elif found.get(k) is None:
-            found[k] = _read(cache_dir / f"{k}.{EXTENSIONS[v.format]}")
-    if any(data is None for data in found.values()):
-        source, sized = _decode(job), {}
-        for v, k in keys.items():
-            if found[k] is None:
-                data = _encode(_pixels(source, v, sized), v.format, source.icc,
-                               source.palette is not None)
-                found[k] = _store(cache_dir, k, EXTENSIONS[v.format], data)
-    return [ImageFile(v.path, found[k] or b"", k) for v, k in keys.items()]
+    cached: dict[str, bytes | None] = {}
+    for path, key, ext in files:
+        old = reuse.get(path)
+        if old is not None and old.key == key:
+            found[path] = old.data
+            continue
+        if key not in cached:
+            cached[key] = _read(cache_dir / f"{key}.{ext}")
+        if cached[key] is not None:
+            found[path] = cached[key]
+    return _Lookup(files, found, frozenset(k for p, k, _ in files if p not in found))
+
+
+def _collect(look: _Lookup, made: Mapping[str, bytes]) -> list[ImageFile]:
+    return [ImageFile(path, look.found[path] if path in look.found else made[key], key)
+            for path, key, _ in look.files]
+
+
+def _make(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes]:
+    """The bytes of the job's files whose cache key is in `keys`, by key, each cached as soon as
+    made (so a worker process writes its own files and sends back only bytes)."""
+    if isinstance(job, CardJob):
+        [(_, key, ext)] = _files(job)
+        return {key: _store(cache_dir, key, ext, _draw_card(job))}
+    source, sized, made = _decode(job), {}, {}
+    for v, (_, key, ext) in zip(job.variants, _files(job), strict=True):
+        if key in keys and key not in made:
+            made[key] = _store(cache_dir, key, ext, _encode(
+                _pixels(source, v, sized), v.format, source.icc, source.palette is not None))
+    return made
+
+
+def _attempt(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes] | Problem:
+    try:
+        return _make(job, keys, cache_dir)
+    except CasefolioError as exc:
+        return exc.problems[0]
+
+
+def _work(job: Job, keys: frozenset[str]) -> int:
+    return 1 if isinstance(job, CardJob) else 8 * len(keys)
+
+
+def _processes(work: int) -> int:
+    """Every core when there is enough work; CASEFOLIO_PROCESSES=N overrides (1 = no pool), as
+    for parsing (parallel.py, a later stage this module may not import)."""
+    forced = os.environ.get("CASEFOLIO_PROCESSES", "")
+    if forced.isdigit() and int(forced) > 0:
+        return int(forced)
+    return (os.cpu_count() or 1) if work >= MIN_POOL else 1
+
+
+def _can_fork() -> bool:
+    """Forking is cheap (workers inherit the jobs and the imports) but unsafe once other threads
+    run (the dev server's watcher, say); then threads do the work instead."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+_pending: Sequence[tuple[Job, frozenset[str]]] = ()  # what forked workers make: inherited
+
+
+def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path, processes: int,
+                  ) -> list[dict[str, bytes] | Problem]:
+    global _pending
+    chunks, start, work = [], 0, 0
+    for i, (job, keys) in enumerate(todo):
+        work += _work(job, keys)
+        if work >= CHUNK_WORK or i == len(todo) - 1:
+            chunks.append((start, i + 1))
+            start, work = i + 1, 0
+    _pending = todo
+    try:
+        with ProcessPoolExecutor(min(processes, len(chunks)), initializer=gc.freeze,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_make_chunk, a, b, cache_dir) for a, b in chunks]
+            return [made for future in futures for made in future.result()]
+    finally:
+        _pending = ()
+
+
+def _make_chunk(start: int, end: int, cache_dir: Path) -> list[dict[str, bytes] | Problem]:
+    """In a worker: gc.freeze (its initializer) keeps the collector off the inherited heap."""
+    return [_attempt(job, keys, cache_dir) for job, keys in _pending[start:end]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,8 +455,9 @@ def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False) 
         flat.paste(im.convert("RGBA"), mask=im.getchannel("A"))
         im = flat
     if fmt == "PNG" and palette and im.mode != "P":
-        im = im.convert("RGBA" if "A" in im.getbands() else "RGB").quantize(
-            256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        mode = "RGBA" if "A" in im.getbands() else "RGB"
+        im = (im if im.mode == mode else im.convert(mode)).quantize(  # converting to the same
+            256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)  # mode copies
     buffer = BytesIO()
     im.save(buffer, fmt, **options)
     return buffer.getvalue()
@@ -403,44 +502,79 @@ _ASCII_FOR = {"−": "-", "–": "-", "—": "-", "→": "->", "€": "EUR ", "�
 _FONT_CHARS = set("©«°±´·»‘’“”…‹›⁄™")  # beyond ASCII, what Pillow's built-in Aileron has
 
 
+CARD_STEPS = 16     # levels from a background to a text colour: anti-aliasing within 8/255 of
+                    # true colour (the adaptive 256-colour palette used before: 14/255)
+CARD_PNG_LEVEL = 3  # 1.9 ms, 28 KB a card; level 6: 3.7 ms, 22 KB, for files only crawlers fetch
+# A card is drawn in "L" with palette indices for grey levels, so it needs no quantizing: text of
+# index t anti-aliased over index b blends to the indices between, and the palette makes each
+# such run a straight ramp from b's colour to t's. Every text lies on a single background.
+_S = CARD_STEPS
+_CARD_FILLS = {"bg": _S, "site": 0, "title": 2 * _S,             # muted <- bg -> ink
+               "label": 2 * _S + 1, "panel": 3 * _S + 1,         # muted <- panel -> accent
+               "metric": 4 * _S + 1, "stripe": 4 * _S + 1}
+_FONTS = threading.local()  # a FreeType face must not be used by two threads at once
+
+
 def _draw_card(job: CardJob) -> bytes:
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
-    fonts: dict[int, Any] = {}
+    im = Image.new("L", OG_SIZE, _CARD_FILLS["bg"])
+    _lay_out_card(ImageDraw.Draw(im), job, _CARD_FILLS)
+    im.putpalette(_card_palette())  # L -> P in place, same indices
+    buffer = BytesIO()
+    im.save(buffer, "PNG", compress_level=CARD_PNG_LEVEL)
+    return buffer.getvalue()
 
-    def font(size: int) -> Any:  # loaded per card: a FreeType face is not shared by threads
-        if size not in fonts:
-            fonts[size] = ImageFont.load_default(size=size)
-        return fonts[size]
 
+@lru_cache(maxsize=1)
+def _card_palette() -> bytes:
+    def ramp(start: tuple[int, ...], end: tuple[int, ...]) -> list[tuple[int, ...]]:
+        return [tuple(round(a + (b - a) * k / _S) for a, b in zip(start, end, strict=True))
+                for k in range(_S + 1)]
+
+    c = CARD_COLOURS
+    colours = (ramp(c["muted"], c["bg"]) + ramp(c["bg"], c["ink"])[1:] +
+               ramp(c["muted"], c["panel"]) + ramp(c["panel"], c["accent"])[1:])
+    return bytes(v for colour in colours for v in colour)
+
+
+def _lay_out_card(draw: Any, job: CardJob, fills: Mapping[str, Any]) -> None:
+    """Draws the card with `fills` by element: palette indices, or (in a test) RGB colours.
+    Text stays clear of the panel's edge (y=430): the title ends by 376, a metric starts at 452."""
     width, height = OG_SIZE
-    colours = CARD_COLOURS
-    im = Image.new("RGB", OG_SIZE, colours["bg"])
-    draw = ImageDraw.Draw(im)
-    draw.rectangle((0, 0, 24, height), fill=colours["accent"])
-    draw.rectangle((24, height - 200, width, height), fill=colours["panel"])
+    draw.rectangle((0, 0, 24, height), fill=fills["stripe"])
+    draw.rectangle((24, height - 200, width, height), fill=fills["panel"])
     left, inner = 88, width - 88 - 72
-    draw.text((left, 64), _printable(job.site_name), font=font(36), fill=colours["muted"])
+    draw.text((left, 64), _printable(job.site_name), font=_font(36), fill=fills["site"])
     for size in (68, 60, 52):
-        lines = _wrap(_printable(job.title), font(size), inner, draw)
+        lines = _wrap(_printable(job.title), _font(size), inner, draw)
         if len(lines) <= 3:
             break
-    lines = _ellipsis(lines[:3], lines[3:], font(size), inner, draw)
+    lines = _ellipsis(lines[:3], lines[3:], _font(size), inner, draw)
     y = 130 + (3 - len(lines)) * size // 2
     for line in lines:
-        draw.text((left, y), line, font=font(size), fill=colours["ink"], stroke_width=1,
-                  stroke_fill=colours["ink"])
+        draw.text((left, y), line, font=_font(size), fill=fills["title"], stroke_width=1,
+                  stroke_fill=fills["title"])
         y += round(size * 1.2)
     metric, label = _printable(job.metric), _printable(job.metric_label)
     if metric:
-        draw.text((left, height - 100), metric, font=font(96), fill=colours["accent"],
-                  anchor="ls", stroke_width=1, stroke_fill=colours["accent"])
-        label_x = left + draw.textlength(metric, font=font(96)) + 28
-        label_lines = _wrap(label, font(34), width - 72 - label_x, draw)[:2]
+        draw.text((left, height - 100), metric, font=_font(96), fill=fills["metric"],
+                  anchor="ls", stroke_width=1, stroke_fill=fills["metric"])
+        label_x = left + draw.textlength(metric, font=_font(96)) + 28
+        label_lines = _wrap(label, _font(34), width - 72 - label_x, draw)[:2]
         for i, line in enumerate(label_lines):
             y = height - 100 - (len(label_lines) - 1 - i) * 42
-            draw.text((label_x, y), line, font=font(34), fill=colours["muted"], anchor="ls")
-    return _encode(im, "PNG", palette=True)  # a few flat colours and anti-aliased text
+            draw.text((label_x, y), line, font=_font(34), fill=fills["label"], anchor="ls")
+
+
+def _font(size: int) -> Any:
+    """Pillow's built-in Aileron, loaded once per thread (and per process) and size."""
+    from PIL import ImageFont
+
+    fonts = _FONTS.__dict__.setdefault("by_size", {})
+    if size not in fonts:
+        fonts[size] = ImageFont.load_default(size=size)
+    return fonts[size]
 
 
 def _printable(text: str) -> str:

@@ -7,7 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 from generator import build as build_module
 from generator import images
@@ -98,7 +98,9 @@ def run(site_dir: Path, cache: Path | None = None):
 
 @pytest.fixture
 def encodes(monkeypatch) -> list[str]:
-    """Every encode, by format: the cache is proven by what is NOT in this list."""
+    """Every encode, by format: the cache is proven by what is NOT in this list. Encoding stays
+    in this process (a forked worker would count in its own copy of the list)."""
+    monkeypatch.setenv("CASEFOLIO_PROCESSES", "1")
     calls: list[str] = []
     real = images._encode
 
@@ -331,3 +333,141 @@ def test_build_writes_every_image_file(image_site) -> None:
         for path in paths:
             assert (out / path).is_file(), path
     assert "<picture>" in page
+
+
+# --- the share card and the process pool --------------------------------------------------
+
+CARDS = [("Checkout redesign lifts mobile conversion for a skincare brand", "+38%",
+          "Mobile conversion rate, Lumen Skincare"),
+         ("Pricing page test", "−12%", "Bounce rate"),
+         ("A title long enough to be set smaller, wrapped to three lines and cut short with an "
+          "ellipsis because it goes on about the whole onboarding funnel of a B2B platform",
+          "$1.2M", "Annual recurring revenue from the self-serve onboarding, first year"),
+         ("Café Zoë → €4,500 “ok”", "|(){}$", "Tall and deep glyphs: gjpqy ÅÉ"),
+         ("No metric at all", "", "")]
+
+
+def card_jobs(count: int = len(CARDS)) -> list[images.CardJob]:
+    return [images.card_job(f"case-studies/c{i}/", *CARDS[i % len(CARDS)], "Northpoint CRO")
+            for i in range(count)]
+
+
+def rgb(data: bytes) -> Image.Image:
+    with Image.open(BytesIO(data)) as im:
+        assert im.format == "PNG" and im.mode == "P" and im.size == images.OG_SIZE
+        return im.convert("RGB")
+
+
+def test_a_card_is_a_1200x630_palette_png_with_the_brand_colours_exact() -> None:
+    colours = images.CARD_COLOURS
+    for job in card_jobs():
+        card = rgb(images._draw_card(job))
+        assert card.getpixel((10, 10)) == colours["accent"]             # the stripe
+        assert card.getpixel((1190, 20)) == colours["bg"]
+        assert card.getpixel((1190, 620)) == colours["panel"]
+        drawn = {colour for _, colour in card.getcolors(256)}
+        assert colours["ink"] in drawn and colours["muted"] in drawn    # inside the letters
+        if job.metric:
+            assert colours["accent"] in {card.getpixel((x, 500)) for x in range(88, 400)}
+
+
+def test_a_card_looks_as_drawn_in_true_colour() -> None:
+    """Text anti-aliased to the fixed palette: within half a step of each ramp of the exact
+    RGB drawing. Text drawn across the panel's edge would be far off (wrong ramp)."""
+    colours = images.CARD_COLOURS
+    fills = {"stripe": colours["accent"], "panel": colours["panel"], "site": colours["muted"],
+             "title": colours["ink"], "metric": colours["accent"], "label": colours["muted"]}
+    for job in card_jobs():
+        exact = Image.new("RGB", images.OG_SIZE, colours["bg"])
+        images._lay_out_card(ImageDraw.Draw(exact), job, fills)
+        card = rgb(images._draw_card(job))
+        error = max(high for _, high in ImageChops.difference(card, exact).getextrema())
+        assert 0 < error <= 8, job.title
+
+
+def test_cards_are_deterministic_in_threads() -> None:
+    """Same card, same bytes, whichever thread draws it with its own fonts, in any order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = card_jobs() * 4
+    once = [images._draw_card(job) for job in card_jobs()]
+    with ThreadPoolExecutor(4) as pool:
+        drawn = list(pool.map(images._draw_card, reversed(jobs)))[::-1]
+    assert drawn == once * 4 and len(set(once)) == len(once)
+
+
+def counting(monkeypatch) -> list[str]:
+    """What this process draws or encodes; a forked worker counts in its own copy."""
+    calls: list[str] = []
+    real_draw, real_encode = images._draw_card, images._encode
+
+    def draw(job):
+        calls.append("card")
+        return real_draw(job)
+
+    def encode(im, fmt, *args, **kwargs):
+        calls.append(fmt)
+        return real_encode(im, fmt, *args, **kwargs)
+
+    monkeypatch.setattr(images, "_draw_card", draw)
+    monkeypatch.setattr(images, "_encode", encode)
+    return calls
+
+
+def mixed_jobs(root: Path) -> list[images.Job]:
+    from generator.sources import Asset, fingerprint
+
+    assets = []
+    for name, data in (("a.png", png(900, 500)), ("b.jpg", jpeg_with_gps(700, 400))):
+        (root / name).write_bytes(data)
+        assets.append(Asset(name, name, fingerprint(data)))
+    jobs, _ = images.plan(root, assets)
+    return [*images.publish(jobs, jobs), *card_jobs(6)]
+
+
+def test_worker_processes_give_the_same_bytes_and_fill_the_cache(tmp_path, monkeypatch) -> None:
+    import threading
+
+    if threading.active_count() > 1:
+        pytest.skip("another test left a thread running: process_all would not fork")
+    jobs = mixed_jobs(tmp_path)
+    serial = images.process_all(jobs, tmp_path / "serial", processes=1)
+    calls = counting(monkeypatch)
+    pooled = images.process_all(jobs, tmp_path / "pooled", processes=2)
+    assert calls == []                          # all made in worker processes...
+    assert pooled == serial and len(serial) == 14
+    cached = {p.name for p in (tmp_path / "pooled").iterdir()}
+    assert cached == {p.name for p in (tmp_path / "serial").iterdir()}   # ...which cached them
+    assert {f"{f.key}.{f.path.rsplit('.', 1)[1]}" for f in pooled} == cached
+    assert images.process_all(jobs, tmp_path / "pooled", processes=2) == serial and calls == []
+
+
+def test_a_few_cards_stay_in_this_process(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("CASEFOLIO_PROCESSES", raising=False)
+    calls = counting(monkeypatch)
+    files = images.process_all(card_jobs(3), tmp_path)
+    assert calls == ["card"] * 3 and all(f.data for f in files)
+
+
+def test_a_worker_that_cannot_decode_reports_the_file(tmp_path, monkeypatch) -> None:
+    import threading
+
+    if threading.active_count() > 1:
+        pytest.skip("another test left a thread running: process_all would not fork")
+    jobs = mixed_jobs(tmp_path)
+    (tmp_path / "a.png").write_bytes(b"\x89PNG gone bad after planning")
+    counting(monkeypatch)
+    with pytest.raises(CasefolioError) as err:
+        images.process_all(jobs, tmp_path / "cache", processes=2)
+    [problem] = err.value.problems
+    assert problem.path == "a.png" and "cannot decode" in problem.message
+
+
+def test_a_file_already_in_the_output_folder_is_not_read_again(tmp_path) -> None:
+    """A last-build entry without bytes (data None: in the output folder, unchanged) is kept
+    as it is when its key matches; a stale key is drawn again."""
+    first, second = images.process_all(card_jobs(2), tmp_path / "cache")
+    reuse = {first.path: images.ImageFile(first.path, None, first.key),
+             second.path: images.ImageFile(second.path, None, "stale")}
+    again = images.process_all(card_jobs(2), tmp_path / "empty", reuse=reuse)
+    assert again == [images.ImageFile(first.path, None, first.key), second]
