@@ -22,7 +22,7 @@ from generator.render import Output, Route, affected, patch_routes, render_route
 from generator.site import Site, build_site, patch_bodies, published
 from generator.sources import Asset, Source, classify, fingerprint, is_ignored, read_file, walk
 from generator.theme import Theme, load_theme
-from generator.writer import check_output_dir, output_signature, write_site
+from generator.writer import Spool, check_output_dir, output_signature, write_site
 
 # A file modified this close to the moment it was read may be modified again without its
 # stat signature changing (coarse timestamps), so its read is not trusted (git's "racy clean").
@@ -87,19 +87,20 @@ class BuildResult:
 def build(site_dir: Path, options: BuildOptions = BuildOptions(),
           state: BuildState | None = None,
           on_page: Callable[[int, int], None] | None = None,
-          changed: Iterable[Path] | None = None) -> BuildResult:
+          changed: Iterable[Path] | None = None, spool: Spool | None = None) -> BuildResult:
     """Build the whole site in memory; raise CasefolioError with every problem found.
 
     `changed`: the files a watcher saw change since the build that made `state` (None: not
-    known, look at every file)."""
+    known, look at every file). `spool`: where new pages and images go as they are made,
+    instead of memory (a one-off build's outputs are written once and not kept)."""
     # Pausing the cyclic GC for the build: serve rebuild on 1,000 studies 441 -> 309 ms median.
     with collector_paused():
-        return _build(site_dir, options, state, on_page, changed)
+        return _build(site_dir, options, state, on_page, changed, spool)
 
 
 def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
            on_page: Callable[[int, int], None] | None,
-           changed: Iterable[Path] | None = None) -> BuildResult:
+           changed: Iterable[Path] | None = None, spool: Spool | None = None) -> BuildResult:
     state = state if state is not None else BuildState()
     timings: dict[str, float] = {}
     with _timed(timings, "config"):
@@ -120,12 +121,12 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
     fail_if(problems)
     with _timed(timings, "templates"):
         theme = theme_for(config, state)
-        outputs = render_pages(page_routes, site, theme, state, on_page, edited)
+        outputs = render_pages(page_routes, site, theme, state, on_page, edited, spool)
     rendered = sum(1 for o in outputs if state.outputs.get(o.path) is not o)
     with _timed(timings, "assets"):
         outputs += [Output(a.out, a.data, "") for a in theme.assets]
         outputs += [copy_asset(site_dir, a, state) for a in site.assets]
-        outputs += image_outputs(site, site_dir, state)
+        outputs += image_outputs(site, site_dir, state, spool)
         paths = [o.path for o in outputs]
         if paths != state.paths:  # the same paths as last build's are known not to collide
             problems += colliding_outputs(outputs)
@@ -166,10 +167,15 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
             documents, outputs = cache.load(site_dir, out_dir)
             files = reads_from_cache(site_dir)
         state = BuildState(documents=documents, outputs=outputs, files=files)
-    result = build(site_dir, options, state, on_page)
-    result.timings.update(timings)
-    with _timed(result.timings, "writing"):
-        write_site(result.outputs, out_dir, in_place=not force)
+    spool = Spool(out_dir) if fresh else None  # a one-off build keeps no output in memory
+    try:
+        result = build(site_dir, options, state, on_page, spool=spool)
+        result.timings.update(timings)
+        with _timed(result.timings, "writing"):
+            write_site(result.outputs, out_dir, in_place=not force)
+    finally:
+        if spool is not None:
+            spool.discard()
     if fresh:
         with _timed(result.timings, "cache"):
             cache.save(site_dir, state.documents, state.outputs, out_dir,
@@ -295,12 +301,21 @@ def _under(path: Path, *roots: Path) -> bool:
     return any(root in path.parents for root in roots)
 
 
-def image_outputs(site: Site, site_dir: Path, state: BuildState) -> list[Output]:
+IMAGE_BATCH = 1024  # jobs encoded at a time when spooling: 10,000 cards are ~200 MB of PNG
+
+
+def image_outputs(site: Site, site_dir: Path, state: BuildState,
+                  spool: Spool | None = None) -> list[Output]:
     """The image variants and share cards: last build's files while the jobs are the same."""
     if state.images is not None and state.images[0] is site.images:
         return state.images[1]
-    files = [Output(f.path, f.data, f.key) for f in process_all(
-        site.images, site_dir / ".casefolio" / "images", reuse=state.outputs)]
+    jobs, files = site.images, []
+    step = IMAGE_BATCH if spool else max(1, len(jobs))
+    for start in range(0, len(jobs), step):
+        for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images",
+                             reuse=state.outputs):
+            files.append(Output(f.path, spool.put(f.data) if spool and f.data is not None
+                                else f.data, f.key))
     state.images = (site.images, files)
     return files
 
@@ -334,7 +349,8 @@ def _all_files(root: Path) -> list[Path]:
 
 def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: BuildState,
                  on_page: Callable[[int, int], None] | None,
-                 edited: frozenset[str] | None = None) -> list[Output]:
+                 edited: frozenset[str] | None = None, spool: Spool | None = None,
+                 ) -> list[Output]:
     """render_routes; when the theme is the same and the site is last build's, or last
     build's with only the `edited` documents' prose patched, only the routes reading those
     documents are looked at: every other page is last build's as is."""
@@ -352,7 +368,7 @@ def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: Buil
             if on_page:
                 on_page(count, count)
             return previous  # type: ignore[return-value]
-    outputs = render_all(page_routes, site, theme, state.outputs, on_page)
+    outputs = render_all(page_routes, site, theme, state.outputs, on_page, spool=spool)
     state.rendered_from = (site, theme)
     return outputs
 

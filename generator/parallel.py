@@ -17,10 +17,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from generator.cache import collector_paused
 from generator.content import Document, load_document
 from generator.errors import CasefolioError, Problem
-from generator.render import Output, Route, plan, render_page, site_globals
+from generator.render import Output, Route, Spooled, plan, render_page, site_globals
 from generator.site import Site
 from generator.sources import Source
 from generator.theme import Theme
+from generator.writer import Spool
 
 MIN_PARALLEL = 200  # documents to parse before a pool pays for itself (~1 ms each)
 CHUNK = 32          # documents per task: big enough to amortise a round trip
@@ -107,18 +108,20 @@ def _can_fork() -> bool:
 
 
 
-Rendered = bytes | list[Problem]  # a page, or the problems that stopped it
+Rendered = bytes | Spooled | list[Problem]  # a page, or the problems that stopped it
 
-_pages: tuple[list[Route], Site, Theme] | None = None  # what the workers render; by fork
+_pages: tuple[list[Route], Site, Theme, Spool | None] | None = None  # for the workers (fork)
 
 
 def render_all(routes: list[Route], site: Site, theme: Theme,
                previous: Mapping[str, Output] | None = None,
                on_page: Callable[[int, int], None] | None = None,
-               processes: int | None = None) -> list[Output]:
+               processes: int | None = None, spool: Spool | None = None) -> list[Output]:
     """render.render_routes, with the pages to render shared among forked workers when there
     are many. Only fork: a worker must inherit the site and the compiled templates, which
-    would cost more to send than to render; where fork is unsafe, one process renders all."""
+    would cost more to send than to render; where fork is unsafe, one process renders all.
+    With a spool, each page goes there as soon as it is rendered (and a worker sends back
+    only where it put it)."""
     outputs, keys = plan(routes, site, theme, previous)
     todo = [i for i, output in enumerate(outputs) if output is None]
     if processes is None:
@@ -133,11 +136,12 @@ def render_all(routes: list[Route], site: Site, theme: Theme,
 
     pages: list[Rendered] = []
     if processes > 1 and len(todo) > 1 and _can_fork() and _compiled(routes, todo, theme):
-        pages = _render_in_pool(routes, site, theme, todo, processes, progress)
+        pages = _render_in_pool(routes, site, theme, todo, processes, progress, spool)
     else:
         shared = site_globals(site, theme)
         for i in todo:
-            pages.append(render_page(routes[i], site, theme, shared))
+            page = render_page(routes[i], site, theme, shared)
+            pages.append(spool.put(page) if spool else page)
             progress(1)
     for i, page in zip(todo, pages, strict=True):
         if isinstance(page, list):  # the first failing page in route order, as one process
@@ -160,9 +164,10 @@ def _compiled(routes: list[Route], todo: list[int], theme: Theme) -> bool:
 
 
 def _render_in_pool(routes: list[Route], site: Site, theme: Theme, todo: list[int],
-                    processes: int, progress: Callable[[int], None]) -> list[Rendered]:
+                    processes: int, progress: Callable[[int], None],
+                    spool: Spool | None) -> list[Rendered]:
     global _pages
-    _pages = (routes, site, theme)
+    _pages = (routes, site, theme, spool)
     context = multiprocessing.get_context("fork")
     pages: list[Rendered] = []
     try:
@@ -180,13 +185,14 @@ def _render_in_pool(routes: list[Route], site: Site, theme: Theme, todo: list[in
 
 def _render_chunk(indexes: list[int]) -> list[Rendered]:
     assert _pages is not None
-    routes, site, theme = _pages
+    routes, site, theme, spool = _pages
     shared = site_globals(site, theme)
     out: list[Rendered] = []
     with collector_paused():
         for i in indexes:
             try:
-                out.append(render_page(routes[i], site, theme, shared))
+                page = render_page(routes[i], site, theme, shared)
+                out.append(spool.put(page) if spool else page)
             except CasefolioError as exc:
                 out.append(list(exc.problems))
     return out

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import CasefolioError, Problem
-from generator.render import Output
+from generator.render import Output, Spooled
 
 MARKER = ".casefolio-output"
 MARKER_TEXT = b"This folder is written by casefolio build; it is replaced on every build.\n"
@@ -52,7 +52,7 @@ JOURNAL_MAGIC = b"casefolio-journal-1"
 _UNSAFE = re.compile(r"[\x00-\x1f\\]")
 _SITE_FILES = ("content", "static", "templates", "themes", ".casefolio", "site.yaml")
 
-Plan = dict[str, bytes | None]  # output path -> bytes to write (None: the file there is it)
+Plan = dict[str, bytes | Spooled | None]  # output path -> its bytes (None: the file there)
 
 
 def safe_relpath(path: str) -> str:
@@ -232,7 +232,7 @@ def _replace(plan: Plan, out_dir: Path) -> None:
             if data is None:
                 _link(out_dir / rel, target)
             else:
-                target.write_bytes(data)
+                _put(data, target)
         (staging / MARKER).write_bytes(_marker(plan))
         _swap(staging, out_dir)
     except BaseException:
@@ -272,7 +272,7 @@ def _update(plan: Plan, out_dir: Path, previous: set[str]) -> int:
         for rel in changed:
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(plan[rel])  # type: ignore[arg-type]
+            _put(plan[rel], target)  # type: ignore[arg-type]
         if previous != plan.keys():  # the marker lists the files: rewritten when they change
             (staging / STAGED_MARKER).write_bytes(_marker(plan))
         journal = Journal(tuple(stale), tuple(changed))
@@ -298,13 +298,69 @@ def _update(plan: Plan, out_dir: Path, previous: set[str]) -> int:
     return len(changed)
 
 
-def _holds(file: str, data: bytes) -> bool:
+def _holds(file: str, data: bytes | Spooled) -> bool:
     """Whether the file there already has exactly these bytes (then it is left alone)."""
     try:
         with open(file, "rb") as f:
-            return os.fstat(f.fileno()).st_size == len(data) and f.read() == data
+            if os.fstat(f.fileno()).st_size != len(data):
+                return False
+            if isinstance(data, Spooled):
+                with open(data.file, "rb") as spooled:
+                    return f.read() == spooled.read()
+            return f.read() == data
     except OSError:
         return False
+
+
+def _put(data: bytes | Spooled, target: Path) -> None:
+    """Write an output's bytes to target; spooled ones are moved there (same file system)."""
+    if isinstance(data, Spooled):
+        try:
+            os.replace(data.file, target)
+            return
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+        shutil.copyfile(data.file, target)
+    else:
+        target.write_bytes(data)
+
+
+class Spool:
+    """Where a one-off build puts the bytes of new pages and images as they are made, so that
+    it never holds them all in memory (~500 MB at 10,000 pages): a folder beside the output,
+    made and cleaned up like a staging folder (a killed build's is removed by the next one),
+    whose files write_site moves into place. Worker processes put files in it too."""
+
+    def __init__(self, out_dir: Path) -> None:
+        out_dir = out_dir.resolve()
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = str(_staging(out_dir))
+        _IN_USE.add(self.folder)  # not a leftover, though it has our pid
+        self._count = 0
+
+    def put(self, data: bytes) -> Spooled:
+        try:
+            return self._put(data)
+        except OSError as exc:
+            raise CasefolioError([Problem(self.folder, None, "cannot write the output: "
+                                          f"{exc.strerror or exc} ({exc.filename or self.folder})",
+                                          "check the free disk space and that you may write "
+                                          f"to {os.path.dirname(self.folder)}")]) from None
+
+    def _put(self, data: bytes) -> Spooled:
+        self._count += 1
+        file = os.path.join(self.folder, f"{os.getpid()}-{self._count}")
+        with open(file, "wb") as f:
+            f.write(data)
+        return Spooled(file, len(data))
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        _IN_USE.discard(self.folder)
+
+
+_IN_USE: set[str] = set()  # spool folders of this process's running build
 
 
 def _commit(staging: Path, journal: Journal) -> None:
@@ -448,7 +504,8 @@ def clean_leftovers(out_dir: Path) -> list[Path]:
     with contextlib.suppress(OSError):
         for path in sorted(out_dir.parent.iterdir()):
             found = pattern.match(path.name)
-            if not found or not path.is_dir() or path.is_symlink() or _alive(int(found[1])):
+            if (not found or not path.is_dir() or path.is_symlink() or _alive(int(found[1]))
+                    or str(path) in _IN_USE):
                 continue
             if not (path / MARKER).is_file():  # killed before its first file: empty, or not ours
                 with contextlib.suppress(OSError):
