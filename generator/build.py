@@ -60,6 +60,8 @@ class BuildState:
     # The image jobs of the last build and their files: reused while the jobs are the same.
     images: tuple[tuple[object, ...], list[Output]] | None = None
     paths: list[str] = field(default_factory=list)  # of the last outputs, checked
+    # The sources and documents of the last load without problems (raw_html, sources, docs).
+    loaded: tuple[bool, list[Source], list[Document]] | None = None
 
     def forget(self, paths: Iterable[Path]) -> None:
         """Read these files again next build, whatever their stat says (the watcher saw them)."""
@@ -387,6 +389,9 @@ def load_documents(sources: list[Source], config: Config, state: BuildState,
     """Parse and render each source (on every core when there are many), reusing documents
     whose bytes did not change."""
     raw_html = config.settings.markdown.raw_html
+    reloaded = _reload(sources, raw_html, state)
+    if reloaded is not None:
+        return reloaded
     documents: list[Document] = []
     fresh: dict[tuple[str, str, bool], Document] = {}
     for source, loaded in zip(sources, load_all(sources, raw_html, state.documents),
@@ -397,6 +402,31 @@ def load_documents(sources: list[Source], config: Config, state: BuildState,
         fresh[(source.rel, source.fingerprint, raw_html)] = loaded
         documents.append(loaded)
     state.documents = fresh
+    state.loaded = None if problems else (raw_html, sources, documents)
+    return documents
+
+
+def _reload(sources: list[Source], raw_html: bool, state: BuildState,
+            ) -> list[Document] | None:
+    """Last build's documents with only the few sources that are new objects loaded again
+    (after read_changed: the files the watcher reported); None when that does not apply or
+    one of them has problems (the full path reports them)."""
+    last = state.loaded
+    if last is None or last[0] != raw_html or len(last[1]) != len(sources):
+        return None
+    changed = [i for i, (a, b) in enumerate(zip(last[1], sources, strict=True)) if a is not b]
+    if len(changed) > 16:
+        return None
+    loaded = load_all([sources[i] for i in changed], raw_html, state.documents, processes=1)
+    if any(isinstance(doc, list) for doc in loaded):
+        return None
+    documents = list(last[2])
+    for i, doc in zip(changed, loaded, strict=True):
+        old = last[1][i]
+        state.documents.pop((old.rel, old.fingerprint, raw_html), None)
+        state.documents[(sources[i].rel, sources[i].fingerprint, raw_html)] = doc
+        documents[i] = doc  # type: ignore[assignment]
+    state.loaded = (raw_html, sources, documents)
     return documents
 
 
