@@ -60,6 +60,9 @@ class BuildState:
     # The image jobs of the last build and their files: reused while the jobs are the same.
     images: tuple[tuple[object, ...], list[Output]] | None = None
     paths: list[str] = field(default_factory=list)  # of the last outputs, checked
+    # The last published(): (today, drafts, future), documents, published ones, and where
+    # each document is among those (-1: not published).
+    published: tuple[tuple[object, ...], list[Document], list[Document], list[int]] | None = None
     # The sources and documents of the last load without problems (raw_html, sources, docs).
     loaded: tuple[bool, list[Source], list[Document]] | None = None
 
@@ -246,7 +249,7 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
     configuration are the very same as last build's, and patched when the only change is
     the prose of some documents. Also returns the ids of the documents so patched (None
     when the site was linked afresh: then anything may have changed)."""
-    docs = published(documents, config)
+    docs = publish(documents, config, state)
     key = (config.fingerprint, *docs, *assets)
     cached = state.site
     if cached is not None and len(cached[0]) == len(key):
@@ -265,6 +268,32 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
     page_routes = routes(site)
     state.site = (key, site, list(problems), page_routes)
     return site, problems, page_routes, None
+
+
+def publish(documents: list[Document], config: Config, state: BuildState) -> list[Document]:
+    """site.published, asked again only about documents that are new objects since last
+    build (asking 10,000 is ~9 ms of a 30 ms rebuild in serve)."""
+    today = dt.datetime.now(zoneinfo.ZoneInfo(config.settings.timezone)).date()
+    key = (today, config.options.drafts, config.options.future)
+    last = state.published
+    if last is not None and last[0] == key and len(last[1]) == len(documents):
+        changed = [i for i, (a, b) in enumerate(zip(last[1], documents, strict=True))
+                   if a is not b]
+        docs, where = list(last[2]), last[3]
+        if len(changed) <= 16 and all(
+                (where[i] >= 0) == bool(published([documents[i]], config)) for i in changed):
+            for i in changed:
+                if where[i] >= 0:
+                    docs[where[i]] = documents[i]
+            state.published = (key, documents, docs, where)
+            return docs
+    docs = published(documents, config)
+    kept, where, at = {id(d) for d in docs}, [], 0
+    for doc in documents:
+        where.append(at if id(doc) in kept else -1)
+        at += id(doc) in kept
+    state.published = (key, documents, docs, where)
+    return docs
 
 
 def read_changed(site_dir: Path, state: BuildState, changed: Iterable[Path] | None,

@@ -135,13 +135,11 @@ def patch_routes(routes_: list[Route], site: Site, changed: frozenset[str]) -> l
     """The routes of `site` after patch_bodies changed the views `changed`: routes reading
     one of them get its new view in their context; the others are the very same objects."""
     views = {i: view_by_id(site, i) for i in changed}
-    out = []
-    for route in routes_:
-        if route.reads.isdisjoint(changed):
-            out.append(route)
-            continue
+    out = list(routes_)
+    for i in affected(routes_, changed):
+        route = routes_[i]
         context = {name: _swapped(value, views) for name, value in route.context.items()}
-        out.append(Route(route.path, route.template, context, route.reads))
+        out[i] = Route(route.path, route.template, context, route.reads)
     return out
 
 

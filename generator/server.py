@@ -355,11 +355,11 @@ def write_changes(before: Mapping[str, Output], outputs: Iterable[Output],
     (not against the disk) and replacing each changed file atomically; the changed paths."""
     changed, now = [], set()
     for output in outputs:
-        rel = safe_relpath(output.path)
-        now.add(rel)
-        old = before.get(rel)
+        old = before.get(output.path)
+        now.add(output.path)
         if old is not None and (old is output or old.data == output.data):
-            continue
+            continue  # (its path was checked when it was first written)
+        rel = safe_relpath(output.path)
         target = folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.casefolio-tmp")

@@ -365,14 +365,15 @@ def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site
             views[old.id] = dataclasses.replace(old, html=body)  # type: ignore[type-var]
         fingerprints[after.id] = after.fingerprint
 
-    def swap(group: tuple[object, ...]) -> tuple[object, ...]:
-        if not any(getattr(x, "id", None) in views for x in group):
-            return group
-        return tuple(views.get(x.id, x) for x in group)  # type: ignore[attr-defined]
-
-    return dataclasses.replace(
-        site, case_studies=swap(site.case_studies), collections=swap(site.collections),
-        services=swap(site.services), pages=swap(site.pages), fingerprints=fingerprints)
+    groups = {"case_studies": site.case_studies, "collections": site.collections,
+              "services": site.services, "pages": site.pages}
+    for view in views.values():
+        name = {v.CaseStudy: "case_studies", v.Collection: "collections",
+                v.Service: "services", v.Page: "pages"}[type(view)]
+        group = groups[name]
+        at = next(i for i, x in enumerate(group) if x.id == view.id)  # type: ignore[attr-defined]
+        groups[name] = (*group[:at], view, *group[at + 1:])
+    return dataclasses.replace(site, fingerprints=fingerprints, **groups)  # type: ignore[arg-type]
 
 
 def _prose_only(before: Document, after: Document) -> bool:
