@@ -138,9 +138,9 @@ def render_all(routes: list[Route], site: Site, theme: Theme,
     if processes > 1 and len(todo) > 1 and _can_fork() and _compiled(routes, todo, theme):
         pages = _render_in_pool(routes, site, theme, todo, processes, progress, spool)
     else:
-        shared = site_globals(site, theme)
+        shared = site_globals(site)
         for i in todo:
-            page = render_page(routes[i], site, theme, shared)
+            page = render_page(routes[i], site.config, theme, shared)
             pages.append(spool.put(page) if spool else page)
             progress(1)
     for i, page in zip(todo, pages, strict=True):
@@ -186,12 +186,12 @@ def _render_in_pool(routes: list[Route], site: Site, theme: Theme, todo: list[in
 def _render_chunk(indexes: list[int]) -> list[Rendered]:
     assert _pages is not None
     routes, site, theme, spool = _pages
-    shared = site_globals(site, theme)
+    shared = site_globals(site)
     out: list[Rendered] = []
     with collector_paused():
         for i in indexes:
             try:
-                page = render_page(routes[i], site, theme, shared)
+                page = render_page(routes[i], site.config, theme, shared)
                 out.append(spool.put(page) if spool else page)
             except CasefolioError as exc:
                 out.append(list(exc.problems))

@@ -161,10 +161,11 @@ def render_routes(routes_: list[Route], site: Site, theme: Theme,
                   on_page: Callable[[int, int], None] | None = None) -> list[Output]:
     """Render what changed; reuse the previous build's bytes where the key is the same."""
     outputs, keys = plan(routes_, site, theme, previous)
-    shared = site_globals(site, theme)
+    shared = site_globals(site)
     for number, route in enumerate(routes_, 1):
         if outputs[number - 1] is None:
-            outputs[number - 1] = Output(route.path, render_page(route, site, theme, shared),
+            outputs[number - 1] = Output(route.path, render_page(route, site.config, theme,
+                                                                 shared),
                                          keys[number - 1])
         if on_page:
             on_page(number, len(routes_))
@@ -176,9 +177,7 @@ def plan(routes_: list[Route], site: Site, theme: Theme,
     """Each route's key, and its previous output where that key did not change (else None:
     it must be rendered)."""
     previous = previous or {}
-    # The asset names and the menu (the pages' cards) appear on every page.
-    theme_key = "".join(sorted(theme.asset_urls.values())) + "".join(
-        site.fingerprints[f"card:{p.id}"] for p in site.pages)
+    shown_everywhere = theme_key(site, theme)
     closures: dict[str, str] = {}
     reads_keys: dict[frozenset[str], str] = {}
     outputs: list[Output | None] = []
@@ -186,42 +185,54 @@ def plan(routes_: list[Route], site: Site, theme: Theme,
     for route in routes_:
         if route.template not in closures:
             closures[route.template] = theme.closure_fingerprint(route.template)
-        key = _key(route, closures[route.template], site, theme_key, reads_keys)
+        key = page_key(route, closures[route.template], site.config.fingerprint,
+                       site.fingerprints, shown_everywhere, reads_keys)
         old = previous.get(route.path)
         outputs.append(old if old is not None and old.key == key else None)
         keys.append(key)
     return outputs, keys
 
 
-def render_page(route: Route, site: Site, theme: Theme, shared: Mapping[str, Any]) -> bytes:
-    """One route's bytes; `shared` is site_globals(site, theme)."""
+def render_page(route: Route, config: Config, theme: Theme, shared: Mapping[str, Any]) -> bytes:
+    """One route's bytes; `shared` is site_globals(site)."""
     context = {**shared, **route.context, "path": route.path,
-               "canonical": site.config.base_url + _pretty(route.path)}
-    return render_template(theme, route.template, context, site.config).encode("utf-8")
+               "canonical": config.base_url + _pretty(route.path)}
+    return render_template(theme, route.template, context, config).encode("utf-8")
 
 
-def _key(route: Route, template_key: str, site: Site, theme_key: str,
-         reads_keys: dict[frozenset[str], str]) -> str:
-    reads = reads_keys.get(route.reads)
+def theme_key(site: Site, theme: Theme) -> str:
+    """What every page shows besides its context: the asset names and the menu's cards."""
+    return "".join(sorted(theme.asset_urls.values())) + "".join(
+        site.fingerprints[f"card:{p.id}"] for p in site.pages)
+
+
+def page_key(route: Route, template_key: str, config_key: str, fingerprints: Mapping[str, str],
+             theme_key: str, reads_keys: dict[frozenset[str], str] | None = None) -> str:
+    """The key of a route's output: everything its bytes come from, as one digest."""
+    reads = reads_keys.get(route.reads) if reads_keys is not None else None
     if reads is None:  # 400 index pages read the same 10,000 case studies: hash them once
-        reads = reads_keys[route.reads] = hashlib.blake2b("\0".join(sorted(
-            f"{i}={site.fingerprints.get(i, '')}" for i in route.reads)).encode(),
+        reads = hashlib.blake2b("\0".join(sorted(
+            f"{i}={fingerprints.get(i, '')}" for i in route.reads)).encode(),
             digest_size=16).hexdigest()
+        if reads_keys is not None:
+            reads_keys[route.reads] = reads
     digest = hashlib.blake2b(digest_size=16)
-    for part in (site.config.fingerprint, template_key, theme_key, route.path, reads):
+    for part in (config_key, template_key, theme_key, route.path, reads):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()
 
 
-def site_globals(site: Site, theme: Theme) -> dict[str, Any]:
+def site_globals(site: Site) -> dict[str, Any]:
     """What every template sees besides its route's context."""
-    config: Config = site.config
+    return globals_for(site.config, [p.card for p in site.pages if p.menu])
+
+
+def globals_for(config: Config, menu_pages: list[Card]) -> dict[str, Any]:
     s = config.settings
     return {"site": s, "config": config, "base_path": config.base_path,
             "base_url": config.base_url, "niche_names": {k: n.name for k, n in s.niches.items()},
-            "menu_pages": [p.card for p in site.pages if p.menu],
-            "dev": config.options.serve}
+            "menu_pages": menu_pages, "dev": config.options.serve}
 
 
 def _ids(*groups: Iterable[Any]) -> frozenset[str]:

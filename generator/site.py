@@ -17,6 +17,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from slugify import slugify
 
@@ -345,24 +346,12 @@ def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site
     fingerprints = dict(site.fingerprints)
     fills = site.fills
     for before, after in edits:
-        if not _prose_only(before, after) or before.id not in fills:
+        if not prose_only(before, after) or before.id not in fills:
             return None
         old = view_by_id(site, before.id)
         if old is None:
             return None
-        body, sections = _filled(after.rendered, *fills[before.id])
-        if isinstance(old, v.Collection):
-            practices = iter(old.practices)
-            parts = [(s.anchor, h) for s, h in zip(after.rendered.sections, sections,
-                                                     strict=True)]
-            views[old.id] = dataclasses.replace(
-                old, intro_html="".join(h for a, h in parts if not a),
-                practices=tuple(dataclasses.replace(next(practices), html=h)
-                                for a, h in parts if a))
-        elif isinstance(old, v.CaseStudy):
-            views[old.id] = dataclasses.replace(old, html=body, words=after.rendered.words)
-        else:
-            views[old.id] = dataclasses.replace(old, html=body)  # type: ignore[type-var]
+        views[after.id] = reprose(old, after, fills[before.id])
         fingerprints[after.id] = after.fingerprint
 
     groups = {"case_studies": site.case_studies, "collections": site.collections,
@@ -376,7 +365,31 @@ def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site
     return dataclasses.replace(site, fingerprints=fingerprints, **groups)  # type: ignore[arg-type]
 
 
-def _prose_only(before: Document, after: Document) -> bool:
+def reprose(view: Any, doc: Document, fills: tuple[tuple[str, ...], tuple[str, ...]]) -> Any:
+    """A document's view with the body (and sections) of this version of it, filled with the
+    link URLs and image html the site was linked with (valid while they did not change)."""
+    body, sections = _filled(doc.rendered, *fills)
+    if isinstance(view, v.Collection):
+        practices = iter(view.practices)
+        parts = [(s.anchor, h) for s, h in zip(doc.rendered.sections, sections, strict=True)]
+        return dataclasses.replace(
+            view, intro_html="".join(h for a, h in parts if not a),
+            practices=tuple(dataclasses.replace(next(practices), html=h)
+                            for a, h in parts if a))
+    if isinstance(view, v.CaseStudy):
+        return dataclasses.replace(view, html=body, words=doc.rendered.words)
+    return dataclasses.replace(view, html=body)
+
+
+def without_prose(view: Any) -> Any:
+    """A view without its body: what reprose needs kept of it (small enough to store)."""
+    if isinstance(view, v.Collection):
+        return dataclasses.replace(view, intro_html="", practices=tuple(
+            dataclasses.replace(p, html="") for p in view.practices))
+    return dataclasses.replace(view, html="")
+
+
+def prose_only(before: Document, after: Document) -> bool:
     """Whether two versions of a document differ in nothing build_site links or derives."""
     a, b = before.rendered, after.rendered
     return (before.kind == after.kind and before.rel == after.rel and before.slug == after.slug
