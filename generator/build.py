@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import cache
+from generator import cache, prose
 from generator.cache import collector_paused
 from generator.config import BuildOptions, Config, load_config
 from generator.content import Document
@@ -166,6 +166,12 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
         if last is not None:
             return BuildResult(None, (), last.warnings, 0, timings, up_to_date=True,
                                page_count=last.pages)
+        if not force:
+            with _timed(timings, "prose"):
+                redone = prose.redo(site_dir, out_dir, options, inputs)
+            if redone is not None:
+                outputs, warnings, rendered, _ = redone
+                return BuildResult(None, tuple(outputs), warnings, rendered, timings)
     check_output_dir(out_dir, site_dir, force)
     if state is None:
         with _timed(timings, "cache"):
@@ -183,8 +189,12 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
             spool.discard()
     if fresh:
         with _timed(result.timings, "cache"):
+            stamp = stamp_of(result, inputs, state, out_dir)
             cache.save(site_dir, state.documents, state.outputs, out_dir,
-                       reads_to_cache(state, inputs), stamp_of(result, inputs, state, out_dir))
+                       reads_to_cache(state, inputs), stamp)
+            if result.site is not None and state.site is not None and state.theme is not None:
+                prose.save(site_dir, result.site, state.site[3], state.theme[1], stamp,
+                           state.outputs)
     return result
 
 

@@ -136,10 +136,88 @@ def save(site_dir: Path, documents: Mapping[DocumentKey, Document],
                     *([INPUTS] if inputs is not None else []),
                     *([STAMP] if stamp is not None else [])}
         for stale in folder.iterdir():  # e.g. the files of an older cache format
-            if stale.name not in expected and not stale.name.startswith("."):
+            if (stale.name not in expected and not stale.name.startswith(".")
+                    and not stale.name.startswith(RECORD_PREFIX)):
                 stale.unlink()
     except OSError:  # a read-only site folder builds fine, just without a cache
         pass
+
+
+RECORD_PREFIX = "record-"  # other modules' files (see prose.py), kept by save()
+
+
+def read_record(site_dir: Path, name: str) -> Any:
+    """Another module's cache file: its payload if valid (same checks as every cache file)."""
+    return _read(cache_dir(site_dir) / f"{RECORD_PREFIX}{name}.pickle", environment())
+
+
+def write_record(site_dir: Path, name: str, contents: str, payload: Any) -> None:
+    """Replace another module's cache file (atomically; skipped when `contents`, a digest of
+    the payload, is what it already holds); never fails the build."""
+    folder = cache_dir(site_dir)
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        _write(folder / f"{RECORD_PREFIX}{name}.pickle", environment(), contents,
+               lambda: payload)
+
+
+def drop_record(site_dir: Path, name: str) -> None:
+    with contextlib.suppress(OSError):
+        (cache_dir(site_dir) / f"{RECORD_PREFIX}{name}.pickle").unlink()
+
+
+def load_document(site_dir: Path, key: DocumentKey) -> Document | None:
+    """One cached document, reading only its shard."""
+    packed = _read(cache_dir(site_dir) / _shard_name(_shard(key[0])), environment())
+    with contextlib.suppress(Exception):
+        for item in packed or ():
+            if item[0] == key:
+                return _unpack(item)[1]
+    return None
+
+
+def replace_documents(site_dir: Path, replaced: Mapping[DocumentKey, tuple[DocumentKey,
+                                                                              Document]],
+                      ) -> None:
+    """Swap cached documents for their new versions (old key -> (new key, document)),
+    rewriting only their shards; never fails the build."""
+    folder, env = cache_dir(site_dir), environment()
+    for number in sorted({_shard(key[0]) for key in replaced}):
+        path = folder / _shard_name(number)
+        packed = _read(path, env)
+        if not isinstance(packed, list):
+            continue
+        items = [(item[0], item) for item in packed]
+        items = [(replaced[k][0], _pack(*replaced[k])) if k in replaced else (k, item)
+                 for k, item in items]
+        items.sort(key=lambda pair: pair[0])
+        with contextlib.suppress(OSError):
+            _write(path, env, _digest(repr([k for k, _ in items])),
+                   lambda items=items: [item for _, item in items])
+
+
+def load_written(site_dir: Path, out_dir: Path) -> dict[str, Written]:
+    """The last build's record of the output folder (path -> key, size, mtime), if it was
+    written to out_dir."""
+    manifest = _read(cache_dir(site_dir) / OUTPUTS, environment())
+    if isinstance(manifest, tuple) and len(manifest) == 2 and manifest[0] == str(
+            out_dir.resolve()) and isinstance(manifest[1], dict):
+        return manifest[1]
+    return {}
+
+
+def save_written(site_dir: Path, out_dir: Path, written: Mapping[str, Written],
+                 inputs: Mapping[str, Any], stamp: Stamp | None) -> None:
+    """Record an output folder updated by a build that read no other document (prose.py)."""
+    folder, env = cache_dir(site_dir), environment()
+    manifest = (str(out_dir.resolve()), dict(written))
+    with contextlib.suppress(OSError):
+        _write(folder / OUTPUTS, env, _digest(repr(sorted(written.items()))), lambda: manifest)
+        _write(folder / INPUTS, env, _digest(repr(sorted(inputs.items()))), lambda: inputs)
+        if stamp is None:
+            (folder / STAMP).unlink(missing_ok=True)
+        else:
+            _write(folder / STAMP, env, _digest(repr(stamp)), lambda: stamp)
 
 
 def environment() -> str:

@@ -12,7 +12,7 @@ from tests.conftest import REPO
 # Earlier stages first. A module may import only modules listed before it.
 LAYERS = [
     "errors", "frontmatter", "schema", "config", "sources", "markdown", "content", "metrics",
-    "views", "images", "site", "theme", "render", "writer", "cache", "parallel", "build",
+    "views", "images", "site", "theme", "render", "writer", "cache", "parallel", "prose", "build",
     "check", "scaffold", "watch", "server", "cli",
 ]
 
