@@ -136,6 +136,8 @@ def bench_size(n: int, tools: list[str], work: Path, seed: int, timeout: float,
         sites["hugo"] = write_hugo(sites["casefolio"], root / "hugo")
     if "pelican" in tools:
         sites["pelican"] = write_pelican(sites["casefolio"], root / "pelican")
+    for site in sites.values():  # as a checked-out site would be, not written a second ago
+        age(site)
     slug = sorted((sites["casefolio"] / "content" / "case-studies").glob("*.md"))[n // 2].stem
     results: dict[str, dict[str, Run]] = {}
     order = [t for t in tools if t.startswith("casefolio")] + list(variants)
@@ -157,6 +159,17 @@ def bench_size(n: int, tools: list[str], work: Path, seed: int, timeout: float,
                 break
         results[tool]["pages"] = Run(note=str(count_pages(out)))
     return results
+
+
+def age(site: Path) -> None:
+    """Date every file of a generated site an hour back. casefolio re-reads a file saved less
+    than 2 s before a build began (its stat could still change unseen) and keeps no stamp of
+    such a build; a site generated just before the cold build would make the warm build, not
+    the cold one, the first to vouch for the output."""
+    then = time.time() - 3600
+    for folder, _, files in os.walk(site):
+        for name in files:
+            os.utime(os.path.join(folder, name), (then, then))
 
 
 def count_pages(out: Path) -> int:
