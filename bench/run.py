@@ -39,7 +39,7 @@ TOOLS = ("casefolio", "casefolio-nocards", "hugo", "pelican")
 # casefolio-nocards: the same site with `share_cards: false`, i.e. the same work as the Hugo
 # and Pelican sites, which draw no share image (casefolio draws one per case study by default).
 PHASES = ("cold", "warm", "edit")
-STAGE = re.compile(r"^\s+(\w+)\s+([\d.]+) ms$", re.M)
+STAGE = re.compile(r"^\s+([a-z][a-z ]*?)\s+([\d.]+) ms$", re.M)
 
 
 @dataclass
@@ -214,8 +214,8 @@ def table(results: dict[int, dict[str, dict[str, Run]]]) -> str:
 
 
 def stages_table(results: dict[int, dict[str, dict[str, Run]]]) -> str:
-    names = ["config", "discovery", "markdown", "site", "templates", "assets", "writing",
-             "cache"]
+    names = ["up to date", "prose", "config", "discovery", "markdown", "site", "templates",
+             "assets", "writing", "cache"]
     lines = ["| case studies | casefolio | build | " + " | ".join(names) + " |",
              "|---:|---|---|" + "---:|" * len(names)]
     for n, by_tool in results.items():

@@ -71,6 +71,10 @@ def build(site_dir: Path, output: Path | None, base_url: str | None, drafts: boo
           future: bool, force: bool, profile: bool, quiet: bool, verbose: bool) -> None:
     """Build the site in SITE_DIR into its output folder.
 
+    Work is not done twice: parsed documents, images and what the last build wrote are kept
+    in SITE_DIR/.casefolio/ (safe to delete), so a build redoes only what changed (nothing
+    when nothing did) and updates the output folder in place, never leaving half a site.
+
     \b
     Examples:
       casefolio build
