@@ -18,6 +18,7 @@ is always safe.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import os
@@ -220,6 +221,7 @@ def save_written(site_dir: Path, out_dir: Path, written: Mapping[str, Written],
             _write(folder / STAMP, env, _digest(repr(stamp)), lambda: stamp)
 
 
+@functools.cache  # the code and libraries do not change under a running process
 def environment() -> str:
     """A digest of everything besides the inputs that shapes a cached Document or output:
     the cache format, casefolio's own code, the Python version and the libraries' versions."""

@@ -13,7 +13,6 @@ case it returns None and the full build runs.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import zlib
@@ -32,7 +31,7 @@ from generator.site import Site, prose_only, reprose, without_prose
 from generator.sources import Source, classify, fingerprint, read_file
 from generator.theme import Theme, load_theme
 from generator.views import Card
-from generator.writer import output_signature, write_site
+from generator.writer import listing_signature, output_listing, write_site
 
 META = "prose-meta"
 SHARDS = 16
@@ -99,7 +98,8 @@ def redo(site_dir: Path, out_dir: Path, options: BuildOptions, inputs: Any,
         return None
     reads = cache.load_inputs(site_dir)
     changed = _changed_sources(inputs, reads)
-    if not changed or output_signature(out_dir) != last.output:
+    listing = output_listing(out_dir) if changed else None
+    if listing is None or listing_signature(listing) != last.output:
         return None
     config = load_config(site_dir, options)
     if config.fingerprint != meta.config:
@@ -126,7 +126,7 @@ def redo(site_dir: Path, out_dir: Path, options: BuildOptions, inputs: Any,
                for path, (key, _, _) in written.items()]
     write_site(outputs, out_dir)
     _record(site_dir, out_dir, inputs, last, meta, reads, changed, edits, written, fresh,
-            fingerprints, config)
+            fingerprints, config, listing)
     return outputs, last.warnings, len(fresh), last.pages
 
 
@@ -187,7 +187,8 @@ def _edits(site_dir: Path, config: Config, changed: Mapping[str, tuple[Any, ...]
 def _record(site_dir: Path, out_dir: Path, inputs: Any, last: cache.Stamp, meta: Meta,
             reads: Mapping[str, tuple[Any, ...]], changed: Mapping[str, tuple[Any, ...]],
             edits: list[tuple[Document, Document, OwnPage]], written: Mapping[str, Any],
-            fresh: Mapping[str, Output], fingerprints: dict[str, str], config: Config) -> None:
+            fresh: Mapping[str, Output], fingerprints: dict[str, str], config: Config,
+            listing: dict[str, tuple[int, int]]) -> None:
     """The cache after this build: the new documents, the rewritten files, the new reads; a
     stamp (and this module's meta) only if no edited file is too fresh to be trusted."""
     raw_html = config.settings.markdown.raw_html
@@ -196,9 +197,13 @@ def _record(site_dir: Path, out_dir: Path, inputs: Any, last: cache.Stamp, meta:
     root = str(out_dir.resolve())
     marks = dict(written)
     for path, output in fresh.items():
-        with contextlib.suppress(OSError):
+        try:
             st = os.lstat(os.path.join(root, path))
-            marks[path] = (output.key, st.st_size, st.st_mtime_ns)
+        except OSError:
+            listing.pop(path, None)  # (then no stamp will match the folder: a full build)
+            continue
+        marks[path] = (output.key, st.st_size, st.st_mtime_ns)
+        listing[path] = (st.st_size, st.st_mtime_ns)
     new_reads = dict(reads)
     trusted = True
     for path in changed:
@@ -209,9 +214,8 @@ def _record(site_dir: Path, out_dir: Path, inputs: Any, last: cache.Stamp, meta:
             continue
         data = Path(path).read_bytes()
         new_reads[path] = (signature, fingerprint(data), reads[path][2], ())
-    stamp = cache.Stamp(inputs.settings, inputs.digest,
-                        output_signature(out_dir, [p for p in marks]), last.warnings,
-                        last.pages) if trusted else None
+    stamp = cache.Stamp(inputs.settings, inputs.digest, listing_signature(listing),
+                        last.warnings, last.pages) if trusted else None
     cache.save_written(site_dir, out_dir, marks, new_reads, stamp)
     if stamp is None:
         cache.drop_record(site_dir, META)

@@ -6,6 +6,7 @@ the renderer can tell which pages a template edit touches.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import jinja2.meta
 from markupsafe import Markup
 
@@ -63,6 +65,33 @@ class Theme:
                                digest_size=16).hexdigest()
 
 
+class _Compiled(jinja2.FileSystemBytecodeCache):
+    """Templates compiled by an earlier build (compiling the default theme is ~0.15 s of every
+    build). Jinja checks each one against its template's source; one that cannot be read or
+    written is simply compiled again."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
+    """SITE_DIR/.casefolio/jinja-<this file's digest>: Jinja's key is a template's name and
+    source, not the environment's options (set here), so another casefolio never shares it."""
+    folder = site_dir / ".casefolio" / f"jinja-{fingerprint(Path(__file__).read_bytes())[:12]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _Compiled(str(folder))
+
+
 def load_theme(config: Config) -> Theme:
     """Build the environment once per build; compiled templates are reused for every page."""
     dirs = tuple(d for d in (config.site_dir / "templates", config.theme_dir / "templates")
@@ -72,6 +101,7 @@ def load_theme(config: Config) -> Theme:
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default_for_string=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1,
+        bytecode_cache=_bytecode_cache(config.site_dir),
     )
     base = config.base_path
     assets, asset_urls = _theme_assets(config.theme_dir, base)

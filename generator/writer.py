@@ -156,23 +156,35 @@ def output_signature(out_dir: Path, paths: Iterable[str] | None = None) -> str:
     equal digests mean the folder still holds exactly what it held. With `paths` (what was
     just written, the marker aside), only those files are looked at; without, the whole folder
     is listed (so a foreign file changes the digest), an interrupted write completed first."""
+    found = output_listing(out_dir, paths)
+    return listing_signature(found) if found is not None else ""
+
+
+Listing = dict[str, tuple[int, int]]  # output path -> size, mtime
+
+
+def output_listing(out_dir: Path, paths: Iterable[str] | None = None) -> Listing | None:
+    """output_signature's files, sizes and mtimes; None when the folder cannot be read."""
     root = str(out_dir.resolve())
-    found: list[tuple[str, int, int]] = []
+    found: Listing = {}
     try:
         if paths is None:
             clean_leftovers(Path(root))
             for rel, entry in _entries(root):
                 st = entry.stat(follow_symlinks=False)
-                found.append((rel, st.st_size, st.st_mtime_ns))
+                found[rel] = (st.st_size, st.st_mtime_ns)
         else:
             for rel in [*paths, MARKER]:
                 st = os.lstat(os.path.join(root, rel))
-                found.append((rel, st.st_size, st.st_mtime_ns))
+                found[rel] = (st.st_size, st.st_mtime_ns)
     except OSError:
-        return ""  # no folder, or one that cannot be read: matches nothing
-    found.sort()
-    return hashlib.blake2b("\n".join(f"{r}\0{s}\0{m}" for r, s, m in found).encode(),
-                           digest_size=16).hexdigest()
+        return None  # no folder, or one that cannot be read: matches nothing
+    return found
+
+
+def listing_signature(found: Listing) -> str:
+    return hashlib.blake2b("\n".join(f"{r}\0{s}\0{m}" for r, (s, m) in sorted(
+        found.items())).encode(), digest_size=16).hexdigest()
 
 
 def _manifest(out: Path) -> set[str] | None:
@@ -442,7 +454,12 @@ def _plan(outputs: list[Output]) -> Plan:
             plan.setdefault(safe_relpath(output.path), output.data)
         except CasefolioError as exc:
             problems += exc.problems
-    folders = {rel[:at] for rel in plan for at in _slashes(rel)}
+    folders = set()
+    for rel in plan:
+        at = rel.find("/")
+        while at >= 0:
+            folders.add(rel[:at])
+            at = rel.find("/", at + 1)
     problems += [Problem(rel, None, "two things want this path, one as a file and one as a "
                          f"folder (e.g. {next(p for p in plan if p.startswith(rel + '/'))})",
                          "rename the page's slug or the static file") for rel in plan
@@ -450,10 +467,6 @@ def _plan(outputs: list[Output]) -> Plan:
     if problems:
         raise CasefolioError(problems)
     return plan
-
-
-def _slashes(rel: str) -> list[int]:
-    return [i for i, char in enumerate(rel) if char == "/"]
 
 
 def sync_dir(outputs: Iterable[Output], out_dir: Path) -> list[str]:

@@ -433,3 +433,23 @@ def test_a_site_can_override_one_partial(tmp_path: Path) -> None:
     build_to(site, tmp_path / "out")
     html = (tmp_path / "out/index.html").read_text(encoding="utf-8")
     assert "Custom footer" in html and "Want results like these?" in html
+
+
+def test_compiled_templates_are_kept_and_never_trusted_blindly(make_site) -> None:
+    """Templates compiled by one build are reused by the next (.casefolio/jinja-*); a changed
+    template is compiled again, and a damaged compiled file is ignored."""
+    site = make_site()
+    build_to(site, site / "output")
+    compiled = list((site / ".casefolio").glob("jinja-*/*"))
+    assert compiled, "the first build kept its compiled templates"
+    before = (site / "output/about/index.html").read_text(encoding="utf-8")
+    for path in compiled:
+        path.write_bytes(b"garbage")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/page.html").write_text(
+        "{% extends 'base.html' %}{% block main %}<p>my own page</p>{% endblock %}",
+        encoding="utf-8")
+    build_to(site, site / "output")
+    after = (site / "output/about/index.html").read_text(encoding="utf-8")
+    assert "my own page" in after and "my own page" not in before
+    assert (site / "output/case-studies/acme/index.html").is_file()
