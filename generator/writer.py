@@ -346,8 +346,14 @@ class Spool:
 
     def __init__(self, out_dir: Path) -> None:
         out_dir = out_dir.resolve()
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.folder = str(_staging(out_dir))
+        try:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            self.folder = str(_staging(out_dir))
+        except OSError as exc:
+            raise CasefolioError([Problem(str(out_dir), None, "cannot write the output: "
+                                          f"{exc.strerror or exc} ({exc.filename or out_dir})",
+                                          "check that the folder above it exists, is a folder "
+                                          "and that you may write to it")]) from None
         _IN_USE.add(self.folder)  # not a leftover, though it has our pid
         self._count = 0
 

@@ -388,3 +388,12 @@ def test_sigkill_from_outside_during_a_big_build(make_site) -> None:
     assert tree(site / "output") == before
     assert check_output_dir(site / "output", site) is None   # still recognised as ours
     assert run(str(site), "-q")[0] == 0
+
+
+def test_an_output_folder_under_a_file_is_a_clear_error(make_site, tmp_path: Path) -> None:
+    """The folder above the output is a file: exit 1, the path and a hint, no traceback."""
+    site = make_site()
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    code, output = run(str(site), "-o", str(tmp_path / "a-file/out"))
+    assert code == 1 and "cannot write the output" in output
+    assert "hint: check that the folder above it exists" in output
