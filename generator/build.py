@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
-import zoneinfo
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,13 +18,18 @@ from generator.images import process_all
 from generator.parallel import load_all, render_all
 from generator.render import Output, Route, affected, patch_routes, render_routes, routes
 from generator.site import Site, build_site, patch_bodies, published
-from generator.sources import Asset, Source, classify, fingerprint, is_ignored, read_file, walk
+from generator.sources import (
+    RACY_NS,
+    Asset,
+    Source,
+    classify,
+    fingerprint,
+    is_ignored,
+    read_file,
+    walk,
+)
 from generator.theme import Theme, load_theme
 from generator.writer import Spool, check_output_dir, output_signature, write_site
-
-# A file modified this close to the moment it was read may be modified again without its
-# stat signature changing (coarse timestamps), so its read is not trusted (git's "racy clean").
-RACY_NS = 2_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,15 +286,12 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
 def publish(documents: list[Document], config: Config, state: BuildState) -> list[Document]:
     """site.published, asked again only about documents that are new objects since last
     build (asking 10,000 is ~9 ms of a 30 ms rebuild in serve)."""
-    today = dt.datetime.now(zoneinfo.ZoneInfo(config.settings.timezone)).date()
-    key = (today, config.options.drafts, config.options.future)
+    key = (config.today(), config.options.drafts, config.options.future)
     last = state.published
-    if last is not None and last[0] == key and len(last[1]) == len(documents):
-        changed = [i for i, (a, b) in enumerate(zip(last[1], documents, strict=True))
-                   if a is not b]
+    changed = _few_replaced(last[1], documents) if last is not None and last[0] == key else None
+    if last is not None and changed is not None:
         docs, where = list(last[2]), last[3]
-        if len(changed) <= 16 and all(
-                (where[i] >= 0) == bool(published([documents[i]], config)) for i in changed):
+        if all((where[i] >= 0) == bool(published([documents[i]], config)) for i in changed):
             for i in changed:
                 if where[i] >= 0:
                     docs[where[i]] = documents[i]
@@ -451,10 +451,8 @@ def _reload(sources: list[Source], raw_html: bool, state: BuildState,
     (after read_changed: the files the watcher reported); None when that does not apply or
     one of them has problems (the full path reports them)."""
     last = state.loaded
-    if last is None or last[0] != raw_html or len(last[1]) != len(sources):
-        return None
-    changed = [i for i, (a, b) in enumerate(zip(last[1], sources, strict=True)) if a is not b]
-    if len(changed) > 16:
+    changed = _few_replaced(last[1], sources) if last is not None and last[0] == raw_html else None
+    if last is None or changed is None:
         return None
     loaded = load_all([sources[i] for i in changed], raw_html, state.documents, processes=1)
     if any(isinstance(doc, list) for doc in loaded):
@@ -467,6 +465,15 @@ def _reload(sources: list[Source], raw_html: bool, state: BuildState,
         documents[i] = doc  # type: ignore[assignment]
     state.loaded = (raw_html, sources, documents)
     return documents
+
+
+def _few_replaced(old: Sequence[object], new: Sequence[object]) -> list[int] | None:
+    """Where `new` holds another object than `old` (a list of the same length), when that is
+    in a few places: a rebuild then patches last build's result there instead of redoing it."""
+    if len(old) != len(new):
+        return None
+    changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a is not b]
+    return changed if len(changed) <= 16 else None
 
 
 def unique_urls(documents: list[Document]) -> list[Problem]:
@@ -548,8 +555,8 @@ def inputs_now(site_dir: Path, out_dir: Path, options: BuildOptions) -> Inputs |
         except OSError:  # the build will say why
             return None
         files[str(path)] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
-    today = dt.datetime.now(zoneinfo.ZoneInfo(config.settings.timezone)).date()
-    settings = fingerprint("\0".join([config.fingerprint, out, today.isoformat()]).encode())
+    settings = fingerprint("\0".join([config.fingerprint, out, config.today().isoformat()
+                                       ]).encode())
     digest = "" if skipped else fingerprint("".join(
         f"{path}\0{signature}\n" for path, signature in files.items()).encode())
     roots = tuple(f"{folder}{os.sep}" for folder in (content, static, *folders))

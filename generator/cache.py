@@ -127,12 +127,7 @@ def save(site_dir: Path, documents: Mapping[DocumentKey, Document],
             contents = _digest(repr([key for key, _ in items]))  # a Document is its key's
             _write(folder / _shard_name(number), env, contents,
                    lambda items=items: [_pack(key, doc) for key, doc in items])
-        manifest = (str(out), written)
-        _write(folder / OUTPUTS, env, _digest(repr(sorted(written.items()))), lambda: manifest)
-        if inputs is not None:
-            _write(folder / INPUTS, env, _digest(repr(sorted(inputs.items()))), lambda: inputs)
-        if stamp is not None:
-            _write(folder / STAMP, env, _digest(repr(stamp)), lambda: stamp)
+        _write_state(folder, env, out, written, inputs, stamp)
         expected = {OUTPUTS, *(_shard_name(n) for n in range(SHARDS)),
                     *([INPUTS] if inputs is not None else []),
                     *([STAMP] if stamp is not None else [])}
@@ -210,15 +205,22 @@ def load_written(site_dir: Path, out_dir: Path) -> dict[str, Written]:
 def save_written(site_dir: Path, out_dir: Path, written: Mapping[str, Written],
                  inputs: Mapping[str, Any], stamp: Stamp | None) -> None:
     """Record an output folder updated by a build that read no other document (prose.py)."""
-    folder, env = cache_dir(site_dir), environment()
-    manifest = (str(out_dir.resolve()), dict(written))
     with contextlib.suppress(OSError):
-        _write(folder / OUTPUTS, env, _digest(repr(sorted(written.items()))), lambda: manifest)
+        _write_state(cache_dir(site_dir), environment(), out_dir.resolve(), written, inputs,
+                     stamp)
+
+
+def _write_state(folder: Path, env: str, out: Path, written: Mapping[str, Written],
+                 inputs: Mapping[str, Any] | None, stamp: Stamp | None) -> None:
+    """The output manifest, the input reads (when given) and the stamp (removed if None)."""
+    manifest = (str(out), dict(written))
+    _write(folder / OUTPUTS, env, _digest(repr(sorted(written.items()))), lambda: manifest)
+    if inputs is not None:
         _write(folder / INPUTS, env, _digest(repr(sorted(inputs.items()))), lambda: inputs)
-        if stamp is None:
-            (folder / STAMP).unlink(missing_ok=True)
-        else:
-            _write(folder / STAMP, env, _digest(repr(stamp)), lambda: stamp)
+    if stamp is None:
+        (folder / STAMP).unlink(missing_ok=True)
+    else:
+        _write(folder / STAMP, env, _digest(repr(stamp)), lambda: stamp)
 
 
 @functools.cache  # the code and libraries do not change under a running process

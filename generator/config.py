@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import zoneinfo
@@ -146,6 +147,10 @@ class Config:
     def base_path(self) -> str:
         """The URL path the site lives under, '/' or e.g. '/agency/'."""
         return urlsplit(self.settings.base_url).path or "/"
+
+    def today(self) -> dt.date:
+        """Today in the site's time zone: what decides whether a case study is 'future'."""
+        return dt.datetime.now(zoneinfo.ZoneInfo(self.settings.timezone)).date()
 
 
 def available_themes(site_dir: Path) -> list[str]:

@@ -28,14 +28,13 @@ from generator.content import Document, load_document
 from generator.errors import CasefolioError
 from generator.render import Output, Route, globals_for, page_key, render_page, theme_key
 from generator.site import Site, prose_only, reprose, without_prose
-from generator.sources import Source, classify, fingerprint, read_file
+from generator.sources import RACY_NS, Source, classify, fingerprint, read_file
 from generator.theme import Theme, load_theme
 from generator.views import Card
 from generator.writer import listing_signature, output_listing, write_site
 
 META = "prose-meta"
 SHARDS = 16
-RACY_NS = 2_000_000_000  # as in build.py: a file this fresh may change without its stat
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,10 @@ scanning every page for every page.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import hashlib
 import heapq
 import posixpath
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -67,7 +65,7 @@ def doc_path(kind: str, slug: str) -> str:
 
 def published(docs: Iterable[Document], config: Config) -> list[Document]:
     """Drop drafts and future-dated case studies unless the build asks for them."""
-    today = dt.datetime.now(zoneinfo.ZoneInfo(config.settings.timezone)).date()
+    today = config.today()
     drafts, future = config.options.drafts, config.options.future
     if drafts and future:
         return list(docs)

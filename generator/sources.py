@@ -12,6 +12,9 @@ from pathlib import Path
 
 from generator.errors import CasefolioError, Problem
 
+# A file modified this close to the moment it was read may be modified again without its
+# stat signature changing (coarse timestamps), so its read is not trusted (git's "racy clean").
+RACY_NS = 2_000_000_000
 CONTENT_KINDS = ("case-studies", "practices", "services", "pages")
 _UNUSABLE_NAME = re.compile(r"[\\\x00-\x1f\x7f]")
 

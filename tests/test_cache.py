@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import generator.build
+import generator.config
 import generator.site
 from generator import cache
 from generator.build import BuildResult, BuildState, build, build_to
@@ -483,8 +484,7 @@ def test_a_case_study_is_published_when_its_day_comes(stamped: Path, tmp_path: P
         def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
             return dt.datetime.now(tz) + dt.timedelta(days=2)
     clock = types.SimpleNamespace(datetime=Later)
-    monkeypatch.setattr(generator.site, "dt", clock)
-    monkeypatch.setattr(generator.build, "dt", clock)
+    monkeypatch.setattr(generator.config, "dt", clock)  # Config.today(): the one clock
     assert not build_to(stamped, stamped / "output").up_to_date
     assert (stamped / "output/case-studies/tomorrow/index.html").is_file()
     assert tree(stamped / "output") == fresh_tree(stamped, tmp_path)
