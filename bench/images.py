@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageDraw
 
-from generator import images
-from generator.sources import Asset, fingerprint
+from generator.content.sources import Asset, fingerprint
+from generator.images import process as images
 
 KINDS = ("desktop", "phone", "photo")
 

@@ -9,16 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import cache, prose
-from generator.cache import collector_paused
 from generator.config import BuildOptions, Config, load_config
-from generator.content import Document
-from generator.errors import CasefolioError, Problem, fail_if
-from generator.images import process_all
-from generator.parallel import load_all, render_all
-from generator.render import Output, Route, affected, patch_routes, render_routes, routes
-from generator.site import Site, build_site, patch_bodies, published
-from generator.sources import (
+from generator.content.document import Document
+from generator.content.sources import (
     RACY_NS,
     Asset,
     Source,
@@ -28,8 +21,15 @@ from generator.sources import (
     read_file,
     walk,
 )
-from generator.theme import Theme, load_theme
-from generator.writer import Spool, check_output_dir, output_signature, write_site
+from generator.errors import CasefolioError, Problem, fail_if
+from generator.images.process import process_all
+from generator.incremental import cache, prose
+from generator.incremental.cache import collector_paused
+from generator.output.render import Output, Route, affected, patch_routes, render_routes, routes
+from generator.output.theme import Theme, load_theme
+from generator.output.writer import Spool, check_output_dir, output_signature, write_site
+from generator.parallel import load_all, render_all
+from generator.site import Site, build_site, patch_bodies, published
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,11 @@ from typing import Any
 
 from generator.build import BuildState, build
 from generator.config import BuildOptions, Config, load_config
-from generator.content import Document, load_document
+from generator.content.document import Document, load_document
+from generator.content.schema import CaseStudyMeta, ServiceMeta
+from generator.content.sources import read_sources
 from generator.errors import CasefolioError, Problem
-from generator.schema import CaseStudyMeta, ServiceMeta
 from generator.site import published
-from generator.sources import read_sources
 
 SUMMARY_LIMIT = 160
 _TODO = re.compile(r"\bTODO\b")

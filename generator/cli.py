@@ -140,7 +140,7 @@ def serve(site_dir: Path, host: str, port: int, drafts: bool, future: bool, open
       casefolio serve my-site --port 8080 --drafts --open
       casefolio serve --poll          # Docker, WSL or network drives
     """
-    from generator.server import run_server
+    from generator.serve.server import run_server
 
     sys.exit(run_server(site_dir, host=host, port=port, drafts=drafts, future=future,
                         open_browser=open_browser, poll=poll, quiet=quiet, verbose=verbose))

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from generator import __version__
+from generator.content.frontmatter import load_yaml, normalize_text
+from generator.content.schema import Invalid, Strict, check_slug, validate
 from generator.errors import CasefolioError, Problem
-from generator.frontmatter import load_yaml, normalize_text
-from generator.schema import Invalid, Strict, check_slug, validate
 
 _NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]")
 

@@ -14,14 +14,14 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from generator.cache import collector_paused
-from generator.content import Document, load_document
+from generator.content.document import Document, load_document
+from generator.content.sources import Source
 from generator.errors import CasefolioError, Problem
-from generator.render import Output, Route, Spooled, plan, render_page, site_globals
+from generator.incremental.cache import collector_paused
+from generator.output.render import Output, Route, Spooled, plan, render_page, site_globals
+from generator.output.theme import Theme
+from generator.output.writer import Spool
 from generator.site import Site
-from generator.sources import Source
-from generator.theme import Theme
-from generator.writer import Spool
 
 MIN_PARALLEL = 200  # documents to parse before a pool pays for itself (~1 ms each)
 CHUNK = 32          # documents per task: big enough to amortise a round trip

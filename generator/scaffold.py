@@ -144,7 +144,7 @@ def fill(template: str, values: dict[str, str]) -> str:
 
 def read_settings(site_dir: Path) -> dict[str, Any]:
     """site.yaml as plain data: `new` needs only the niches and the time zone."""
-    from generator.frontmatter import load_yaml, normalize_text
+    from generator.content.frontmatter import load_yaml, normalize_text
 
     path = site_dir / "site.yaml"
     if not path.is_file():

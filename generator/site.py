@@ -19,15 +19,15 @@ from typing import Any
 
 from slugify import slugify
 
-from generator import images as img
-from generator import views as v
 from generator.config import Config
-from generator.content import Document
+from generator.content.document import Document
+from generator.content.markdown import Rendered, fill
+from generator.content.schema import CaseStudyMeta, PageMeta, PracticeMeta, ServiceMeta
+from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
-from generator.markdown import Rendered, fill
-from generator.metrics import Result, format_value, median, result, signed_percent
-from generator.schema import CaseStudyMeta, PageMeta, PracticeMeta, ServiceMeta
-from generator.sources import Asset
+from generator.images import process as img
+from generator.model import views as v
+from generator.model.metrics import Result, format_value, median, result, signed_percent
 
 SECTION_URLS = {"case-studies": "case-studies/", "practices": "practices/",
                 "services": "services/"}

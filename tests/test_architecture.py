@@ -1,45 +1,91 @@
-"""Data flows one way: a module never imports one from a later stage (STYLE.md)."""
+"""Data flows one way: a module never imports one from a later stage (STYLE.md).
+
+The stages are the folders (and the few top-level modules) of generator/, in pipeline order.
+"""
 
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import REPO
 
-# Earlier stages first. A module may import only modules listed before it.
-LAYERS = [
-    "errors", "frontmatter", "schema", "config", "sources", "markdown", "content", "metrics",
-    "views", "images", "site", "theme", "render", "writer", "cache", "parallel", "prose", "build",
-    "check", "scaffold", "watch", "server", "cli",
+PACKAGE = REPO / "generator"
+
+# Earlier stages first. A module may import its own part and the parts of earlier levels only;
+# parts on one level do not import each other.
+LAYERS: list[tuple[str, ...]] = [
+    ("errors",), ("content",), ("config",), ("model",), ("images",), ("site",), ("output",),
+    ("incremental",), ("parallel",), ("build",), ("check", "serve", "scaffold"), ("cli",),
 ]
+# The longest chain of imports between generator's modules, counted in modules.
+MAX_DEPTH = 13
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def is_module(name: str) -> bool:
+    path = REPO.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
 def imports_of(path: Path) -> set[str]:
+    """The generator modules `path` imports, anywhere in it (functions too)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(
-                "generator."):
-            found.add(node.module.split(".")[1])
+        if isinstance(node, ast.ImportFrom) and node.module and (
+                node.module == "generator" or node.module.startswith("generator.")):
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                found.add(sub if is_module(sub) else node.module)
         elif isinstance(node, ast.Import):
-            found |= {a.name.split(".")[1] for a in node.names
-                      if a.name.startswith("generator.")}
-    return found
+            found |= {a.name for a in node.names if a.name.startswith("generator.")}
+    return found - {"generator"}
+
+
+@functools.cache
+def graph() -> dict[str, frozenset[str]]:
+    return {module_name(path): frozenset(imports_of(path))
+            for path in sorted(PACKAGE.rglob("*.py")) if path.name != "__main__.py"}
+
+
+def part(module: str) -> str:
+    return module.split(".")[1]
 
 
 def test_lower_layers_never_import_higher_ones() -> None:
-    order = {name: i for i, name in enumerate(LAYERS)}
-    for path in sorted((REPO / "generator").glob("*.py")):
-        name = path.stem
-        if name.startswith("__"):
+    level = {name: i for i, names in enumerate(LAYERS) for name in names}
+    for module, imported in graph().items():
+        if module == "generator":
             continue
-        assert name in order, f"add generator/{name}.py to LAYERS in this test"
-        for imported in imports_of(path):
-            assert order.get(imported, -1) < order[name], (
-                f"generator/{name}.py imports generator.{imported}, a later stage")
+        assert part(module) in level, f"add {part(module)} to LAYERS in this test"
+        for other in imported:
+            if part(other) == part(module):
+                continue
+            assert level.get(part(other), -1) < level[part(module)], (
+                f"{module} imports {other}, a later (or parallel) stage")
+
+
+def test_no_import_cycles_and_a_ceiling_on_depth() -> None:
+    edges = graph()
+    depth: dict[str, int] = {}
+
+    def walk(module: str, stack: tuple[str, ...]) -> int:
+        assert module not in stack, "import cycle: " + " -> ".join((*stack, module))
+        if module not in depth:
+            depth[module] = 1 + max((walk(m, (*stack, module)) for m in edges.get(module, ())),
+                                    default=0)
+        return depth[module]
+
+    deepest = max(walk(module, ()) for module in edges)
+    assert deepest <= MAX_DEPTH, f"the import chain is {deepest} modules deep"
 
 
 def test_help_does_not_import_heavy_machinery() -> None:

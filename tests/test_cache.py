@@ -21,13 +21,13 @@ from click.testing import CliRunner
 import generator.build
 import generator.config
 import generator.site
-from generator import cache
 from generator.build import BuildResult, BuildState, build, build_to
 from generator.cli import main
 from generator.config import BuildOptions
 from generator.errors import CasefolioError
-from generator.render import routes
-from generator.writer import write_site
+from generator.incremental import cache
+from generator.output.render import routes
+from generator.output.writer import write_site
 from tests.conftest import REPO, write_files
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -545,17 +545,17 @@ def test_documents_parsed_again_read_their_text_then(stamped: Path, tmp_path: Pa
                                                       monkeypatch) -> None:
     """raw_html changes every document, so each is parsed again: its text, never read by the
     build that found it unchanged, is read then."""
-    import generator.content
+    import generator.content.document
 
     yaml = stamped / "site.yaml"
     yaml.write_text(yaml.read_text().replace("raw_html: true", "raw_html: false"))
     late = []
-    real = generator.content.text_of
+    real = generator.content.document.text_of
 
     def text_of(source):
         late.append(source.text is None)
         return real(source)
-    monkeypatch.setattr(generator.content, "text_of", text_of)
+    monkeypatch.setattr(generator.content.document, "text_of", text_of)
     monkeypatch.setenv("CASEFOLIO_PROCESSES", "1")  # parse here, where text_of is patched
     build_to(stamped, stamped / "output")
     assert len(late) > STUDIES and all(late)
@@ -563,7 +563,7 @@ def test_documents_parsed_again_read_their_text_then(stamped: Path, tmp_path: Pa
 
 
 def test_a_text_read_late_must_still_be_the_one_fingerprinted(tmp_path: Path) -> None:
-    from generator.sources import Source, fingerprint, text_of
+    from generator.content.sources import Source, fingerprint, text_of
 
     path = tmp_path / "a.md"
     path.write_text("one")

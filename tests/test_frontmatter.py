@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from generator.content.frontmatter import split
 from generator.errors import CasefolioError
-from generator.frontmatter import split
 
 
 def error_of(text: str) -> str:

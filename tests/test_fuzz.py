@@ -24,12 +24,12 @@ from hypothesis import strategies as st
 
 from generator.build import build_to
 from generator.config import BuildOptions, load_config
-from generator.content import load_document
+from generator.content.document import load_document
+from generator.content.schema import KIND_MODELS
+from generator.content.sources import CONTENT_KINDS, Source
 from generator.errors import CasefolioError
-from generator.render import Output
-from generator.schema import KIND_MODELS
-from generator.sources import CONTENT_KINDS, Source
-from generator.writer import MARKER, write_site
+from generator.output.render import Output
+from generator.output.writer import MARKER, write_site
 from tests.conftest import SITE_YAML, minimal_files, write_files
 
 IN_SUITE = settings(max_examples=60, deadline=None, derandomize=True, database=None,

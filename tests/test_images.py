@@ -10,9 +10,9 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from generator import build as build_module
-from generator import images
 from generator.build import build, build_to
 from generator.errors import CasefolioError
+from generator.images import process as images
 
 CASE = """\
 ---
@@ -415,7 +415,7 @@ def counting(monkeypatch) -> list[str]:
 
 
 def mixed_jobs(root: Path) -> list[images.Job]:
-    from generator.sources import Asset, fingerprint
+    from generator.content.sources import Asset, fingerprint
 
     assets = []
     for name, data in (("a.png", png(900, 500)), ("b.jpg", jpeg_with_gps(700, 400))):

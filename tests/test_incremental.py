@@ -14,10 +14,10 @@ import pytest
 
 from generator.build import BuildState, build, build_to, read_inputs
 from generator.config import BuildOptions
+from generator.content.sources import read_sources
 from generator.errors import CasefolioError
-from generator.server import write_changes
-from generator.sources import read_sources
-from generator.writer import MARKER
+from generator.output.writer import MARKER
+from generator.serve.server import write_changes
 
 REPO = Path(__file__).resolve().parent.parent
 OPTIONS = BuildOptions(base_url="http://127.0.0.1:8000/", serve=True)

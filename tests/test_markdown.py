@@ -1,4 +1,4 @@
-"""Tests for generator.markdown: real html out of real Markdown, through both engines."""
+"""Tests for generator.content.markdown: real html out of real Markdown, through both engines."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import markdown
-from generator.markdown import (
+from generator.content import markdown
+from generator.content.markdown import (
     IMAGE_TOKEN,
     LINK_TOKEN,
     Heading,
@@ -330,7 +330,7 @@ def test_same_input_same_bytes(md):
 
 def test_same_bytes_across_interpreters():
     script = (
-        "import hashlib, pathlib, sys\nfrom generator.markdown import render\n"
+        "import hashlib, pathlib, sys\nfrom generator.content.markdown import render\n"
         "text = ''.join(repr(render(p.read_text(encoding='utf-8')))\n"
         "               for p in sorted(pathlib.Path(sys.argv[1]).glob('*.md')))\n"
         "print(hashlib.sha256(text.encode()).hexdigest())\n"

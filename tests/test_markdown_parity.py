@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import markdown
-from generator.frontmatter import split
+from generator.content import markdown
+from generator.content.frontmatter import split
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "bench"))

@@ -6,8 +6,14 @@ import math
 
 import pytest
 
-from generator.metrics import experiment_evidence, format_value, median, result, signed_percent
-from generator.schema import Experiment, Metric
+from generator.content.schema import Experiment, Metric
+from generator.model.metrics import (
+    experiment_evidence,
+    format_value,
+    median,
+    result,
+    signed_percent,
+)
 
 
 def metric(**kw: object) -> Metric:

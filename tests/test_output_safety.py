@@ -19,8 +19,8 @@ from click.testing import CliRunner
 import generator.build
 from generator.cli import main
 from generator.errors import CasefolioError
-from generator.render import Output, Spooled
-from generator.writer import (
+from generator.output.render import Output, Spooled
+from generator.output.writer import (
     MARKER,
     MARKER_TEXT,
     Spool,
@@ -218,10 +218,10 @@ def test_write_site_writes_nothing_outside_even_if_validation_were_bypassed(
 
 def test_slugs_that_slip_past_validation_still_cannot_escape(make_site, monkeypatch) -> None:
     """Switch the slug check off everywhere: the writer alone still holds the line."""
-    import generator.content
-    import generator.schema
-    monkeypatch.setattr(generator.schema, "check_slug", lambda value: value)
-    monkeypatch.setattr(generator.content, "check_slug", lambda value: value)
+    import generator.content.document
+    import generator.content.schema
+    monkeypatch.setattr(generator.content.schema, "check_slug", lambda value: value)
+    monkeypatch.setattr(generator.content.document, "check_slug", lambda value: value)
     site = make_site({"content/pages/about.md": "---\ntitle: A\nslug: ../../../escaped\n---\n"})
     before = tree(site.parent)
     code, output = run(str(site))
@@ -272,7 +272,7 @@ def test_write_errors_are_reported_and_leave_the_output(make_site, monkeypatch) 
 KILL_AFTER_WRITES = textwrap.dedent("""\
     import os, signal, sys
     from pathlib import Path
-    import generator.writer as writer
+    import generator.output.writer as writer
     count = [0]
     def counted():  # every file written: to the output, staging, or the build's spool
         count[0] += 1
@@ -287,7 +287,7 @@ KILL_AFTER_WRITES = textwrap.dedent("""\
         return real_put(self, data)
     Path.write_bytes, writer.Spool._put = write_bytes, put
     if os.environ.get("NO_EXCHANGE"):
-        import generator.writer as w
+        import generator.output.writer as w
         w._exchange = lambda a, b: False
         real_replace = os.replace
         def replace(a, b):

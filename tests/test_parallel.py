@@ -13,9 +13,9 @@ import pytest
 
 from generator import parallel
 from generator.build import BuildState, build
-from generator.content import Document
-from generator.sources import read_sources
-from generator.writer import write_site
+from generator.content.document import Document
+from generator.content.sources import read_sources
+from generator.output.writer import write_site
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -130,7 +130,7 @@ def test_pages_rendered_by_forked_workers_are_byte_identical(generated: Path) ->
     """render_all with a pool: every page's bytes and key as one process makes them, in
     route order; unchanged pages are still reused as they are."""
     from generator.build import theme_for
-    from generator.render import render_routes
+    from generator.output.render import render_routes
 
     state = BuildState()
     result = build(generated, state=state)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import BuildResult, build_to
-from generator.writer import MARKER
+from generator.output.writer import MARKER
 
 HOUR_AGO = time.time() - 3600
 

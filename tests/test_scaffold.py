@@ -12,6 +12,7 @@ import yaml
 
 from generator.build import build
 from generator.config import BuildOptions, SiteSettings
+from generator.content.schema import KIND_MODELS
 from generator.errors import CasefolioError
 from generator.scaffold import (
     ARCHETYPES,
@@ -21,7 +22,6 @@ from generator.scaffold import (
     new_document,
     scaffold_files,
 )
-from generator.schema import KIND_MODELS
 
 TODAY = dt.date(2025, 6, 1)
 

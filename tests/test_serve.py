@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generator import server as server_module
-from generator.server import Serving, Terminal, start
+from generator.serve import server as server_module
+from generator.serve.server import Serving, Terminal, start
 
 REPO = Path(__file__).resolve().parent.parent
 STUDY = "content/case-studies/coffee-subscription-landing.md"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.server import Serving, locate, start
+from generator.serve.server import Serving, locate, start
 from tests.conftest import REPO
 
 SECRET = "TOP-SECRET-OUTSIDE-THE-FOLDER"

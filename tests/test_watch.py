@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.watch import EventCheck, Watcher
+from generator.serve.watch import EventCheck, Watcher
 
 CASE = Path("content/case-studies/acme.md")
 

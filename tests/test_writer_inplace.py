@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-import generator.writer
-from generator import cache
+import generator.output.writer
 from generator.build import BuildState, build, build_to
 from generator.errors import CasefolioError
-from generator.render import Output
-from generator.writer import JOURNAL, MARKER, clean_leftovers, write_site
+from generator.incremental import cache
+from generator.output.render import Output
+from generator.output.writer import JOURNAL, MARKER, clean_leftovers, write_site
 from tests.conftest import REPO
 
 STATIC = 40  # files that no edit touches: most of the site stays in place
@@ -112,7 +112,7 @@ def test_nothing_changed_writes_nothing_not_even_the_marker(built: Path, monkeyp
     out = built / "output"
     before = stamps(out)
     outputs = cached_outputs(built)
-    monkeypatch.setattr(generator.writer.tempfile, "mkdtemp", None)  # no staging either
+    monkeypatch.setattr(generator.output.writer.tempfile, "mkdtemp", None)  # no staging either
     assert write_site(outputs, out) == 0
     assert stamps(out) == before
 
@@ -265,11 +265,11 @@ def test_an_error_while_applying_is_completed_by_the_next_build(built: Path, tmp
         if os.fspath(b).endswith("added.txt"):
             raise OSError(13, "Permission denied", os.fspath(b))
         real(a, b)
-    monkeypatch.setattr(generator.writer.os, "replace", refuse)
+    monkeypatch.setattr(generator.output.writer.os, "replace", refuse)
     with pytest.raises(CasefolioError, match="Permission denied"):
         build_to(built, built / "output")
     assert len(leftovers(built)) == 1                        # the journal is kept
-    monkeypatch.setattr(generator.writer.os, "replace", real)
+    monkeypatch.setattr(generator.output.writer.os, "replace", real)
     build_to(built, built / "output")
     assert tree(built / "output") == new and leftovers(built) == []
 
@@ -286,7 +286,7 @@ def test_ctrl_c_while_applying_finishes_the_write(built: Path, tmp_path: Path,
             if len(calls) == 3:  # the journal, one file, then Ctrl-C
                 raise KeyboardInterrupt
         real(a, b)
-    monkeypatch.setattr(generator.writer.os, "replace", interrupt)
+    monkeypatch.setattr(generator.output.writer.os, "replace", interrupt)
     with pytest.raises(KeyboardInterrupt):
         build_to(built, built / "output")
     assert tree(built / "output") == new and leftovers(built) == []

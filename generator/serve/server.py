@@ -36,13 +36,13 @@ from urllib.parse import parse_qs, quote, unquote
 import click
 
 from generator.build import BuildState, build
-from generator.cache import collector_paused
 from generator.config import BuildOptions
+from generator.content.markdown import warm_up
 from generator.errors import CasefolioError, Problem
-from generator.markdown import warm_up
-from generator.render import Output
-from generator.watch import EventCheck, Watcher
-from generator.writer import safe_relpath, sync_dir
+from generator.incremental.cache import collector_paused
+from generator.output.render import Output
+from generator.output.writer import safe_relpath, sync_dir
+from generator.serve.watch import EventCheck, Watcher
 
 EVENTS_URL = "/__casefolio/events"
 PORT_TRIES = 20          # a busy port: try the next ones

@@ -31,10 +31,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from generator.content import Document
+from generator.content.document import Document
+from generator.content.markdown import Heading, Image, Link, Rendered, Section
 from generator.errors import Problem
-from generator.markdown import Heading, Image, Link, Rendered, Section
-from generator.render import Output
+from generator.output.render import Output
 
 CACHE_DIR = Path(".casefolio") / "cache"
 MAGIC = b"casefolio-cache-3"
@@ -231,8 +231,9 @@ def environment() -> str:
     digest.update(sys.version.encode())
     for name in LIBRARIES:
         digest.update(f"{name}={_version(name)};".encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.name.encode())
+    package = Path(__file__).parents[1]  # all of generator/, not only this folder
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
 

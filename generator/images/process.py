@@ -25,9 +25,9 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
+from generator.content.sources import Asset
 from generator.errors import CasefolioError, Problem
-from generator.sources import Asset
-from generator.views import OgImage
+from generator.model.views import OgImage
 
 VERSION = "3"  # bump when the pixels change for the same parameters (resampling)
 CARD_VERSION = "2"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,

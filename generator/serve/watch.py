@@ -32,7 +32,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from generator.sources import is_ignored
+from generator.content.sources import is_ignored
 
 SITE_FOLDERS = ("content", "static", "templates", "themes")
 QUIET = 0.01          # seconds of silence that end the burst of events one (closed) save makes

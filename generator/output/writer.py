@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import CasefolioError, Problem
-from generator.render import Output, Spooled
+from generator.output.render import Output, Spooled
 
 MARKER = ".casefolio-output"
 MARKER_TEXT = b"This folder is written by casefolio build; it is replaced on every build.\n"

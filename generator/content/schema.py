@@ -12,8 +12,8 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from generator.content.frontmatter import Positions
 from generator.errors import Problem, did_you_mean
-from generator.frontmatter import Positions
 
 SLUG_RE = re.compile(r"[\w][\w.-]*")  # always fullmatch: `$` would let a trailing "\n" in
 UNITS = ("%", "count", "s", "ms")

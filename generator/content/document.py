@@ -7,11 +7,11 @@ from pathlib import PurePosixPath
 
 from slugify import slugify
 
+from generator.content.frontmatter import Positions, split
+from generator.content.markdown import Rendered, render
+from generator.content.schema import KIND_MODELS, Common, check_slug, validate
+from generator.content.sources import Source, text_of
 from generator.errors import CasefolioError, Problem
-from generator.frontmatter import Positions, split
-from generator.markdown import Rendered, render
-from generator.schema import KIND_MODELS, Common, check_slug, validate
-from generator.sources import Source, text_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,9 +23,9 @@ import jinja2.meta
 from markupsafe import Markup
 
 from generator.config import Config
+from generator.content.sources import fingerprint, walk
 from generator.errors import CasefolioError, Problem
-from generator.metrics import format_value, signed_percent
-from generator.sources import fingerprint, walk
+from generator.model.metrics import format_value, signed_percent
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,16 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import cache
 from generator.config import BuildOptions, Config, load_config
-from generator.content import Document, load_document
+from generator.content.document import Document, load_document
+from generator.content.sources import RACY_NS, Source, classify, fingerprint, read_file
 from generator.errors import CasefolioError
-from generator.render import Output, Route, globals_for, page_key, render_page, theme_key
+from generator.incremental import cache
+from generator.model.views import Card
+from generator.output.render import Output, Route, globals_for, page_key, render_page, theme_key
+from generator.output.theme import Theme, load_theme
+from generator.output.writer import listing_signature, output_listing, write_site
 from generator.site import Site, prose_only, reprose, without_prose
-from generator.sources import RACY_NS, Source, classify, fingerprint, read_file
-from generator.theme import Theme, load_theme
-from generator.views import Card
-from generator.writer import listing_signature, output_listing, write_site
 
 META = "prose-meta"
 SHARDS = 16

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.config import Config
+from generator.model.views import Card
+from generator.output.theme import Theme, render_template
 from generator.site import Site, view_by_id
-from generator.theme import Theme, render_template
-from generator.views import Card
 
 
 @dataclass(frozen=True, slots=True)

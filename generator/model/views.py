@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.metrics import Result
-from generator.schema import Comparison, Faq, ImageRef, Price, Testimonial
+from generator.content.schema import Comparison, Faq, ImageRef, Price, Testimonial
+from generator.model.metrics import Result
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Images: responsive variants, their markup and the share cards."""

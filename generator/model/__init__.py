@@ -1,0 +1,1 @@
+"""The model: the records templates see, shared by every kind."""

@@ -1,0 +1,1 @@
+"""`casefolio serve`: the file watcher and the preview server."""
