@@ -24,12 +24,12 @@ from generator.content.sources import (
 from generator.errors import CasefolioError, Problem, fail_if
 from generator.images.process import process_all
 from generator.incremental import cache, prose
-from generator.incremental.cache import collector_paused
 from generator.output.render import Output, Route, affected, patch_routes, render_routes, routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool, check_output_dir, output_signature, write_site
 from generator.parallel import load_all, render_all
 from generator.site import Site, build_site, patch_bodies, published
+from generator.workers import collector_paused
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,19 +9,18 @@ pickled back, so small batches stay in this process.
 from __future__ import annotations
 
 import multiprocessing
-import os
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from generator.content.document import Document, load_document
 from generator.content.sources import Source
 from generator.errors import CasefolioError, Problem
-from generator.incremental.cache import collector_paused
 from generator.output.render import Output, Route, Spooled, plan, render_page, site_globals
 from generator.output.theme import Theme
 from generator.output.writer import Spool
 from generator.site import Site
+from generator.workers import can_fork, collector_paused
+from generator.workers import processes as pool_size
 
 MIN_PARALLEL = 200  # documents to parse before a pool pays for itself (~1 ms each)
 CHUNK = 32          # documents per task: big enough to amortise a round trip
@@ -42,7 +41,7 @@ def load_all(sources: Sequence[Source], raw_html: bool,
                                     for s in sources]
     todo = [i for i, r in enumerate(results) if r is None]
     if processes is None:
-        processes = _processes(len(todo))
+        processes = pool_size(len(todo), MIN_PARALLEL)
     with collector_paused():  # else every Document made so far is rescanned, again and again
         if processes > 1 and todo:
             _load_in_pool([sources[i] for i in todo], raw_html, processes, todo, results)
@@ -50,14 +49,6 @@ def load_all(sources: Sequence[Source], raw_html: bool,
             for i in todo:
                 results[i] = _load_one(sources[i], raw_html)
     return results  # type: ignore[return-value]
-
-
-def _processes(work: int, minimum: int = MIN_PARALLEL) -> int:
-    """Every core when there is enough work; CASEFOLIO_PROCESSES=N overrides (1 = no pool)."""
-    forced = os.environ.get("CASEFOLIO_PROCESSES", "")
-    if forced.isdigit() and int(forced) > 0:
-        return int(forced)
-    return (os.cpu_count() or 1) if work >= minimum else 1
 
 
 def _load_one(source: Source, raw_html: bool) -> Loaded:
@@ -82,7 +73,7 @@ def _load_in_pool(pending: list[Source], raw_html: bool, processes: int, where: 
     """Workers parse chunks; this process only hands them out and unpickles the results
     (measured: faster than also parsing here, whose work then competes with that)."""
     global _pending
-    fork = _can_fork()
+    fork = can_fork()
     context = multiprocessing.get_context("fork" if fork else "spawn")
     _pending = pending
     try:
@@ -97,15 +88,6 @@ def _load_in_pool(pending: list[Source], raw_html: bool, processes: int, where: 
                     results[where[a + offset]] = loaded
     finally:
         _pending = ()
-
-
-def _can_fork() -> bool:
-    """fork is fastest (workers inherit the sources, nothing to import) but unsafe once other
-    threads exist (the dev server's watcher, say): then spawn fresh interpreters instead."""
-    return ("fork" in multiprocessing.get_all_start_methods()
-            and threading.active_count() == 1)
-
-
 
 
 Rendered = bytes | Spooled | list[Problem]  # a page, or the problems that stopped it
@@ -125,7 +107,7 @@ def render_all(routes: list[Route], site: Site, theme: Theme,
     outputs, keys = plan(routes, site, theme, previous)
     todo = [i for i, output in enumerate(outputs) if output is None]
     if processes is None:
-        processes = _processes(len(todo), MIN_PAGES)
+        processes = pool_size(len(todo), MIN_PAGES)
     done = len(routes) - len(todo)
 
     def progress(count: int) -> None:
@@ -135,7 +117,7 @@ def render_all(routes: list[Route], site: Site, theme: Theme,
             on_page(done, len(routes))
 
     pages: list[Rendered] = []
-    if processes > 1 and len(todo) > 1 and _can_fork() and _compiled(routes, todo, theme):
+    if processes > 1 and len(todo) > 1 and can_fork() and _compiled(routes, todo, theme):
         pages = _render_in_pool(routes, site, theme, todo, processes, progress, spool)
     else:
         shared = site_globals(site)

@@ -18,8 +18,8 @@ PACKAGE = REPO / "generator"
 # Earlier stages first. A module may import its own part and the parts of earlier levels only;
 # parts on one level do not import each other.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors",), ("content",), ("config",), ("model",), ("images",), ("site",), ("output",),
-    ("incremental",), ("parallel",), ("build",), ("check", "serve", "scaffold"), ("cli",),
+    ("errors", "workers"), ("content",), ("config",), ("model",), ("images",), ("site",), ("output",),
+    ("parallel",), ("incremental",), ("build",), ("check", "serve", "scaffold"), ("cli",),
 ]
 # The longest chain of imports between generator's modules, counted in modules.
 MAX_DEPTH = 13

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import parallel
+from generator import parallel, workers
 from generator.build import BuildState, build
 from generator.content.document import Document
 from generator.content.sources import read_sources
@@ -90,11 +90,11 @@ def test_known_documents_are_reused_and_small_batches_stay_in_process(make_site,
 
 def test_the_environment_can_force_or_forbid_the_pool(monkeypatch) -> None:
     monkeypatch.setenv("CASEFOLIO_PROCESSES", "3")
-    assert parallel._processes(1) == 3
+    assert workers.processes(1, parallel.MIN_PARALLEL) == 3
     monkeypatch.setenv("CASEFOLIO_PROCESSES", "1")
-    assert parallel._processes(10_000) == 1
+    assert workers.processes(10_000, parallel.MIN_PARALLEL) == 1
     monkeypatch.delenv("CASEFOLIO_PROCESSES")
-    assert parallel._processes(parallel.MIN_PARALLEL - 1) == 1
+    assert workers.processes(parallel.MIN_PARALLEL - 1, parallel.MIN_PARALLEL) == 1
 
 
 def test_with_other_threads_running_workers_are_spawned_not_forked(generated: Path) -> None:
@@ -104,7 +104,7 @@ def test_with_other_threads_running_workers_are_spawned_not_forked(generated: Pa
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert not parallel._can_fork()
+        assert not workers.can_fork()
         pooled = parallel.load_all(sources, True, {}, processes=2)
     finally:
         stop.set()

@@ -28,6 +28,8 @@ from typing import Any, Protocol
 from generator.content.sources import Asset
 from generator.errors import CasefolioError, Problem
 from generator.model.views import OgImage
+from generator.workers import can_fork
+from generator.workers import processes as pool_size
 
 VERSION = "3"  # bump when the pixels change for the same parameters (resampling)
 CARD_VERSION = "2"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
@@ -282,8 +284,8 @@ def process_all(jobs: Sequence[Job], cache_dir: Path, *,
     with ThreadPoolExecutor(workers) as pool:
         looked = list(pool.map(lambda job: _look_up(job, cache_dir, reuse), jobs))
     todo = [(job, look.missing) for job, look in zip(jobs, looked, strict=True) if look.missing]
-    processes = processes or _processes(sum(_work(job, keys) for job, keys in todo))
-    if processes > 1 and len(todo) > 1 and _can_fork():
+    processes = processes or pool_size(sum(_work(job, keys) for job, keys in todo), MIN_POOL)
+    if processes > 1 and len(todo) > 1 and can_fork():
         made = _make_in_pool(todo, cache_dir, processes)
     else:
         with ThreadPoolExecutor(workers) as pool:
@@ -355,21 +357,6 @@ def _attempt(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes
 
 def _work(job: Job, keys: frozenset[str]) -> int:
     return 1 if isinstance(job, CardJob) else 8 * len(keys)
-
-
-def _processes(work: int) -> int:
-    """Every core when there is enough work; CASEFOLIO_PROCESSES=N overrides (1 = no pool), as
-    for parsing (parallel.py, a later stage this module may not import)."""
-    forced = os.environ.get("CASEFOLIO_PROCESSES", "")
-    if forced.isdigit() and int(forced) > 0:
-        return int(forced)
-    return (os.cpu_count() or 1) if work >= MIN_POOL else 1
-
-
-def _can_fork() -> bool:
-    """Forking is cheap (workers inherit the jobs and the imports) but unsafe once other threads
-    run (the dev server's watcher, say); then threads do the work instead."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 _pending: Sequence[tuple[Job, frozenset[str]]] = ()  # what forked workers make: inherited

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import hashlib
 import os
 import pickle
 import sys
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +34,7 @@ from generator.content.document import Document
 from generator.content.markdown import Heading, Image, Link, Rendered, Section
 from generator.errors import Problem
 from generator.output.render import Output
+from generator.workers import collector_paused
 
 CACHE_DIR = Path(".casefolio") / "cache"
 MAGIC = b"casefolio-cache-3"
@@ -374,18 +374,4 @@ def _written(folder: Path, env: str, outputs: Mapping[str, Output], out: Path,
                 else marks.get(path) == (st.st_size, st.st_mtime_ns)):
             written[path] = (output.key, st.st_size, st.st_mtime_ns)
     return written
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while making many long-lived objects (a build, a cache
-    load): the collector would walk them again and again for nothing. Cycles are collected
-    afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 

@@ -39,10 +39,10 @@ from generator.build import BuildState, build
 from generator.config import BuildOptions
 from generator.content.markdown import warm_up
 from generator.errors import CasefolioError, Problem
-from generator.incremental.cache import collector_paused
 from generator.output.render import Output
 from generator.output.writer import safe_relpath, sync_dir
 from generator.serve.watch import EventCheck, Watcher
+from generator.workers import collector_paused
 
 EVENTS_URL = "/__casefolio/events"
 PORT_TRIES = 20          # a busy port: try the next ones
