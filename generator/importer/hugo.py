@@ -252,8 +252,7 @@ def convert(body: str, ctx: Context) -> str:
             return m[0]
         return _SINGLE.sub(one, text)
 
-    body = outside_code(body, paired)
-    body = outside_code(body, single)
-    flag_leftovers(body, ctx, _LEFTOVER, "Hugo shortcode")
-    return body
+    converted = outside_code(outside_code(body, paired), single)
+    flag_leftovers(converted, body, ctx, _LEFTOVER, "Hugo shortcode")
+    return converted
 

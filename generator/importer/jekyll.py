@@ -220,6 +220,6 @@ def convert(body: str, ctx: Context, includes: Path | None = None) -> str:
             return inlined.strip()
         return _RAW.sub("", _INCLUDE.sub(include, text))
 
-    body = outside_code(body, one)
-    flag_leftovers(body, ctx, _LEFTOVER, "Liquid")
-    return body
+    converted = outside_code(body, one)
+    flag_leftovers(converted, body, ctx, _LEFTOVER, "Liquid")
+    return converted

@@ -101,8 +101,15 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
         if kind != "pages" and page.section:
             list_urls.setdefault("/" + page.section.strip("/") + "/", f"/{kind}/")
 
+    covers: dict[str, tuple[str | None, tuple[tuple[str, Path], ...]]] = {}
+    for page, kind, _ in chosen:  # a cover joins the bundle: decided before any link is made
+        files = list(page.files)
+        extra = page.meta.get("extra") if isinstance(page.meta.get("extra"), dict) else {}
+        cover = (_cover(page, page.meta, extra, files, found.static_roots, notes)
+                 if kind != "pages" else None)
+        covers[page.rel] = cover, tuple(files)
     targets = {page.rel: ImportedPage(kind, slug, {}, "", page.rel, page.old_url,
-                                      page.files) for page, kind, slug in chosen}
+                                      covers[page.rel][1]) for page, kind, slug in chosen}
     by_url = {_norm(p.old_url): t for p, t in ((p, targets[p.rel]) for p, _, _ in chosen)}
     pages = []
     for page, kind, _ in chosen:
@@ -111,10 +118,8 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
         ctx = Context(page.rel, page.body_line, notes, resolver)
         body = convert(page.body, ctx)
         body = _relink(body, target, by_url, list_urls, found.old_site)
-        files = list(page.files)
-        meta = _meta(page, kind, target.url, body, files, found.static_roots, notes)
-        pages.append(replace(target, meta=meta, body=_MORE.sub("", body).lstrip("\n"),
-                             files=tuple(files)))
+        meta = _meta(page, kind, target.url, body, covers[page.rel][0], notes)
+        pages.append(replace(target, meta=meta, body=_MORE.sub("", body).lstrip("\n")))
 
     settings = dict(found.settings)
     if any(p.kind == "case-studies" for p in pages):
@@ -133,8 +138,8 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
     return ImportedSite(generator, settings, tuple(pages), found.static, notes)
 
 
-def _meta(page: SourcePage, kind: str, url: str, body: str, files: list[tuple[str, Path]],
-          static_roots: tuple[Path, ...], notes: Notes) -> dict[str, Any]:
+def _meta(page: SourcePage, kind: str, url: str, body: str, cover: str | None,
+          notes: Notes) -> dict[str, Any]:
     src, extra = page.meta, page.meta.get("extra") if isinstance(page.meta.get("extra"),
                                                                    dict) else {}
     meta: dict[str, Any] = {}
@@ -187,7 +192,7 @@ def _meta(page: SourcePage, kind: str, url: str, body: str, files: list[tuple[st
         meta["draft"] = True
     if _unlisted(src):
         meta["unlisted"] = True
-    if kind != "pages" and (cover := _cover(page, src, extra, files, static_roots, notes)):
+    if cover:
         meta["cover"] = {"src": cover, "alt": meta["title"]}
     aliases = _aliases(page, url)
     if aliases:

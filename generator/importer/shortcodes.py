@@ -78,18 +78,29 @@ def line_of(ctx: Context, text: str, pos: int, offset: int) -> int:
     return ctx.body_line + offset + text.count("\n", 0, pos)
 
 
-def flag_leftovers(body: str, ctx: Context, pattern: re.Pattern[str], what: str) -> None:
-    """Note each template tag still in the body (outside code), with its line."""
-    def scan(text: str, offset: int) -> str:
-        masked = _INLINE_CODE.sub(lambda m: " " * len(m[0]), text)
-        for m in pattern.finditer(masked):
-            shown = re.sub(r"\s+", " ", m[0])
+def flag_leftovers(converted: str, original: str, ctx: Context, pattern: re.Pattern[str],
+                   what: str) -> None:
+    """Note each template tag left in the converted body (outside code), with its line in the
+    source file: the tags are found in the original, as conversions change line counts."""
+    def found(body: str) -> list[tuple[str, int]]:
+        hits: list[tuple[str, int]] = []
+
+        def scan(text: str, offset: int) -> str:
+            masked = _INLINE_CODE.sub(lambda m: " " * len(m[0]), text)
+            hits.extend((m[0], line_of(ctx, masked, m.start(), offset))
+                        for m in pattern.finditer(masked))
+            return text
+        outside_code(body, scan)
+        return hits
+
+    left = [tag for tag, _ in found(converted)]
+    for tag, line in found(original):
+        if tag in left:
+            left.remove(tag)
+            shown = re.sub(r"\s+", " ", tag)
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            ctx.notes.warnings.append(Note(ctx.rel, line_of(ctx, masked, m.start(), offset),
-                                           f"{what} `{shown}` kept as written: rewrite it "
-                                           "by hand"))
-        return text
-    outside_code(body, scan)
+            ctx.notes.warnings.append(Note(ctx.rel, line, f"{what} `{shown}` kept as written: "
+                                           "rewrite it by hand"))
 
 
 def link_or_keep(ctx: Context, target: str, text: str, pos: int, offset: int,

@@ -79,7 +79,8 @@ def inside(path: Path, root: Path) -> bool:
 
 
 def files_under(root: Path, skip_dirs: frozenset[str] = frozenset()) -> list[Path]:
-    """Every regular file under root, sorted, hidden files and symlinked folders left out."""
+    """Every regular file under root, sorted; hidden files, symlinked folders and links to
+    files outside root left out."""
     found: list[Path] = []
     if not root.is_dir():
         return found
@@ -88,6 +89,8 @@ def files_under(root: Path, skip_dirs: frozenset[str] = frozenset()) -> list[Pat
                          and not Path(folder, d).is_symlink())
         for name in sorted(names):
             path = Path(folder, name)
+            if path.is_symlink() and not inside(path, root):
+                continue  # a link to a file elsewhere: never copied out of its place
             if not name.startswith(".") and path.is_file():
                 found.append(path)
     return sorted(found)

@@ -146,6 +146,6 @@ def convert(body: str, ctx: Context) -> str:
             return m[0]
         return _INLINE.sub(inline, _BLOCK.sub(block, text))
 
-    body = outside_code(body, one)
-    flag_leftovers(body, ctx, _LEFTOVER, "Zola shortcode")
-    return body
+    converted = outside_code(body, one)
+    flag_leftovers(converted, body, ctx, _LEFTOVER, "Zola shortcode")
+    return converted
