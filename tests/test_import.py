@@ -18,7 +18,8 @@ from generator.importer.writer import Writer
 from tests.conftest import REPO, write_files
 
 FIXTURES = REPO / "tests" / "fixtures" / "import"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "import-sources"
+SHARED = next((p / "shared" / "import-sources" for p in Path(__file__).resolve().parents[2:4]
+               if (p / "shared" / "import-sources").is_dir()), Path("/nonexistent"))
 
 
 def run_import(*args: str) -> tuple[int, str]:
