@@ -208,7 +208,7 @@ def _body_line(config: Config, doc: Document, needle: str) -> int | None:
         lines = (config.site_dir / doc.rel).read_text("utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    fences = [i for i, line in enumerate(lines) if line.strip() in ("---", "...")]
+    fences = [i for i, line in enumerate(lines) if line.strip() in ("---", "...", "+++")]
     start = fences[1] + 1 if len(fences) > 1 else 0
     for number, line in enumerate(lines[start:], start + 1):
         if needle in line:

@@ -288,6 +288,59 @@ def check(site_dir: Path, fmt: str, strict: bool, drafts: bool, future: bool, qu
     sys.exit(1 if failed else 0)
 
 
+@main.command("import")
+@click.argument("generator", type=click.Choice(["hugo", "jekyll", "zola"]))
+@click.argument("source", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Write into a non-empty TARGET (files there with "
+              "the same names are replaced; nothing is deleted).")
+@click.option("--case-studies", "case_studies", multiple=True, metavar="SECTION",
+              help="A section (folder or collection) whose pages are case studies; repeat "
+              "for several. Default: case-studies, case-study, work, clients, portfolio, "
+              "customers, and any page whose layout names a case study.")
+@click.option("--articles", multiple=True, metavar="SECTION", help="A section whose pages are "
+              "articles, besides blog, posts, news, articles and updates; repeatable.")
+@quiet_verbose
+def import_(generator: str, source: Path, target: Path, force: bool,
+            case_studies: tuple[str, ...], articles: tuple[str, ...], quiet: bool,
+            verbose: bool) -> None:
+    """Import a Hugo, Jekyll or Zola site from SOURCE into a new casefolio site in TARGET.
+
+    Reads the other generator's configuration and content: case studies (by section, layout
+    or --case-studies), blog posts as articles, other pages as pages, page bundles with their
+    files, static files. Common shortcodes and includes become Markdown; every old URL that
+    changes is kept as an alias (a redirect). TARGET/IMPORT-REPORT.md lists what was
+    converted, what needs a human (such as results to add as `metrics:`) and each warning
+    with its file and line. Nothing is written outside TARGET.
+
+    \b
+    Examples:
+      casefolio import hugo ../old-site new-site
+      casefolio import jekyll ../blog new-site --case-studies projects
+      casefolio import zola ../old-site new-site --force
+    """
+    from generator.errors import CasefolioError
+    from generator.importer import import_site
+
+    command = f"casefolio import {generator} {source} {target}"
+    try:
+        site, written = import_site(generator, source, target, force=force,
+                                    case_studies=case_studies, articles=articles,
+                                    command=command)
+    except CasefolioError as exc:
+        fail(exc)
+    if verbose:
+        for path in written:
+            click.echo(f"  wrote {path}")
+    if not quiet:
+        kinds = [sum(1 for p in site.pages if p.kind == k)
+                 for k in ("case-studies", "articles", "pages")]
+        click.secho(f"imported {kinds[0]} case studies, {kinds[1]} articles, {kinds[2]} pages "
+                    f"into {target}", fg="green")
+        click.echo(f"{len(site.notes.human)} things need a human and "
+                   f"{len(site.notes.warnings)} warnings: read {target / 'IMPORT-REPORT.md'}")
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 

@@ -84,7 +84,8 @@ def links(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("name", ["README.md", "docs/content.md", "docs/configuration.md",
-                                  "docs/commands.md", "docs/deployment.md", "docs/tutorial.md"])
+                                  "docs/commands.md", "docs/deployment.md", "docs/tutorial.md",
+                                  "docs/migrating.md"])
 def test_links_in_the_docs_resolve(name: str) -> None:
     """Relative links point at files that exist, and #anchors at headings that exist."""
     path = REPO / name

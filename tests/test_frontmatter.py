@@ -48,3 +48,73 @@ def test_norway_values_stay_text_and_dates_are_dates() -> None:
 ])
 def test_malformed_front_matter(text: str, expected: str) -> None:
     assert expected in error_of(text).replace("content/pages/", "")
+
+
+# TOML front matter between `+++` lines (Hugo's and Zola's spelling) reads like YAML.
+
+TOML_CASE = """\
++++
+title = "Checkout redesign"
+date = {date}
+summary = "Seven steps to three."
+client = "Acme"
+niche = "ecommerce"
+tags = ["checkout"]
+
+[[metrics]]
+label = "Conversion rate"
+before = 2.1
+after = 2.9
+unit = "%"
++++
+Body.
+"""
+
+
+def test_toml_front_matter_with_key_lines() -> None:
+    fm = split(TOML_CASE.format(date="2025-03-14"), "x.md")
+    assert fm.meta["title"] == "Checkout redesign" and fm.meta["date"] == dt.date(2025, 3, 14)
+    assert fm.meta["metrics"][0]["after"] == 2.9
+    assert fm.positions[("niche",)] == 6
+    assert fm.positions[("metrics", 0, "after")] == 12
+    assert fm.body == "Body.\n" and fm.body_line == 15
+
+
+@pytest.mark.parametrize("date", ["2025-03-14", "2025-03-14T09:30:00", "2025-03-14T09:30:00Z"])
+def test_toml_dates_validate_like_yaml_ones(date: str) -> None:
+    from generator.schema import CaseStudyMeta, validate
+
+    fm = split(TOML_CASE.format(date=date), "x.md")
+    meta, problems = validate(CaseStudyMeta, fm.meta, fm.positions, "x.md")
+    assert problems == [] and meta is not None and meta.date == dt.date(2025, 3, 14)
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ('+++\ntitle = "T"\ntitle = "U"\n+++\n', 3),     # a key given twice
+    ('+++\ntitle = "T"\nsummary = \n+++\n', 3),      # no value
+    ('+++\ntitle = "T"\n\ndate = 2025-02-30\n+++\n', 4),  # no such day
+    ('+++\n[t]\nx = 1\n[t]\n+++\n', 4),              # a table declared twice
+])
+def test_malformed_toml_names_its_line(text: str, line: int) -> None:
+    message = error_of(text)
+    assert message.startswith(f"content/pages/x.md:{line}: invalid TOML")
+
+
+def test_unclosed_toml_and_toml_control_characters() -> None:
+    assert "x.md:1: front matter is never closed" in error_of('+++\ntitle = "T"\n')
+    assert "`+++`" in error_of('+++\ntitle = "T"\n')
+    assert "U+0001" in error_of('+++\ntitle = "a\\u0001b"\n+++\n')
+
+
+def test_a_toml_case_study_builds(make_site) -> None:
+    from generator.build import build_to
+
+    site = make_site({"content/case-studies/acme.md": TOML_CASE.format(date="2025-03-14")})
+    build_to(site, site / "output")
+    page = (site / "output" / "case-studies" / "acme" / "index.html").read_text("utf-8")
+    assert "Checkout redesign" in page and "Body." in page
+    wrong = TOML_CASE.format(date="2025-03-14").replace('niche = "ecommerce"', 'niche = "ecom"')
+    site2 = make_site({"content/case-studies/acme.md": wrong}, name="site2")
+    with pytest.raises(CasefolioError) as info:
+        build_to(site2, site2 / "output")
+    assert "content/case-studies/acme.md:6:" in str(info.value)

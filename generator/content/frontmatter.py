@@ -1,13 +1,17 @@
-"""Split a content file into YAML front matter and Markdown body; load YAML safely, with lines.
+"""Split a content file into YAML (`---`) or TOML (`+++`) front matter and Markdown body; load
+it safely, with lines.
 
 Why not plain `yaml.safe_load`: we need every key's line for error messages, duplicate keys
 as errors (PyYAML silently keeps the last), and YAML 1.2 booleans so `niche: no` stays "no".
+TOML (Hugo's and Zola's spelling) is read with the standard library's `tomllib`; its key lines
+come from a light scan of the text, as `tomllib` keeps none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +31,7 @@ MAX_VALUES = 100_000    # aliases can multiply a tiny file into billions of valu
 # Characters no web page or XML feed may contain (XML 1.0 `Char`), reachable through escapes
 # such as "\x01" or "\uFFFE" in double-quoted YAML; YAML itself refuses them when written raw.
 _UNSHOWABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_OPENING = re.compile(r"---[ \t]*(?:\n|\Z)")
+_OPENING = re.compile(r"(---|\+\+\+)[ \t]*(?:\n|\Z)")
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
@@ -70,7 +74,8 @@ def normalize_text(text: str) -> str:
 
 
 def split(text: str, path: str) -> FrontMatter:
-    """Split `---` fenced YAML front matter from the body; raise CasefolioError if malformed."""
+    """Split `---` fenced YAML (or `+++` fenced TOML) front matter from the body; raise
+    CasefolioError if malformed."""
     text = normalize_text(text)
     if not text.strip():
         raise CasefolioError([Problem(path, 1, "the file is empty",
@@ -80,16 +85,23 @@ def split(text: str, path: str) -> FrontMatter:
         raise CasefolioError([Problem(path, 1, "no front matter",
                                       "start the file with a `---` line, the YAML fields "
                                       "(at least `title:`), then another `---` line")])
+    toml = opening.group(1) == "+++"
     start = opening.end()
-    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[start:], flags=re.MULTILINE)
+    closing = r"^\+\+\+[ \t]*$" if toml else r"^(?:---|\.\.\.)[ \t]*$"
+    end = re.search(closing, text[start:], flags=re.MULTILINE)
     if end is None:
+        fence = "+++" if toml else "---"
         raise CasefolioError([Problem(path, 1, "front matter is never closed",
-                                      "add a line with just `---` after the last YAML field")])
+                                      f"add a line with just `{fence}` after the last "
+                                      f"{'TOML' if toml else 'YAML'} field")])
     yaml_text = text[start:start + end.start()]
     rest = text[start + end.end():]
     body = rest[1:] if rest.startswith("\n") else rest
     body_line = 2 + yaml_text.count("\n") + 1
-    meta, positions = load_yaml(yaml_text, path, first_line=2)
+    if toml:
+        meta, positions = load_toml(yaml_text, path, first_line=2)
+    else:
+        meta, positions = load_yaml(yaml_text, path, first_line=2)
     positions.setdefault((), 1)  # empty front matter: "missing field" problems point at `---`
     if meta is None:
         meta = {}
@@ -121,6 +133,75 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, Positions
     finally:
         loader.dispose()
     return value, positions
+
+
+_TOML_TABLE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"
+                       r"\"[^\"]*\"|'[^']*'))*)\s*=")
+_TOML_LINE = re.compile(r"\bline (\d+)\b")
+
+
+def load_toml(text: str, path: str, first_line: int = 1) -> tuple[dict[str, Any], Positions]:
+    """Load TOML front matter, with the line of each key as far as a line scan can tell."""
+    try:
+        value = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib (before Python 3.14) keeps the line only in its message: "... (at line 3,
+        # column 5)"; a message without one points at the opening `+++`.
+        line = getattr(exc, "lineno", None)
+        if line is None and (found := _TOML_LINE.search(str(exc))):
+            line = int(found[1])
+        reason = str(exc).split(" (at ")[0]
+        raise CasefolioError([Problem(
+            path, (line + first_line - 1) if line else first_line - 1,
+            f"invalid TOML: {reason}",
+            'quote text (title = "Checkout: the fix"), write dates as 2025-03-14, and give '
+            "each key once")]) from None
+    except RecursionError:
+        raise CasefolioError([Problem(path, first_line, "the TOML is nested too deeply",
+                                      f"keep lists and tables under {MAX_DEPTH} levels "
+                                      "deep")]) from None
+    _check_toml_text(value, path, first_line)
+    return value, _toml_positions(text, first_line)
+
+
+def _toml_positions(text: str, first_line: int) -> Positions:
+    positions: Positions = {}
+    table: tuple[str | int, ...] = ()
+    counts: dict[tuple[str | int, ...], int] = {}
+    for number, line in enumerate(text.split("\n"), first_line):
+        if header := _TOML_TABLE.match(line):
+            names = tuple(_toml_key_parts(header[2]))
+            if header[1] == "[[":  # an array of tables: each header starts the next item
+                index = counts.get(names, -1) + 1
+                counts[names] = index
+                positions.setdefault(names, number)
+                table = (*names, index)
+            else:
+                table = names
+            positions.setdefault(table, number)
+        elif key := _TOML_KEY.match(line):
+            positions.setdefault((*table, *_toml_key_parts(key[1])), number)
+    return positions
+
+
+def _toml_key_parts(dotted: str) -> list[str]:
+    parts = re.findall(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+)", dotted)
+    return [next(p for p in part if p) if any(part) else "" for part in parts]
+
+
+def _check_toml_text(value: Any, path: str, first_line: int) -> None:
+    """TOML escapes can smuggle in what YAML refuses: control characters no page may hold."""
+    if isinstance(value, str) and (bad := _UNSHOWABLE.search(value)):
+        raise CasefolioError([Problem(path, first_line, "the text contains the invisible "
+                                      f"control character U+{ord(bad[0]):04X}, which a web "
+                                      "page or feed cannot contain", "delete it")])
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_toml_text(item, path, first_line)
+    elif isinstance(value, list):
+        for item in value:
+            _check_toml_text(item, path, first_line)
 
 
 @dataclass(slots=True)
