@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.errors import CasefolioError
-from generator.frontmatter import split
+from generator.content.frontmatter import split
 from generator.importer.writer import Writer
 from tests.conftest import REPO, write_files
 
@@ -216,7 +216,7 @@ def test_an_imported_site_of_case_studies_and_pages_builds(tmp_path: Path) -> No
 
 
 def _v2_build() -> bool:
-    from generator.schema import KIND_MODELS, Common
+    from generator.content.schema import KIND_MODELS, Common
 
     return "articles" in KIND_MODELS and "aliases" in Common.model_fields
 

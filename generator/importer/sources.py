@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from generator.frontmatter import normalize_text
+from generator.content.frontmatter import normalize_text
 from generator.importer.model import Note, Notes
 
 _FENCE = re.compile(r"(---|\+\+\+)[ \t]*\n")
