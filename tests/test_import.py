@@ -12,8 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.errors import CasefolioError
 from generator.content.frontmatter import split
+from generator.errors import CasefolioError
 from generator.importer.writer import Writer
 from tests.conftest import REPO, write_files
 
