@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -199,6 +200,9 @@ def _pair_result(metric: Metric, before: Figure, after: Figure,
             supports += (("x", fall.low, fall.high),)
     if unit == "%":
         supports += (("%", abs(diff.low), abs(diff.high)),)
+    if common["evidence"] is not None:  # the A/B test's own lift, as the page shows it
+        lift = abs(common["evidence"].lift) * 100  # type: ignore[attr-defined]
+        supports += (("%", lift, lift),)
     return Result(**common, before=before.low, after=after.low,  # type: ignore[arg-type]
                   before_text=format_figure(before, unit), after_text=format_figure(after, unit),
                   absolute=absolute, absolute_text=absolute_txt, relative=relative,
@@ -503,6 +507,41 @@ def aggregate(results: Iterable[tuple[str, Result]]) -> list[Aggregate]:
                 text = signed_percent(mid)
         out.append(Aggregate(first.label.strip(), unit, text, len(by_study), mid))
     return sorted(out, key=lambda a: (-a.count, a.label.casefold()))
+
+
+_CLAIM = re.compile(r"(?<![\w.,])([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s?(%|[x×](?![\w-]))",
+                    re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A figure a title or summary claims ('+509%', '5x'), and the nearest a result supports."""
+
+    text: str
+    nearest: str   # '' when no result has a figure of that kind
+
+
+def unsupported_claims(text: str, results: Iterable[Result]) -> list[Claim]:
+    """Each `N%` / `Nx` in the text that no result supports within the claim's rounding."""
+    supports = [s for r in results for s in r.supports]
+    out = []
+    for m in _CLAIM.finditer(text):
+        kind = "%" if m[4] == "%" else "x"
+        value = float(m[2].replace(",", "") + (f".{m[3]}" if m[3] else ""))
+        half = 0.5 * 10 ** -len(m[3] or "")
+        fits = [(low, high) for k, low, high in supports if k == kind]
+        if any(low - half <= value <= high + half or (low > high and high - half <= value
+               <= low + half) for low, high in fits):
+            continue
+        near = min(fits, key=lambda lh: min(abs(value - lh[0]), abs(value - lh[1])),
+                   default=None)
+        nearest = ""
+        if near is not None:
+            figure = near[0] if abs(value - near[0]) <= abs(value - near[1]) else near[1]
+            nearest = (f"{_number(figure, 0 if figure >= 10 else 1)}%" if kind == "%"
+                       else f"{_times(figure, round)}x")
+        out.append(Claim(m[0].strip(), nearest))
+    return out
 
 
 def median(values: list[float]) -> float | None:

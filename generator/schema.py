@@ -33,6 +33,8 @@ MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD 
 SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
 UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL"""
 CURRENCIES = frozenset(_CURRENCY_CODES.split())
+COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "SEK", "NOK", "DKK",
+                     "INR", "NZD", "SGD", "PLN")
 MAX_FIGURE = 1e15   # beyond any real result: a slip of the keyboard, and a float overflow risk
 _NUMBER = r"\d[\d,_]*(?:\.\d+)?|\.\d+"
 _QUALIFIED = re.compile(rf"(?P<pre>~|<|>|≈|under |over |about )?\s*(?P<sign>[-−+])?"
@@ -182,9 +184,13 @@ def canonical_unit(unit: str) -> str:
     if text.lower() in UNIT_ALIASES:
         return UNIT_ALIASES[text.lower()]
     if re.fullmatch(r"[A-Z]{3}", text):
+        swapped = [c for c in (*COMMON_CURRENCIES, *sorted(CURRENCIES))
+                    if sorted(c) == sorted(text)]
         raise Invalid(f"unknown currency `{text}`",
-                      did_you_mean(text, CURRENCIES) or "use an ISO 4217 code such as USD, "
-                      "EUR or GBP; other units are written in lower case")
+                      (f"did you mean `{swapped[0]}`?" if swapped else "")
+                      or did_you_mean(text, COMMON_CURRENCIES) or did_you_mean(text, CURRENCIES)
+                      or "use an ISO 4217 code such as USD, EUR or GBP; other units are "
+                      "written in lower case")
     if len(text) > 30:
         raise Invalid("a unit is a short word", "e.g. `unit: accounts` or `unit: PRs/week`")
     return text

@@ -25,7 +25,7 @@ from generator.config import Config
 from generator.content import Document
 from generator.errors import Problem, did_you_mean
 from generator.markdown import Rendered, fill
-from generator.metrics import Result, aggregate, format_value, result
+from generator.metrics import Result, aggregate, format_value, result, unsupported_claims
 from generator.metrics import format_figure as fmt_figure
 from generator.schema import CaseStudyMeta, PageMeta, PracticeMeta, ServiceMeta
 from generator.sources import Asset
@@ -245,6 +245,14 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             og_image=img.og_image(og, config.base_url,
                                   meta.cover.alt if meta.cover else meta.title) if og else None,
         ))
+        for field in ("title", "summary"):
+            for claim in unsupported_claims(getattr(meta, field), study_views[-1].results):
+                problems.append(Problem(
+                    doc.rel, doc.line(field), f"the {field} claims {claim.text}, which no "
+                    "result supports" + (f" (nearest: {claim.nearest})" if claim.nearest
+                                         else ""),
+                    "correct the figure, or add the result behind it to `metrics:`",
+                    severity="warning"))
         for i, metric in enumerate(study_views[-1].results):
             ev = metric.evidence
             if ev is not None and metric.absolute != 0 and ev.significant and (
