@@ -138,7 +138,7 @@ def parse_figure(value: Any, *, kind: str = "") -> Figure | None:
         unit_hint = ("a multiple goes in `change:` (`change: 6x`) or in `unit: x`"
                      if text.rstrip().lower().endswith("x") else
                      "put the unit in `unit:`")
-        raise Invalid(f'"{text[:40]}" is not a number',
+        raise Invalid(f'expected a number, got "{text[:40]}"',
                       f"write a number, optionally with `~`, `<`, `>` before it, `+` after "
                       f"it, or a range `2-3`; {unit_hint}")
     number = _number(m["num"])
