@@ -14,7 +14,15 @@ from pydantic import Field, field_validator, model_validator
 
 from generator import __version__
 from generator.content.frontmatter import load_yaml, normalize_text
-from generator.content.schema import Invalid, Strict, check_slug, validate
+from generator.content.schema import (
+    Figure,
+    Invalid,
+    Strict,
+    canonical_unit,
+    check_slug,
+    parse_figure,
+    validate,
+)
 from generator.errors import CasefolioError, Problem
 
 _NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]")
@@ -61,6 +69,35 @@ class Niche(Strict):
     pitch: str = ""
 
 
+class HighlightEntry(Strict):
+    """A home page tile: a case study's result by label, or a figure of the consultancy."""
+
+    case_study: str | None = None
+    metric: str | None = None
+    value: Figure | None = None
+    label: str | None = None
+    unit: str = "count"
+
+    _value = field_validator("value", mode="before")(classmethod(lambda cls, v: parse_figure(v)))
+    _unit = field_validator("unit")(classmethod(lambda cls, v: canonical_unit(v)))
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> HighlightEntry:
+        by_result = self.case_study is not None or self.metric is not None
+        if by_result and (self.value is not None or self.label is not None):
+            raise Invalid("a highlight is either a case study's result or a figure, not both",
+                          "`{case_study: slug, metric: Label}` or `{value: 100+, label: "
+                          "Stores optimised}`")
+        if by_result and (self.case_study is None or self.metric is None):
+            raise Invalid("a case study's highlight needs `case_study` and `metric`",
+                          "e.g. `{case_study: skincare-checkout, metric: Checkout "
+                          "conversion rate}`")
+        if not by_result and (self.value is None or not self.label):
+            raise Invalid("a figure highlight needs `value` and `label`",
+                          "e.g. `{value: 100+, label: Stores optimised}`")
+        return self
+
+
 class MarkdownOptions(Strict):
     raw_html: bool = True
 
@@ -80,6 +117,7 @@ class SiteSettings(Strict):
     navigation: tuple[NavItem, ...] = ()
     niches: dict[str, Niche] = Field(default_factory=dict)
     markdown: MarkdownOptions = MarkdownOptions()
+    highlights: tuple[HighlightEntry, ...] = ()
     page_size: int = Field(default=24, ge=1)
     share_cards: bool = True
 
@@ -138,6 +176,7 @@ class Config:
     theme_dir: Path
     options: BuildOptions = field(default_factory=BuildOptions)
     fingerprint: str = ""  # changes whenever anything here changes
+    highlight_lines: tuple[int | None, ...] = ()  # site.yaml line of each `highlights:` entry
 
     @property
     def base_url(self) -> str:
@@ -208,4 +247,5 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
     for part in (__version__, settings.model_dump_json(), repr(options), str(theme_dir)):
         digest.update(part.encode())
         digest.update(b"\0")
-    return Config(site_dir, settings, theme_dir, options, digest.hexdigest())
+    lines = tuple(positions.get(("highlights", i)) for i in range(len(settings.highlights)))
+    return Config(site_dir, settings, theme_dir, options, digest.hexdigest(), lines)

@@ -27,7 +27,8 @@ from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
 from generator.model import views as v
-from generator.model.metrics import Result, format_value, median, result, signed_percent
+from generator.model.metrics import Result, aggregate, format_value, result, unsupported_claims
+from generator.model.metrics import format_figure as fmt_figure
 
 SECTION_URLS = {"case-studies": "case-studies/", "practices": "practices/",
                 "services": "services/"}
@@ -244,9 +245,27 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             og_image=img.og_image(og, config.base_url,
                                   meta.cover.alt if meta.cover else meta.title) if og else None,
         ))
+        for field in ("title", "summary"):
+            for claim in unsupported_claims(getattr(meta, field), study_views[-1].results):
+                problems.append(Problem(
+                    doc.rel, doc.line(field), f"the {field} claims {claim.text}, which no "
+                    "result supports" + (f" (nearest: {claim.nearest})" if claim.nearest
+                                         else ""),
+                    "correct the figure, or add the result behind it to `metrics:`",
+                    severity="warning"))
         for i, metric in enumerate(study_views[-1].results):
             ev = metric.evidence
-            if ev is not None and not ev.significant and (metric.improved or False):
+            if ev is not None and metric.absolute != 0 and ev.significant and (
+                    (ev.lift > 0) != (metric.absolute > 0)):
+                problems.append(Problem(
+                    doc.rel, doc.line("metrics", i, "experiment"),
+                    f"metrics[{i}] `{metric.label}`: the experiment contradicts the claim: "
+                    f"{metric.before_text} → {metric.after_text} says "
+                    f"{'up' if metric.absolute > 0 else 'down'}, the A/B test is significant "
+                    f"the other way ({ev.describe()})",
+                    "check which arm is `control` and which `variant`, and the before/after "
+                    "figures"))
+            elif ev is not None and not ev.significant and (metric.improved or False):
                 problems.append(Problem(
                     doc.rel, doc.line("metrics", i, "experiment"),
                     f"metrics[{i}] `{metric.label}`: the experiment does not support the claimed "
@@ -315,8 +334,11 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     tag_views = tuple(v.Tag(f"tags/{key}", base + f"tags/{key}/", tag_names[key],
                             cards_of(by_tag[key]), frozenset(_card_ids(by_tag[key])))
                       for key in sorted(by_tag))
+    chosen, highlight_problems = _site_highlights(config, cards, studies)
+    problems += highlight_problems
     stats = v.Stats(len(studies), len({d.meta.niche for d in studies}),
-                    highlights(cards_of(d.id for d in studies)),
+                    chosen if config.settings.highlights else highlights(
+                        cards_of(d.id for d in studies)),
                     frozenset(_card_ids(d.id for d in studies)))
 
     problems += [Problem(rel, None, job, "open it in an image editor and export it again, "
@@ -416,33 +438,63 @@ def _image_rel(doc: Document, src: str) -> str:
 
 
 def _headline(metric: Result | None, who: str = "") -> tuple[str, str]:
-    """A share card's key metric: ('+38%', 'Mobile conversion rate, Lumen Skincare')."""
+    """A share card's key result: ('+38%', 'Mobile conversion rate, Lumen Skincare'),
+    ('400+ days', 'Unbroken uptime record, Kuvio')."""
     if metric is None:
         return "", ""
-    change = metric.relative_text if metric.relative is not None else metric.absolute_text
-    return change, f"{metric.label}, {who}" if who else metric.label
+    return metric.primary, f"{metric.label}, {who}" if who else metric.label
 
 
 def highlights(cards: Iterable[v.Card], limit: int = 3) -> tuple[v.Highlight, ...]:
-    """Median relative improvement per metric label, most reported labels first."""
-    improvements: dict[str, list[float]] = defaultdict(list)
-    names: dict[str, str] = {}
-    for card in cards:
-        for metric in card.results:
-            if metric.relative is None:
-                continue
-            key = metric.label.strip().lower()
-            names.setdefault(key, metric.label.strip())
-            improvements[key].append(metric.relative)
-    ranked = sorted(improvements.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
-    out = []
-    for key, values in ranked:
-        mid = median(values) or 0.0
-        count = len(values)
-        prefix = "median " if count > 1 else ""
-        out.append(v.Highlight(names[key], mid, count,
-                               f"{prefix}{signed_percent(mid)} {names[key].lower()}"))
+    """The contract's default tiles: medians of results two or more case studies share, then
+    the featured case studies' headline results, the largest first. A label held by one
+    case study is never an aggregate."""
+    cards = list(cards)
+    shared = aggregate((card.id, r) for card in cards for r in card.results)
+    out = [v.Highlight(a.label, a.text, a.count) for a in shared[:limit]]
+    taken = {a.label.casefold() for a in shared}
+    featured = sorted((c for c in cards if c.featured and c.headline is not None
+                       and c.headline.label.strip().casefold() not in taken),
+                      key=lambda c: (-c.headline.magnitude, c.id))  # type: ignore[union-attr]
+    for card in featured[:max(0, limit - len(out))]:
+        r = card.headline
+        assert r is not None
+        out.append(v.Highlight(r.label, r.primary, note=card.who, url=card.url))
     return tuple(out)
+
+
+def _site_highlights(config: Config, cards: Mapping[str, v.Card], studies: list[Document],
+                     ) -> tuple[tuple[v.Highlight, ...], list[Problem]]:
+    """site.yaml `highlights:`, resolved: each case study's result found by its label."""
+    out, problems = [], []
+    slugs = {d.slug: d.id for d in studies}
+    lines = config.highlight_lines
+    for i, entry in enumerate(config.settings.highlights):
+        line = lines[i] if i < len(lines) else None
+        if entry.value is not None:
+            figure = fmt_figure(entry.value, entry.unit)
+            out.append(v.Highlight(entry.label or "", figure))
+            continue
+        study = slugs.get(entry.case_study or "")
+        if study is None:
+            problems.append(Problem("site.yaml", line, f"highlights[{i}]: no published case "
+                                    f"study `{entry.case_study}`",
+                                    did_you_mean(entry.case_study or "", slugs)
+                                    or "use a case study's slug (its file name)"))
+            continue
+        card = cards[study]
+        found = [r for r in card.results if r.label == entry.metric] or [
+            r for r in card.results if r.label.strip().casefold()
+            == (entry.metric or "").strip().casefold()]
+        if not found:
+            labels = [r.label for r in card.results]
+            problems.append(Problem("site.yaml", line, f"highlights[{i}]: `{entry.case_study}` "
+                                    f"has no result labelled `{entry.metric}`",
+                                    did_you_mean(entry.metric or "", labels)
+                                    or f"its results: {', '.join(labels) or 'none'}"))
+            continue
+        out.append(v.Highlight(found[0].label, found[0].primary, note=card.who, url=card.url))
+    return tuple(out), problems
 
 
 def _card(doc: Document, url: str, config: Config) -> v.Card:
@@ -453,7 +505,8 @@ def _card(doc: Document, url: str, config: Config) -> v.Card:
         return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, meta.date,
                       who=meta.client_description if meta.confidential else (meta.client or ""),
                       niche=meta.niche, niche_name=niche.name if niche else meta.niche,
-                      headline=results[0] if results else None, results=results,
+                      headline=next((r for r in results if r.marked),
+                                    results[0] if results else None), results=results,
                       services=meta.services, practices=meta.practices, tags=meta.tags,
                       featured=meta.featured)
     if isinstance(meta, ServiceMeta):
