@@ -13,6 +13,7 @@ from generator import cache, prose
 from generator.cache import collector_paused
 from generator.config import BuildOptions, Config, load_config
 from generator.content import Document
+from generator.deploy.headers import headers_outputs
 from generator.errors import CasefolioError, Problem, fail_if
 from generator.images import process_all
 from generator.parallel import load_all, render_all
@@ -135,6 +136,7 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
         outputs += [Output(a.out, a.data, "") for a in theme.assets]
         outputs += [copy_asset(site_dir, a, state) for a in site.assets]
         outputs += image_outputs(site, site_dir, state, spool)
+        outputs += headers_outputs(outputs, config.base_path)
         paths = [o.path for o in outputs]
         if paths != state.paths:  # the same paths as last build's are known not to collide
             problems += colliding_outputs(outputs)
