@@ -8,6 +8,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -102,6 +103,40 @@ class MarkdownOptions(Strict):
     raw_html: bool = True
 
 
+DEPLOY_FIELDS = {  # per type of deploy target: its fields besides name, type and delete
+    "gh-pages": ("remote", "branch"), "s3": ("bucket", "prefix", "endpoint", "region"),
+    "rsync": ("destination",), "folder": ("path",)}
+
+
+class DeployTarget(Strict):
+    """One place `casefolio deploy` publishes to (deploy/ reads it; docs/deployment.md)."""
+
+    name: str = Field(min_length=1)
+    type: Literal["gh-pages", "s3", "rsync", "folder"]
+    delete: bool = False  # remove files the site no longer has (s3, rsync, folder)
+    remote: str = "origin"
+    branch: str = "gh-pages"
+    bucket: str = ""
+    prefix: str = ""
+    endpoint: str | None = None
+    region: str | None = None
+    destination: str = ""
+    path: str = ""
+
+    @model_validator(mode="after")
+    def _fields_of_its_type(self) -> DeployTarget:
+        own = DEPLOY_FIELDS[self.type]
+        for key in sorted(self.model_fields_set - {"name", "type", "delete", *own}):
+            raise Invalid(f"`{key}` is not a field of a target of type {self.type}",
+                          f"type {self.type} takes: name, type, {', '.join(own)}"
+                          + (", delete" if self.type != "gh-pages" else ""))
+        required = {"s3": "bucket", "rsync": "destination", "folder": "path"}.get(self.type)
+        if required and not getattr(self, required):
+            raise Invalid(f"a target of type {self.type} needs `{required}`",
+                          "see docs/deployment.md for an example")
+        return self
+
+
 class SiteSettings(Strict):
     """The fields of site.yaml, exactly as CONTENT-MODEL.md spells them."""
 
@@ -120,6 +155,7 @@ class SiteSettings(Strict):
     highlights: tuple[HighlightEntry, ...] = ()
     page_size: int = Field(default=24, ge=1)
     share_cards: bool = True
+    deploy: tuple[DeployTarget, ...] = ()
 
     @field_validator("base_url")
     @classmethod
@@ -134,6 +170,16 @@ class SiteSettings(Strict):
                           "e.g. `base_url: https://example.com/` or, for a site in a "
                           "subfolder, `base_url: https://example.github.io/agency/`")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("deploy")
+    @classmethod
+    def _unique_targets(cls, value: tuple[DeployTarget, ...]) -> tuple[DeployTarget, ...]:
+        names = [t.name for t in value]
+        for name in names:
+            if names.count(name) > 1:
+                raise Invalid(f"two deploy targets are named `{name}`",
+                              "give each a name of its own: `--target NAME` picks one")
+        return value
 
     @field_validator("niches")
     @classmethod
@@ -244,7 +290,8 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
             rel, positions.get(("theme",)), f"unknown theme `{settings.theme}`",
             f"available themes: {', '.join(available_themes(site_dir))}")])
     digest = hashlib.blake2b(digest_size=16)
-    for part in (__version__, settings.model_dump_json(), repr(options), str(theme_dir)):
+    site = settings.model_dump_json(exclude={"deploy"})  # where it goes is not what it is
+    for part in (__version__, site, repr(options), str(theme_dir)):
         digest.update(part.encode())
         digest.update(b"\0")
     lines = tuple(positions.get(("highlights", i)) for i in range(len(settings.highlights)))

@@ -187,6 +187,25 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                        "cover and each service: its title and headline result. Each costs ~5 "
                        "ms once (cached in `.casefolio/images/`); `false` skips them (a cover "
                        "still becomes the share image).",
+        "deploy": "Where `casefolio deploy` publishes the site; the first target is the "
+                  "default, `--target NAME` picks another. See "
+                  "[deployment.md](deployment.md).",
+    },
+    "DeployTarget": {
+        "name": "The target's name, for `casefolio deploy --target NAME`.",
+        "type": "`gh-pages` (a branch of the site's git repository), `s3` (S3-compatible "
+                "storage), `rsync` (over ssh) or `folder`.",
+        "delete": "Remove files the site no longer has (s3, rsync, folder), as `--delete` "
+                  "does; never outside the bucket's prefix or the folder.",
+        "remote": "gh-pages: the git remote pushed to.",
+        "branch": "gh-pages: the branch that holds the built site.",
+        "bucket": "s3: the bucket (required).",
+        "prefix": "s3: the folder inside the bucket, e.g. `site/`; nothing outside it is "
+                  "touched.",
+        "endpoint": "s3: the storage's URL for R2, B2, MinIO...; leave out for AWS.",
+        "region": "s3: the region, e.g. `eu-west-1` (`auto` for R2).",
+        "destination": "rsync: `user@host:/var/www/site/` (required).",
+        "path": "folder: the folder to copy into, relative to the site (required).",
     },
     "Organization": {
         "name": "The organization's name.",
@@ -236,6 +255,7 @@ HEADINGS = {
     "SiteSettings": "site.yaml", "Organization": "Organization",
     "CallToAction": "Call to action", "Form": "Form", "NavItem": "Menu item", "Niche": "Niche",
     "MarkdownOptions": "Markdown options", "HighlightEntry": "Highlight",
+    "DeployTarget": "Deploy target",
 }
 
 CONTENT_INTRO = """\
@@ -359,7 +379,7 @@ Pretty URLs, relative to `base_url`:
 """
 
 CONTENT_MODELS = ("CaseStudyMeta", "PracticeMeta", "ServiceMeta", "PageMeta")
-COMMANDS = ("init", "new", "check", "build", "serve")
+COMMANDS = ("init", "new", "check", "build", "serve", "deploy")
 
 
 class DocsError(Exception):

@@ -19,7 +19,7 @@ PACKAGE = REPO / "generator"
 # parts on one level do not import each other.
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "workers"), ("content",), ("config",), ("model",), ("images",), ("site",), ("output",),
-    ("parallel",), ("incremental",), ("build",), ("check", "serve", "scaffold", "importer"), ("cli",),
+    ("parallel",), ("incremental",), ("build",), ("check", "serve", "scaffold", "importer", "deploy"), ("cli",),
 ]
 # The longest chain of imports between generator's modules, counted in modules.
 MAX_DEPTH = 13
