@@ -357,7 +357,7 @@ _ODD_CHARS = re.compile(
 # next to `*_~` is not punctuation to it; an inline comment may not hold `--`, start `<!-->` or
 # end `--->`; a line-ending `\\` inside a multi-line link definition breaks it; and it does not
 # decode an autolink's %XX (or punycode) in the link text. Such documents go to the reference.
-_DELIMITER_NEIGHBOUR = re.compile(r"[^\x00-\x7f](?=[*_~])|(?<=[*_~])[^\x00-\x7f]")
+_DELIMITERS = re.compile(r"[*_~]+")
 _ANGLED = re.compile(r"<[^<>\s]*>")  # an autolink, or something like one
 _ENCODED = re.compile(r"%[0-9A-Fa-f]{2}|xn--", re.I)
 _EMPTY_BLOCKQUOTE = re.compile(r'(<blockquote data-sourcepos="[0-9:-]*">)\n(?=</blockquote>)')
@@ -409,15 +409,23 @@ def _inline_fast(m: re.Match[str], found: _Found) -> str:
 
 def _older_commonmark(body: str, raw_html: bool) -> bool:
     """Whether the body holds a construct where markdown-it-pyrs follows an older CommonMark."""
-    if ("*" in body or "_" in body or "~" in body) and any(
-        unicodedata.category(m[0]).startswith("S") for m in _DELIMITER_NEIGHBOUR.finditer(body)
-    ):
+    if not body.isascii() and _symbol_beside_delimiter(body):
         return True
     if raw_html and "<!--" in body and _newer_comment(body):
         return True
     if "\\\n" in body and "]:" in body:
         return True
     return "<" in body and any(_ENCODED.search(m[0]) for m in _ANGLED.finditer(body))
+
+
+def _symbol_beside_delimiter(body: str) -> bool:
+    """Whether a non-ASCII symbol (Unicode category S) stands right before or after `*_~`."""
+    for run in _DELIMITERS.finditer(body):
+        start, end = run.span()
+        for char in body[start - 1 : start] if start else "", body[end : end + 1]:
+            if char and not char.isascii() and unicodedata.category(char)[0] == "S":
+                return True
+    return False
 
 
 def _newer_comment(body: str) -> bool:
