@@ -111,12 +111,12 @@ def _danger(out: Path, site: Path) -> str:
         return "it contains your home folder"
     if out == site or out in site.parents:
         return "it contains the site folder"
-    if ".git" in out.parts or (out / ".git").exists():
-        return "it holds a git repository (.git)"
     for name in _SITE_FILES:
         source = site / name
         if out == source or source in out.parents:
             return f"it is the site's own {name}{'' if '.' in name else '/'}"
+    if ".git" in out.parts or (out / ".git").exists():
+        return "it holds a git repository (.git)"
     return ""
 
 
