@@ -198,16 +198,23 @@ def listing_signature(found: Listing) -> str:
 
 
 def _manifest(out: Path) -> set[str] | None:
+    return _listed(out)[0]
+
+
+def _listed(out: Path) -> tuple[set[str] | None, bool]:
+    """The files the marker lists (None: it lists none), and whether every line was a path
+    inside the folder. One that is not (`../NOTES.txt`, `/home/me/x`) is not ours to delete,
+    whoever wrote it there: it is ignored, and the next marker written leaves it out."""
     try:
         data = (out / MARKER).read_bytes()
     except OSError:
-        return None
+        return None, True
     _, found, listing = data.partition(MANIFEST_HEADER)
     if not found:
-        return None
-    # A line that is no path inside the folder (`../NOTES.txt`, `/home/me/x`) is not ours to
-    # delete, whoever wrote it there: ignored, and gone from the marker the next build writes.
-    return {rel for rel in listing.decode("utf-8", "replace").splitlines() if _inside(rel)}
+        return None, True
+    lines = listing.decode("utf-8", "replace").splitlines()
+    inside = {rel for rel in lines if _inside(rel)}
+    return inside, len(inside) == len(lines)
 
 
 def _inside(rel: str) -> bool:
@@ -231,10 +238,10 @@ def write_site(outputs: Iterable[Output], out_dir: Path, in_place: bool = True) 
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(out_dir)
-        previous = _manifest(out_dir) if in_place else None
+        previous, clean = _listed(out_dir) if in_place else (None, True)
         kept = sum(1 for data in plan.values() if data is None)
         if previous is not None and kept * 2 > len(plan):
-            return _update(plan, out_dir, previous)
+            return _update(plan, out_dir, previous, rewrite=not clean)
         _replace(plan, out_dir)
         return len(plan)
     except OSError as exc:
@@ -332,13 +339,14 @@ class Journal:
     renames: tuple[str, ...]   # staged files, each moved to the same path in the output
 
 
-def _update(plan: Plan, out_dir: Path, previous: set[str]) -> int:
-    """Write only the changed files beside out_dir, commit a journal, apply it."""
+def _update(plan: Plan, out_dir: Path, previous: set[str], rewrite: bool = False) -> int:
+    """Write only the changed files beside out_dir, commit a journal, apply it (`rewrite`:
+    the marker too, even when it lists these very files)."""
     root = str(out_dir)
     changed = [rel for rel, data in plan.items() if data is not None
                and not (rel in previous and _holds(os.path.join(root, rel), data))]
     stale = sorted(previous - plan.keys())
-    if not changed and not stale and previous == plan.keys():
+    if not changed and not stale and previous == plan.keys() and not rewrite:
         return 0  # nothing to do: not even the marker is rewritten
     staging = _staging(out_dir)
     try:
@@ -346,7 +354,7 @@ def _update(plan: Plan, out_dir: Path, previous: set[str]) -> int:
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             _put(plan[rel], target)  # type: ignore[arg-type]
-        if previous != plan.keys():  # the marker lists the files: rewritten when they change
+        if rewrite or previous != plan.keys():  # rewritten when the files change
             (staging / STAGED_MARKER).write_bytes(_marker(plan))
         journal = Journal(tuple(stale), tuple(changed))
         _commit(staging, journal)
