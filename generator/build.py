@@ -17,7 +17,8 @@ from generator.content.sources import (
     Source,
     classify,
     fingerprint,
-    is_ignored,
+    is_ignored_path,
+    outside_links,
     read_file,
     walk,
 )
@@ -29,7 +30,7 @@ from generator.output.render import Output, Route, affected, patch_routes, rende
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool, check_output_dir, output_signature, write_site
 from generator.parallel import load_all, render_all
-from generator.site import Site, build_site, patch_bodies, published
+from generator.site import Site, build_site, patch_bodies, public_assets, published
 from generator.workers import collector_paused
 
 
@@ -119,7 +120,7 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
         if known is not None:
             sources, assets, problems = *known, []
         else:
-            sources, assets, problems = read_inputs(site_dir, state)
+            sources, assets, problems = read_inputs(site_dir, state, config.link_roots)
             state.inputs = None if problems else (sources, assets)
     with _timed(timings, "markdown"):
         documents = load_documents(sources, config, state, problems)
@@ -203,14 +204,18 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
     return result
 
 
-def read_inputs(site_dir: Path, state: BuildState,
+def read_inputs(site_dir: Path, state: BuildState, allowed: tuple[str, ...] = (),
                 ) -> tuple[list[Source], list[Asset], list[Problem]]:
-    """sources.read_sources, reading again only the files whose stat signature changed."""
+    """sources.read_sources, reading again only the files whose stat signature changed; a
+    symbolic link out of the site (but into `allowed` folders) is an error."""
     sources: list[Source] = []
     assets: list[Asset] = []
     problems: list[Problem] = []
     skipped: list[Path] = []
-    paths = walk(site_dir / "content", skipped) + walk(site_dir / "static", skipped)
+    links: list[Path] = []
+    paths = (walk(site_dir / "content", skipped, problems=problems, links=links)
+             + walk(site_dir / "static", skipped, problems=problems, links=links))
+    problems += outside_links(site_dir, links, allowed)
     _forget_others(state, (site_dir / "content", site_dir / "static"), paths)
     for path in paths:
         read = _read_file(path, state, site_dir)
@@ -265,6 +270,7 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
     the prose of some documents. Also returns the ids of the documents so patched (None
     when the site was linked afresh: then anything may have changed)."""
     docs = publish(documents, config, state)
+    assets = public_assets(documents, docs, assets)
     key = (config.fingerprint, *docs, *assets)
     cached = state.site
     if cached is not None and len(cached[0]) == len(key):
@@ -323,12 +329,12 @@ def read_changed(site_dir: Path, state: BuildState, changed: Iterable[Path] | No
     for path in paths:
         rel = path.relative_to(site_dir).as_posix()
         if rel not in where:
-            if any(is_ignored(part) for part in rel.split("/")) or (
+            if is_ignored_path(rel.split("/")) or (
                     not os.path.lexists(path) and not any(r.startswith(rel + "/")
                                                           for r in where)):
                 continue  # an editor's backup or swap file, or one that came and went
             return None
-        if not path.is_file():
+        if not path.is_file() or path.is_symlink():  # a link: the full path checks where to
             return None
         state.forget([path])
         read = _read_file(path, state, site_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -156,6 +157,7 @@ class SiteSettings(Strict):
     page_size: int = Field(default=24, ge=1)
     share_cards: bool = True
     deploy: tuple[DeployTarget, ...] = ()
+    allow_links_to: tuple[str, ...] = ()
 
     @field_validator("base_url")
     @classmethod
@@ -227,6 +229,12 @@ class Config:
     @property
     def base_url(self) -> str:
         return self.settings.base_url
+
+    @property
+    def link_roots(self) -> tuple[str, ...]:
+        """The real paths of the folders outside the site that links may lead into."""
+        return tuple(os.path.realpath(self.site_dir / Path(folder).expanduser())
+                     for folder in self.settings.allow_links_to)
 
     @property
     def base_path(self) -> str:

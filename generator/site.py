@@ -12,10 +12,12 @@ import functools
 import hashlib
 import heapq
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from slugify import slugify
 
@@ -78,6 +80,41 @@ def published(docs: Iterable[Document], config: Config) -> list[Document]:
             continue
         keep.append(doc)
     return keep
+
+
+_FILE_REF = re.compile(r"""\b(?:href|src)="([^":?#/][^":?#]*)["?#]""")
+
+
+def public_assets(documents: list[Document], docs: list[Document], assets: list[Asset],
+                  ) -> list[Asset]:
+    """The assets less the files of unpublished documents (a draft's screenshots, the PDF of a
+    contract beside it): every file of a draft's bundle (the folder of its index.md), and a
+    file in content/ that unpublished documents refer to and no published one does."""
+    shown = {id(doc) for doc in docs}
+    hidden = [doc for doc in documents if id(doc) not in shown]
+    if not hidden:
+        return assets
+    bundles = tuple(posixpath.dirname(doc.rel) + "/" for doc in hidden
+                    if posixpath.basename(doc.rel) == "index.md")
+    private = set().union(*(_files_of(doc) for doc in hidden))
+    if private:
+        private -= set().union(*(_files_of(doc) for doc in docs))
+    if not bundles and not private:
+        return assets
+    return [a for a in assets if not a.rel.startswith("content/")
+            or (a.rel not in private and not a.rel.startswith(bundles))]
+
+
+def _files_of(doc: Document) -> set[str]:
+    """The site-relative paths of the files a document shows or links to."""
+    meta = doc.meta
+    cover = getattr(meta, "cover", None)
+    srcs = [image.src for image in doc.rendered.images]
+    srcs += [cover.src] if cover else []
+    srcs += [side.src for pair in getattr(meta, "comparisons", ()) for side in (pair.before,
+                                                                                pair.after)]
+    srcs += [unquote(m[1]) for m in _FILE_REF.finditer(doc.rendered.html)]
+    return {_image_rel(doc, src) for src in srcs}
 
 
 def build_site(config: Config, docs: list[Document], assets: list[Asset],

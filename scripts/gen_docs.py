@@ -187,6 +187,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                        "cover and each service: its title and headline result. Each costs ~5 "
                        "ms once (cached in `.casefolio/images/`); `false` skips them (a cover "
                        "still becomes the share image).",
+        "allow_links_to": "Folders outside the site that symbolic links in `content/` and "
+                          "`static/` may point into, relative to the site folder or absolute, "
+                          "e.g. `[../brand-kit]`. A link to any other file outside the site "
+                          "is an error naming it: it would publish that file (a link to "
+                          "`/proc/self/environ` would publish the build's secrets).",
         "deploy": "Where `casefolio deploy` publishes the site; the first target is the "
                   "default, `--target NAME` picks another. See "
                   "[deployment.md](deployment.md).",
