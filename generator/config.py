@@ -127,6 +127,7 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     serve: bool = False  # building for the dev server (live reload script, drafts banner...)
+    write_cache: bool = True  # False: nothing written in the site folder (`casefolio check`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,11 +192,11 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
     if not isinstance(data, dict):
         raise CasefolioError([Problem(rel, 1, "site.yaml must be a set of `key: value` fields",
                                       "start with `title:` and `base_url:`")])
-    if options.base_url:
+    if options.base_url is not None:  # `--base-url ''` too: an error, never site.yaml's
         data = {**data, "base_url": options.base_url}
     settings, problems = validate(SiteSettings, data, positions, rel)
     if settings is None:
-        if options.base_url:  # the bad value came from the command line, not from the file
+        if options.base_url is not None:  # the bad value came from the command line
             problems = [Problem("--base-url", None, p.message, p.hint)
                         if p.message.startswith("base_url:") else p for p in problems]
         raise CasefolioError(problems)

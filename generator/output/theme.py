@@ -101,7 +101,8 @@ def load_theme(config: Config) -> Theme:
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default_for_string=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1,
-        bytecode_cache=_bytecode_cache(config.site_dir),
+        bytecode_cache=(_bytecode_cache(config.site_dir) if config.options.write_cache
+                        else None),
     )
     base = config.base_path
     assets, asset_urls = _theme_assets(config.theme_dir, base)
@@ -115,6 +116,9 @@ def load_theme(config: Config) -> Theme:
     problems = []
     for name in env.list_templates():
         if name.startswith(".") or "/." in name:
+            # Hidden: an editor's swap file, or a partial a template includes. Its edits must
+            # reach the pages that include it; its problems are reported only if it is used.
+            fingerprints[name], graph[name] = _hidden_template(env, name)
             continue
         try:
             source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
@@ -141,6 +145,17 @@ def load_theme(config: Config) -> Theme:
     if problems:
         raise CasefolioError(problems)
     return Theme(env, dirs, fingerprints, graph, tuple(assets), asset_urls)
+
+
+def _hidden_template(env: jinja2.Environment, name: str) -> tuple[str, frozenset[str] | None]:
+    """A hidden template's fingerprint and what it pulls in (nothing, when it is no template)."""
+    try:
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        refs = list(jinja2.meta.find_referenced_templates(env.parse(source, name, filename)))
+    except Exception:
+        return fingerprint(name.encode()), frozenset()
+    return fingerprint(source.encode()), (None if any(r is None for r in refs)
+                                          else frozenset(refs))  # type: ignore[arg-type]
 
 
 def render_template(theme: Theme, name: str, context: Mapping[str, Any], config: Config) -> str:

@@ -1,0 +1,87 @@
+"""Issue 17 §6-8: output that was wrong without a word (stale pages, merged tags, raw URLs,
+live `javascript:` links, unsandboxed themes, dead anchors, unused originals published)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.build import build_to
+from generator.cli import main
+from generator.config import BuildOptions
+from generator.errors import CasefolioError
+from generator.incremental import cache
+
+Site = Callable[..., Path]
+
+
+def problems_of(site: Path, options: BuildOptions = BuildOptions()) -> list[str]:
+    with pytest.raises(CasefolioError) as caught:
+        build_to(site, site / "output", options)
+    return [f"{p.path}:{p.line}: {p.message} | {p.hint}" for p in caught.value.problems]
+
+
+def listing(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*"))}
+
+
+# --- §6: stale output -----------------------------------------------------------------------
+
+
+def test_editing_a_hidden_template_that_is_included_rebuilds_the_pages(make_site: Site) -> None:
+    site = make_site({"templates/.note.html": "<p>first note</p>\n",
+                      "templates/page.html": '{% extends "base.html" %}{% block main %}'
+                                             '{% include ".note.html" %}{% endblock %}\n'})
+    build_to(site, site / "output")
+    assert "first note" in (site / "output/about/index.html").read_text()
+    note = site / "templates/.note.html"
+    note.write_text("<p>second note</p>\n")
+    os.utime(note, ns=(note.stat().st_mtime_ns + 5_000_000_000,) * 2)
+    result = build_to(site, site / "output")
+    assert not result.up_to_date
+    assert "second note" in (site / "output/about/index.html").read_text()
+
+
+def test_a_new_version_of_the_transliteration_behind_slugs_makes_the_cache_stale(
+        monkeypatch) -> None:
+    before = cache.environment()
+    real = cache.metadata.version
+    monkeypatch.setattr(cache.metadata, "version",
+                        lambda name: "99.0" if name == "text-unidecode" else real(name))
+    cache.environment.cache_clear()
+    try:
+        assert cache.environment() != before
+    finally:
+        monkeypatch.undo()
+        cache.environment.cache_clear()
+
+
+def test_check_writes_nothing_at_all(make_site: Site) -> None:
+    site = make_site()
+    before = listing(site)
+    result = CliRunner().invoke(main, ["check", str(site)])
+    assert result.exit_code == 0, result.output
+    assert listing(site) == before
+
+
+# --- §6: wrong output ------------------------------------------------------------------------
+
+
+def test_an_empty_base_url_option_is_an_error_not_site_yaml(make_site: Site) -> None:
+    site = make_site()
+    result = CliRunner().invoke(main, ["build", str(site), "-o", str(site / "output"),
+                                       "--base-url", ""])
+    assert result.exit_code == 1
+    assert "--base-url" in result.output and "Traceback" not in result.output
+    assert not (site / "output").exists()
+
+
+def test_explicit_heading_ids_keep_letters_of_any_script(make_site: Site) -> None:
+    site = make_site({"content/pages/about.md": "---\ntitle: About\n---\n## Über uns {#über}\n"})
+    build_to(site, site / "output")
+    assert '<h2 id="über">' in (site / "output/about/index.html").read_text()
