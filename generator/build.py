@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -112,7 +113,10 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
     state = state if state is not None else BuildState()
     timings: dict[str, float] = {}
     with _timed(timings, "config"):
-        config = load_config(site_dir, options)
+        try:
+            config = load_config(site_dir, options)
+        except CasefolioError as exc:  # still say what is wrong in the content files
+            raise CasefolioError([*exc.problems, *_content_problems(site_dir)]) from None
     with _timed(timings, "discovery"):
         known = read_changed(site_dir, state, changed)
         if known is not None:
@@ -122,9 +126,10 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
             state.inputs = None if problems else (sources, assets)
     with _timed(timings, "markdown"):
         documents = load_documents(sources, config, state, problems)
-    fail_if(problems)
-    with _timed(timings, "site"):
-        site, site_problems, page_routes, edited = link_site(config, documents, assets, state)
+    with _timed(timings, "site"):  # linking what did load: every error of the build at once
+        broken = frozenset(p.path for p in problems if p.severity == "error")
+        site, site_problems, page_routes, edited = link_site(config, documents, assets, state,
+                                                             broken)
         problems += site_problems + unique_urls(documents)
     fail_if(problems)
     with _timed(timings, "templates"):
@@ -223,6 +228,17 @@ def read_inputs(site_dir: Path, state: BuildState,
     return sources, assets, problems
 
 
+def _content_problems(site_dir: Path) -> list[Problem]:
+    """The errors of reading and parsing every content file, without a configuration."""
+    if not (site_dir / "site.yaml").is_file():
+        return []  # not a site at all: the missing site.yaml says enough
+    sources, _, problems = read_inputs(site_dir, BuildState())
+    for loaded in load_all(sources, True, {}):
+        if isinstance(loaded, list):
+            problems.extend(loaded)
+    return [p for p in problems if p.severity == "error"]
+
+
 def _forget_others(state: BuildState, roots: Iterable[Path], paths: Iterable[Path]) -> None:
     """Drop the reads of files under these folders that are gone (deleted or renamed)."""
     prefixes = tuple(f"{root}{os.sep}" for root in roots)
@@ -257,13 +273,16 @@ def _read_file(path: Path, state: BuildState, site_dir: Path | None = None) -> F
 
 
 def link_site(config: Config, documents: list[Document], assets: list[Asset], state: BuildState,
+              broken: frozenset[str] = frozenset(),
               ) -> tuple[Site, list[Problem], list[Route], frozenset[str] | None]:
     """build_site and its routes, reused while the published documents, the assets and the
     configuration are the very same as last build's, and patched when the only change is
     the prose of some documents. Also returns the ids of the documents so patched (None
     when the site was linked afresh: then anything may have changed)."""
     docs = publish(documents, config, state)
-    key = (config.fingerprint, *docs, *assets)
+    absent = _absent(documents, docs, config, broken) if len(docs) < len(documents) or broken \
+        else {}
+    key = (config.fingerprint, tuple(sorted(absent.items())), *docs, *assets)
     cached = state.site
     if cached is not None and len(cached[0]) == len(key):
         edits = [(a, b) for a, b in zip(cached[0], key, strict=True) if a is not b and a != b]
@@ -277,10 +296,25 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
                 state.site = (key, patched, list(cached[2]), page_routes)
                 rendered = state.rendered_from is not None and state.rendered_from[0] is cached[1]
                 return patched, list(cached[2]), page_routes, ids if rendered else None
-    site, problems = build_site(config, docs, assets)
+    site, problems = build_site(config, docs, assets, absent)
     page_routes = routes(site)
     state.site = (key, site, list(problems), page_routes)
     return site, problems, page_routes, None
+
+
+def _absent(documents: list[Document], docs: list[Document], config: Config,
+            broken: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """The content files left out of the site and why (see build_site): drafts, future case
+    studies, and files whose own errors are reported (why "")."""
+    kept = {id(d) for d in docs}
+    today = config.today()
+    absent = {rel: (posixpath.splitext(posixpath.basename(rel))[0], "") for rel in broken}
+    for doc in documents:
+        if id(doc) not in kept:
+            absent[doc.rel] = (doc.slug, "is a draft" if doc.meta.draft else
+                               f"is dated {doc.meta.date} (after today, {today}): "  # type: ignore[attr-defined]
+                               "not published yet")
+    return absent
 
 
 def publish(documents: list[Document], config: Config, state: BuildState) -> list[Document]:

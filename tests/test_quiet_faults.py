@@ -85,3 +85,61 @@ def test_explicit_heading_ids_keep_letters_of_any_script(make_site: Site) -> Non
     site = make_site({"content/pages/about.md": "---\ntitle: About\n---\n## Über uns {#über}\n"})
     build_to(site, site / "output")
     assert '<h2 id="über">' in (site / "output/about/index.html").read_text()
+
+
+def study(tags: str = "[checkout]", extra: str = "", body: str = "Body.") -> str:
+    return ("---\ntitle: A study\ndate: 2025-03-14\nsummary: S.\nclient: Acme\nniche: ecommerce\n"
+            f"services: [retainer]\ntags: {tags}\n{extra}---\n{body}\n")
+
+
+def test_tags_that_slugify_alike_get_their_own_pages_or_an_error_naming_both(
+        make_site: Site) -> None:
+    site = make_site({"content/case-studies/a.md": study("[C++, C#, C, Go]"),
+                      "content/case-studies/b.md": study("[go]")})
+    build_to(site, site / "output")
+    pages = {p.parent.name for p in (site / "output/tags").glob("*/index.html")}
+    assert {"c-plus-plus", "c-sharp", "c", "go"} <= pages
+    site = make_site({"content/case-studies/b.md": study("[Node.js, node-js]")}, name="two")
+    found = problems_of(site)
+    assert any("content/case-studies/b.md:8:" in p and "`Node.js`" in p and "`node-js`" in p
+               for p in found), found
+
+
+def test_a_link_to_a_draft_says_it_is_a_draft(make_site: Site) -> None:
+    site = make_site({
+        "content/pages/plans.md": "---\ntitle: Plans\ndraft: true\n---\nSoon.\n",
+        "content/pages/about.md": "---\ntitle: About\n---\nSee [plans](plans.md).\n",
+        "content/services/audit.md": "---\ntitle: Audit\nsummary: S.\ndraft: true\n---\nX.\n",
+        "content/case-studies/acme.md": study(extra="", body="B.").replace(
+            "[retainer]", "[retainer, audit]")})
+    found = problems_of(site)
+    link = [p for p in found if p.startswith("content/pages/about.md:")]
+    assert len(link) == 1 and "content/pages/plans.md is a draft" in link[0], found
+    assert "no such content file" not in link[0]
+    cited = [p for p in found if p.startswith("content/case-studies/acme.md:7:")]
+    assert len(cited) == 1 and "audit" in cited[0] and "is a draft" in cited[0], found
+    assert build_to(site, site / "output", BuildOptions(drafts=True)).pages > 0
+
+
+def test_every_error_of_a_build_is_reported_at_once(make_site: Site) -> None:
+    site = make_site({
+        "content/case-studies/broken.md": "---\ntitle: [unclosed\n---\nX.\n",
+        "content/case-studies/acme.md": study().replace("niche: ecommerce", "niche: nope"),
+        "content/pages/about.md": "---\ntitle: About\n---\nSee [the broken one]"
+                                  "(../case-studies/broken.md).\n"})
+    found = problems_of(site)
+    assert any(p.startswith("content/case-studies/broken.md:") for p in found), found
+    assert any(p.startswith("content/case-studies/acme.md:6:") and "nope" in p
+               for p in found), found
+    assert not any(p.startswith("content/pages/about.md") for p in found), found  # no echo
+    (site / "site.yaml").write_text("title: T\nbase_url: nowhere\n")
+    found = problems_of(site)
+    assert any(p.startswith("site.yaml:") for p in found), found
+    assert any(p.startswith("content/case-studies/broken.md:") for p in found), found
+
+
+def test_markdown_in_a_subfolder_is_an_error_naming_the_file(make_site: Site) -> None:
+    site = make_site({"content/case-studies/2024/acme.md": study()})
+    found = problems_of(site)
+    assert any(p.startswith("content/case-studies/2024/acme.md:") and "subfolder" in p
+               and "outside the content folders" not in p for p in found), found
