@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -134,6 +136,7 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
     fail_if(problems)
     with _timed(timings, "templates"):
         theme = theme_for(config, state)
+        fail_if(theme_ids_taken(documents, site, theme))
         outputs = render_pages(page_routes, site, theme, state, on_page, edited, spool)
     rendered = sum(1 for o in outputs if state.outputs.get(o.path) is not o)
     with _timed(timings, "assets"):
@@ -523,6 +526,32 @@ def unique_urls(documents: list[Document]) -> list[Problem]:
         if first is not doc:
             problems.append(Problem(doc.rel, doc.line("slug"), f"same URL as {first.rel} "
                                     f"(both are `{doc.id}`)", "give one of them another `slug:`"))
+    return problems
+
+
+_ID = re.compile(r'\sid="([^"]+)"')
+
+
+@functools.lru_cache(maxsize=16384)  # serve: nearly every body is the same as last time
+def _ids_in(html: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_ID.findall(html)))
+
+
+def theme_ids_taken(documents: list[Document], site: Site, theme: Theme) -> list[Problem]:
+    """Headings whose id is one the theme's templates give their own elements (`#cta-form`):
+    the page would hold two, and the theme's links and scripts would find the heading."""
+    problems = []
+    for doc in documents:
+        if doc.id not in site.fingerprints or 'id="' not in doc.rendered.html:
+            continue
+        lines = {h.anchor: h.line for h in doc.rendered.toc}
+        lines.update((s.anchor, s.line) for s in doc.rendered.sections if s.anchor)
+        for anchor in _ids_in(doc.rendered.html):
+            where = theme.ids.get(anchor)
+            if where is not None:
+                problems.append(Problem(doc.rel, lines.get(anchor), f"id `{anchor}` is also "
+                                        f"an element of the theme ({where[0]}:{where[1]})",
+                                        f"give the heading another id, e.g. `{{#{anchor}-1}}`"))
     return problems
 
 

@@ -143,3 +143,43 @@ def test_markdown_in_a_subfolder_is_an_error_naming_the_file(make_site: Site) ->
     found = problems_of(site)
     assert any(p.startswith("content/case-studies/2024/acme.md:") and "subfolder" in p
                and "outside the content folders" not in p for p in found), found
+
+
+def test_non_ascii_urls_are_percent_encoded_in_sitemap_feed_and_canonical(
+        make_site: Site) -> None:
+    site = make_site({"content/pages/cafe.md": "---\ntitle: Café\nslug: café\n---\nX.\n",
+                      "content/case-studies/acme.md": study().replace(
+                          "title: A study", "title: A study\nslug: über")})
+    build_to(site, site / "output", BuildOptions(base_url="https://bücher.example/straße/"))
+    out = site / "output"
+    sitemap = (out / "sitemap.xml").read_text()
+    assert "https://xn--bcher-kva.example/stra%C3%9Fe/caf%C3%A9/" in sitemap
+    assert "case-studies/%C3%BCber/" in sitemap and "über" not in sitemap
+    assert "case-studies/%C3%BCber/" in (out / "feed.xml").read_text()
+    page = (out / "café/index.html").read_text()
+    assert '<link rel="canonical" href="https://xn--bcher-kva.example/stra%C3%9Fe/caf%C3%A9/">' \
+        in page
+    assert 'og:url" content="https://xn--bcher-kva.example/stra%C3%9Fe/caf%C3%A9/"' in page
+
+
+@pytest.mark.parametrize("field", [
+    "call_to_action: {label: Go, url: 'javascript:alert(1)'}",
+    "call_to_action: {label: Go, form: {action: ' JaVa\tScRiPt:alert(1)'}}",
+    "navigation:\n  - {label: X, url: 'data:text/html,<script>alert(1)</script>'}",
+    "organization: {name: O, url: 'vbscript:x'}",
+    "organization: {name: O, same_as: ['https://ok.example', 'javascript:x']}",
+])
+def test_unsafe_url_schemes_are_refused_with_their_line(make_site: Site, field: str) -> None:
+    yaml = "title: T\nbase_url: https://example.com/\nniches: {ecommerce: {name: E}}\n"
+    site = make_site({"site.yaml": yaml + field + "\n"})
+    found = problems_of(site)
+    assert any(p.startswith("site.yaml:4:") or p.startswith("site.yaml:5:") for p in found), found
+    assert not (site / "output").exists()
+
+
+def test_a_heading_may_not_take_an_id_the_theme_uses(make_site: Site) -> None:
+    site = make_site({"content/pages/about.md": "---\ntitle: About\n---\nText.\n\n"
+                                                "## Contact us {#cta-form}\n"})
+    found = problems_of(site)
+    assert any(p.startswith("content/pages/about.md:6:") and "cta-form" in p
+               and "partials/cta.html:" in p for p in found), found

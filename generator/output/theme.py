@@ -7,15 +7,19 @@ the renderer can tell which pages a template edit touches.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
+import re
 import sys
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import jinja2
 import jinja2.bccache
@@ -45,6 +49,8 @@ class Theme:
     graph: Mapping[str, frozenset[str] | None]  # name -> templates it pulls in (None = dynamic)
     assets: tuple[ThemeAsset, ...]
     asset_urls: Mapping[str, str]                # 'style.css' -> '/assets/style.1a2b3c4d.css'
+    ids: Mapping[str, tuple[str, int]] = dataclasses.field(default_factory=dict)  # the
+    # templates' own literal `id="..."`s -> where (path, line): a heading may not take one
 
     def closure_fingerprint(self, name: str) -> str:
         """One hash for a template and everything it extends, includes or imports."""
@@ -114,6 +120,7 @@ def load_theme(config: Config) -> Theme:
     graph: dict[str, frozenset[str] | None] = {}
     parents: dict[str, list[tuple[str, int, str]]] = {}  # name -> (extends what, line, file)
     problems = []
+    ids: dict[str, tuple[str, int]] = {}
     for name in env.list_templates():
         if name.startswith(".") or "/." in name:
             # Hidden: an editor's swap file, or a partial a template includes. Its edits must
@@ -130,6 +137,9 @@ def load_theme(config: Config) -> Theme:
                                     "templates out of templates/"))
             continue
         fingerprints[name] = fingerprint(source.encode())
+        for match in _LITERAL_ID.finditer(source):
+            ids.setdefault(match[1], (_display(config, filename),
+                                      source.count("\n", 0, match.start()) + 1))
         try:
             tree = env.parse(source, name, filename)
         except jinja2.TemplateSyntaxError as exc:
@@ -144,7 +154,10 @@ def load_theme(config: Config) -> Theme:
     problems += _extends_cycles(parents, config)
     if problems:
         raise CasefolioError(problems)
-    return Theme(env, dirs, fingerprints, graph, tuple(assets), asset_urls)
+    return Theme(env, dirs, fingerprints, graph, tuple(assets), asset_urls, ids)
+
+
+_LITERAL_ID = re.compile(r"""\bid=["']([^"'{}\s<>]+)["']""")
 
 
 def _hidden_template(env: jinja2.Environment, name: str) -> tuple[str, frozenset[str] | None]:
@@ -242,9 +255,27 @@ def _absolute(config: Config) -> Any:
     def absolute(url: str) -> str:
         """'/agency/case-studies/x/' -> 'https://example.github.io/agency/case-studies/x/'."""
         if "://" in url or url.startswith(("mailto:", "tel:")):
-            return url
-        return origin + url if url.startswith("/") else config.base_url + url
+            return as_uri(url)
+        return as_uri(origin + url if url.startswith("/") else config.base_url + url)
     return absolute
+
+
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"  # RFC 3986 reserved characters, and `%` of an escape
+
+
+@functools.lru_cache(maxsize=65536)
+def as_uri(url: str) -> str:
+    """An absolute URL as RFC 3986 wants it in a sitemap, feed or canonical link: the host
+    in IDNA (xn--), every other non-ASCII or unsafe character percent-encoded as UTF-8."""
+    if url.isascii() and " " not in url:
+        return url
+    parts = urlsplit(url)
+    host = parts.netloc
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):
+            user, at, name = host.rpartition("@")
+            host = user + at + name.encode("idna").decode("ascii")
+    return quote(urlunsplit(parts._replace(netloc=host)), safe=_URI_SAFE)
 
 
 def _theme_assets(theme_dir: Path, base: str) -> tuple[list[ThemeAsset], dict[str, str]]:
