@@ -183,3 +183,26 @@ def test_a_heading_may_not_take_an_id_the_theme_uses(make_site: Site) -> None:
     found = problems_of(site)
     assert any(p.startswith("content/pages/about.md:6:") and "cta-form" in p
                and "partials/cta.html:" in p for p in found), found
+
+
+def test_a_theme_cannot_read_files_through_the_objects_it_is_given(make_site: Site,
+                                                                   tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    site = make_site({"templates/page.html": "{{ config.site_dir.joinpath('" + str(secret)
+                                             + "').read_text() }}\n"})
+    found = problems_of(site)
+    assert any(p.startswith("templates/page.html:1:") for p in found), found
+    assert not (site / "output").exists()
+
+
+def test_a_template_link_out_of_the_templates_folders_is_refused(make_site: Site,
+                                                                 tmp_path: Path) -> None:
+    secret = tmp_path / "secret.html"
+    secret.write_text("TOP-SECRET")
+    site = make_site({"templates/page.html": '{% include "partials/leak.html" %}\n'})
+    (site / "templates/partials").mkdir()
+    (site / "templates/partials/leak.html").symlink_to(secret)
+    found = problems_of(site)
+    assert any(p.startswith("templates/partials/leak.html:") and "outside" in p
+               for p in found), found

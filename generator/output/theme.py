@@ -12,18 +12,21 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import os
 import re
 import sys
 import traceback
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import jinja2
 import jinja2.bccache
 import jinja2.meta
+import jinja2.sandbox
 from markupsafe import Markup
 
 from generator.config import Config
@@ -71,6 +74,35 @@ class Theme:
                                digest_size=16).hexdigest()
 
 
+class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """A theme is code from elsewhere: it may read what the build hands it, never a file
+    (no attribute of a path, a module, the environment or its loader), nor call unsafe
+    methods (Jinja's sandbox: no `__class__`, `mro`, `func_globals`...)."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, _OFF_LIMITS):
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+
+_OFF_LIMITS = (PurePath, types.ModuleType, jinja2.Environment, jinja2.BaseLoader,
+               jinja2.bccache.BytecodeCache)
+
+
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """Templates from the site's templates/ and the theme's, and from nowhere else: a
+    symbolic link that leads out of them is not found."""
+
+    def get_source(self, environment: jinja2.Environment, template: str,
+                   ) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = os.path.realpath(filename)
+        if not any(real.startswith(os.path.join(os.path.realpath(root), ""))
+                   for root in self.searchpath):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
 class _Compiled(jinja2.FileSystemBytecodeCache):
     """Templates compiled by an earlier build (compiling the default theme is ~0.15 s of every
     build). Jinja checks each one against its template's source; one that cannot be read or
@@ -102,8 +134,8 @@ def load_theme(config: Config) -> Theme:
     """Build the environment once per build; compiled templates are reused for every page."""
     dirs = tuple(d for d in (config.site_dir / "templates", config.theme_dir / "templates")
                  if d.is_dir())
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+    env = _Sandbox(
+        loader=_ConfinedLoader([str(d) for d in dirs]),
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default_for_string=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1,
@@ -129,6 +161,14 @@ def load_theme(config: Config) -> Theme:
             continue
         try:
             source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:  # a link to a file elsewhere on the machine
+            where = next((d / name for d in dirs if (d / name).exists()), Path(name))
+            with contextlib.suppress(ValueError):
+                where = where.relative_to(config.site_dir)
+            problems.append(Problem(where.as_posix(), None, "template is a symbolic "
+                                    "link to a file outside the templates folders",
+                                    "copy the file in instead of linking to it"))
+            continue
         except UnicodeDecodeError as exc:
             where = next((str(d / name) for d in dirs if (d / name).is_file()), name)
             problems.append(Problem(_display(config, where), None,
