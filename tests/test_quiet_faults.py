@@ -4,6 +4,7 @@ live `javascript:` links, unsandboxed themes, dead anchors, unused originals pub
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -206,3 +207,13 @@ def test_a_template_link_out_of_the_templates_folders_is_refused(make_site: Site
     found = problems_of(site)
     assert any(p.startswith("templates/partials/leak.html:") and "outside" in p
                for p in found), found
+
+
+def test_service_chips_lead_only_to_services_whose_page_has_the_anchor(make_site: Site) -> None:
+    site = make_site({"content/services/idle.md": "---\ntitle: Idle\nsummary: S.\n---\nX.\n"})
+    build_to(site, site / "output")
+    out = site / "output"
+    index = (out / "case-studies/index.html").read_text()
+    for slug in re.findall(r'href="/services/([^/"]+)/#used-in"', index):
+        assert 'id="used-in"' in (out / f"services/{slug}/index.html").read_text(), slug
+    assert "/services/retainer/#used-in" in index and "/services/idle/#used-in" not in index

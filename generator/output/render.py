@@ -84,12 +84,14 @@ def routes(site: Site) -> list[Route]:
     size = config.settings.page_size
     cards = [c.card for c in site.case_studies]
     pages = max(1, -(-len(cards) // size))
+    used = [s for s in site.services if s.case_studies]  # a chip leads to their #used-in
+    used_reads = frozenset().union(*(s.reads | {s.id} for s in site.services))
     for number in range(1, pages + 1):
         path = "case-studies/" + ("" if number == 1 else f"page/{number}/")
-        add(path + "index.html", "case_studies.html", [ORDER],
+        add(path + "index.html", "case_studies.html", used_reads | {ORDER},
             page_kind="case-studies", case_studies=cards[(number - 1) * size: number * size],
             pager=_pager(site, "case-studies/", number, pages),
-            niches=[n.card for n in site.niches], services=[s.card for s in site.services],
+            niches=[n.card for n in site.niches], services=[s.card for s in used],
             breadcrumbs=trail(studies_step) if number == 1 else trail(
                 studies_step, (f"Page {number}", path)))
     for study in site.case_studies:
