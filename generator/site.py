@@ -12,10 +12,12 @@ import functools
 import hashlib
 import heapq
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from slugify import slugify
 
@@ -353,7 +355,8 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                                               digest_size=16).hexdigest()}
     site = Site(config, tuple(study_views), tuple(collection_views), tuple(service_views),
                 page_views, tuple(niche_views), tag_views, stats, tuple(copied), fingerprints,
-                images=(*img.publish(image_jobs, shown), *og_jobs), fills=fills)
+                images=(*img.publish(image_jobs, shown, _linked_files(docs, config)), *og_jobs),
+                fills=fills)
     return site, problems
 
 
@@ -544,6 +547,28 @@ def _absent_problem(doc: Document, key: tuple[str | int, ...], what: str, slug: 
     if not why:
         return []
     return [Problem(doc.rel, doc.line(*key), f"{what} `{slug}` ({rel}) {why}", _PUBLISH_HINT)]
+
+
+_HREF = re.compile(r"""\bhref=["']([^"'#?]+)""")
+
+
+def _linked_files(docs: Iterable[Document], config: Config) -> set[str]:
+    """The output paths that pages link to by href (a full-size screenshot, say) and the
+    logo site.yaml names: the originals of these images are published beside their variants."""
+    base = config.base_path
+    found = set()
+    for doc in docs:
+        folder = doc_path(doc.kind, doc.slug)
+        for href in _HREF.findall(doc.rendered.html):
+            href = unquote(href)
+            if href.startswith(base):
+                found.add(href[len(base):])
+            elif not href.startswith("/") and ":" not in href.partition("/")[0]:
+                found.add(posixpath.normpath(posixpath.join(folder, href)))
+    organization = config.settings.organization
+    if organization and organization.logo:
+        found.add(organization.logo.removeprefix("static/").lstrip("/"))
+    return found
 
 
 def _ref_problem(doc: Document, key: tuple[str | int, ...], what: str, value: str,

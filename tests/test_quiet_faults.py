@@ -217,3 +217,27 @@ def test_service_chips_lead_only_to_services_whose_page_has_the_anchor(make_site
     for slug in re.findall(r'href="/services/([^/"]+)/#used-in"', index):
         assert 'id="used-in"' in (out / f"services/{slug}/index.html").read_text(), slug
     assert "/services/retainer/#used-in" in index and "/services/idle/#used-in" not in index
+
+
+def png(width: int, height: int) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+    buffer = BytesIO()
+    Image.new("RGB", (width, height), (30, 120, 160)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_an_original_is_published_only_where_a_page_links_to_it(make_site: Site) -> None:
+    site = make_site({
+        "content/case-studies/shot.png": png(900, 600),
+        "content/case-studies/full.png": png(700, 500),
+        "static/spare.png": png(300, 200),
+        "content/case-studies/acme.md": study(body="![The shot](shot.png)\n\n![Full](full.png)"
+                                                "\n\n[full size](/case-studies/full.png)")})
+    build_to(site, site / "output")
+    out = site / "output"
+    assert list((out / "case-studies").glob("shot-*w.*.webp"))  # its variants are there
+    assert not (out / "case-studies/shot.png").exists()         # no page uses the original
+    assert (out / "case-studies/full.png").exists()             # a page links to this one
+    assert (out / "spare.png").exists()                         # static: may be linked from afar

@@ -121,12 +121,15 @@ def plan(site_dir: Path, assets: Iterable[Asset]) -> tuple[dict[str, ImageJob | 
     return jobs, rest
 
 
-def publish(jobs: dict[str, ImageJob | str], shown: Iterable[str]) -> list[ImageJob]:
-    """The jobs to run: an image shown on a page gets every variant, any other raster file in
+def publish(jobs: dict[str, ImageJob | str], shown: Iterable[str],
+            linked: Iterable[str] = ()) -> list[ImageJob]:
+    """The jobs to run: an image shown on a page gets its sized variants, and its clean full
+    copy only when a page links to that (`linked`: output paths); any other raster file in
     content/ or static/ just its clean copy (still published: something may link to it)."""
-    shown = set(shown)
-    return [job if rel in shown else replace(job, variants=tuple(
-                v for v in job.variants if v.role == "original"))
+    shown, linked = set(shown), set(linked)
+    return [replace(job, variants=tuple(v for v in job.variants if v.role != "original"
+                                        or v.path in linked)) if rel in shown
+            else replace(job, variants=tuple(v for v in job.variants if v.role == "original"))
             for rel, job in jobs.items() if isinstance(job, ImageJob)]
 
 
