@@ -225,7 +225,8 @@ def test_exif_and_gps_are_stripped_and_orientation_applied(make_site) -> None:
 def test_png_text_and_exif_chunks_are_stripped(make_site) -> None:
     source = png_with_metadata()
     assert b"eXIf" in source and b"Jane at home" in source
-    site = make_site({"content/case-studies/acme.md": case("", "shot.png"),
+    site = make_site({"content/case-studies/acme.md": case("", "shot.png")
+                      + "\n[Full size](/case-studies/shot.png)\n",  # the original too
                       "content/case-studies/shot.png": source})
     _, files = run(site)
     shots = [d for p, d in files.items() if p.startswith("case-studies/shot")]
@@ -436,7 +437,7 @@ def test_worker_processes_give_the_same_bytes_and_fill_the_cache(tmp_path, monke
     calls = counting(monkeypatch)
     pooled = images.process_all(jobs, tmp_path / "pooled", processes=2)
     assert calls == []                          # all made in worker processes...
-    assert pooled == serial and len(serial) == 14
+    assert pooled == serial and len(serial) == 12  # no original of a shown image (#17 §8)
     cached = {p.name for p in (tmp_path / "pooled").iterdir()}
     assert cached == {p.name for p in (tmp_path / "serial").iterdir()}   # ...which cached them
     assert {f"{f.key}.{f.path.rsplit('.', 1)[1]}" for f in pooled} == cached
