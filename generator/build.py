@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import posixpath
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -114,7 +117,10 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
     state = state if state is not None else BuildState()
     timings: dict[str, float] = {}
     with _timed(timings, "config"):
-        config = load_config(site_dir, options)
+        try:
+            config = load_config(site_dir, options)
+        except CasefolioError as exc:  # still say what is wrong in the content files
+            raise CasefolioError([*exc.problems, *_content_problems(site_dir)]) from None
     with _timed(timings, "discovery"):
         known = read_changed(site_dir, state, changed)
         if known is not None:
@@ -124,13 +130,15 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
             state.inputs = None if problems else (sources, assets)
     with _timed(timings, "markdown"):
         documents = load_documents(sources, config, state, problems)
-    fail_if(problems)
-    with _timed(timings, "site"):
-        site, site_problems, page_routes, edited = link_site(config, documents, assets, state)
+    with _timed(timings, "site"):  # linking what did load: every error of the build at once
+        broken = frozenset(p.path for p in problems if p.severity == "error")
+        site, site_problems, page_routes, edited = link_site(config, documents, assets, state,
+                                                             broken)
         problems += site_problems + unique_urls(documents)
     fail_if(problems)
     with _timed(timings, "templates"):
         theme = theme_for(config, state)
+        fail_if(theme_ids_taken(documents, site, theme))
         outputs = render_pages(page_routes, site, theme, state, on_page, edited, spool)
     rendered = sum(1 for o in outputs if state.outputs.get(o.path) is not o)
     with _timed(timings, "assets"):
@@ -230,6 +238,17 @@ def read_inputs(site_dir: Path, state: BuildState, allowed: tuple[str, ...] = ()
     return sources, assets, problems
 
 
+def _content_problems(site_dir: Path) -> list[Problem]:
+    """The errors of reading and parsing every content file, without a configuration."""
+    if not (site_dir / "site.yaml").is_file():
+        return []  # not a site at all: the missing site.yaml says enough
+    sources, _, problems = read_inputs(site_dir, BuildState())
+    for loaded in load_all(sources, True, {}):
+        if isinstance(loaded, list):
+            problems.extend(loaded)
+    return [p for p in problems if p.severity == "error"]
+
+
 def _forget_others(state: BuildState, roots: Iterable[Path], paths: Iterable[Path]) -> None:
     """Drop the reads of files under these folders that are gone (deleted or renamed)."""
     prefixes = tuple(f"{root}{os.sep}" for root in roots)
@@ -264,6 +283,7 @@ def _read_file(path: Path, state: BuildState, site_dir: Path | None = None) -> F
 
 
 def link_site(config: Config, documents: list[Document], assets: list[Asset], state: BuildState,
+              broken: frozenset[str] = frozenset(),
               ) -> tuple[Site, list[Problem], list[Route], frozenset[str] | None]:
     """build_site and its routes, reused while the published documents, the assets and the
     configuration are the very same as last build's, and patched when the only change is
@@ -271,7 +291,9 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
     when the site was linked afresh: then anything may have changed)."""
     docs = publish(documents, config, state)
     assets = public_assets(documents, docs, assets)
-    key = (config.fingerprint, *docs, *assets)
+    absent = _absent(documents, docs, config, broken) if len(docs) < len(documents) or broken \
+        else {}
+    key = (config.fingerprint, tuple(sorted(absent.items())), *docs, *assets)
     cached = state.site
     if cached is not None and len(cached[0]) == len(key):
         edits = [(a, b) for a, b in zip(cached[0], key, strict=True) if a is not b and a != b]
@@ -285,10 +307,25 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
                 state.site = (key, patched, list(cached[2]), page_routes)
                 rendered = state.rendered_from is not None and state.rendered_from[0] is cached[1]
                 return patched, list(cached[2]), page_routes, ids if rendered else None
-    site, problems = build_site(config, docs, assets)
+    site, problems = build_site(config, docs, assets, absent)
     page_routes = routes(site)
     state.site = (key, site, list(problems), page_routes)
     return site, problems, page_routes, None
+
+
+def _absent(documents: list[Document], docs: list[Document], config: Config,
+            broken: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """The content files left out of the site and why (see build_site): drafts, future case
+    studies, and files whose own errors are reported (why "")."""
+    kept = {id(d) for d in docs}
+    today = config.today()
+    absent = {rel: (posixpath.splitext(posixpath.basename(rel))[0], "") for rel in broken}
+    for doc in documents:
+        if id(doc) not in kept:
+            absent[doc.rel] = (doc.slug, "is a draft" if doc.meta.draft else
+                               f"is dated {doc.meta.date} (after today, {today}): "  # type: ignore[attr-defined]
+                               "not published yet")
+    return absent
 
 
 def publish(documents: list[Document], config: Config, state: BuildState) -> list[Document]:
@@ -361,7 +398,8 @@ def image_outputs(site: Site, site_dir: Path, state: BuildState,
     jobs, files = site.images, []
     step = IMAGE_BATCH if spool else max(1, len(jobs))
     for start in range(0, len(jobs), step):
-        for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images",
+        for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images"
+                             if site.config.options.write_cache else None,
                              reuse=state.outputs):
             files.append(Output(f.path, spool.put(f.data) if spool and f.data is not None
                                 else f.data, f.key))
@@ -496,6 +534,32 @@ def unique_urls(documents: list[Document]) -> list[Problem]:
         if first is not doc:
             problems.append(Problem(doc.rel, doc.line("slug"), f"same URL as {first.rel} "
                                     f"(both are `{doc.id}`)", "give one of them another `slug:`"))
+    return problems
+
+
+_ID = re.compile(r'\sid="([^"]+)"')
+
+
+@functools.lru_cache(maxsize=16384)  # serve: nearly every body is the same as last time
+def _ids_in(html: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_ID.findall(html)))
+
+
+def theme_ids_taken(documents: list[Document], site: Site, theme: Theme) -> list[Problem]:
+    """Headings whose id is one the theme's templates give their own elements (`#cta-form`):
+    the page would hold two, and the theme's links and scripts would find the heading."""
+    problems = []
+    for doc in documents:
+        if doc.id not in site.fingerprints or 'id="' not in doc.rendered.html:
+            continue
+        lines = {h.anchor: h.line for h in doc.rendered.toc}
+        lines.update((s.anchor, s.line) for s in doc.rendered.sections if s.anchor)
+        for anchor in _ids_in(doc.rendered.html):
+            where = theme.ids.get(anchor)
+            if where is not None:
+                problems.append(Problem(doc.rel, lines.get(anchor), f"id `{anchor}` is also "
+                                        f"an element of the theme ({where[0]}:{where[1]})",
+                                        f"give the heading another id, e.g. `{{#{anchor}-1}}`"))
     return problems
 
 

@@ -7,6 +7,7 @@ sees everything at once) when some other part of the build fails.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ def check_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> Report
     state = BuildState()
     pages = 0
     try:
-        result = build(site_dir, options, state)
+        result = build(site_dir, dataclasses.replace(options, write_cache=False), state)
         problems = list(result.warnings)
         pages = result.pages
     except CasefolioError as exc:

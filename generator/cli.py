@@ -59,7 +59,8 @@ def main() -> None:
 @SITE_DIR
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: SITE_DIR/output).")
-@click.option("--base-url", help="Override site.yaml's base_url, e.g. for a preview deploy.")
+@click.option("--base-url", help="Override site.yaml's base_url, e.g. for a preview deploy "
+              "(an absolute http(s) URL; an empty one is an error).")
 @click.option("--drafts", is_flag=True, help="Include drafts.")
 @click.option("--future", is_flag=True, help="Include case studies dated in the future.")
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder that casefolio "

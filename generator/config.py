@@ -9,10 +9,10 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from generator import __version__
 from generator.content.frontmatter import load_yaml, normalize_text
@@ -34,22 +34,42 @@ if not BUILTIN_THEMES.is_dir():  # running from a source checkout or an editable
     BUILTIN_THEMES = Path(__file__).parent.parent / "themes"
 
 
+SAFE_SCHEMES = ("http", "https", "mailto", "tel")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # what a browser strips before the scheme
+
+
+def safe_url(value: str) -> str:
+    """A link a visitor may follow: http(s), mailto:, tel: or relative, never `javascript:`,
+    `data:` or `vbscript:` (read the way a browser reads it, tabs and newlines removed)."""
+    seen = re.sub(r"[\t\n\r]", "", value).lstrip(_C0_AND_SPACE)
+    scheme = _SCHEME.match(seen)
+    if scheme and scheme[1].lower() not in SAFE_SCHEMES:
+        raise Invalid(f"`{scheme[1]}:` URLs are not allowed (they run code or hide content "
+                      "in the link)", "use an http(s), mailto: or tel: URL, or a path on the "
+                      "site such as /contact/")
+    return value
+
+
+SafeUrl = Annotated[str, AfterValidator(safe_url)]
+
+
 class Organization(Strict):
     name: str
     email: str | None = None
     logo: str | None = None
-    url: str | None = None
-    same_as: tuple[str, ...] = ()
+    url: SafeUrl | None = None
+    same_as: tuple[SafeUrl, ...] = ()
 
 
 class Form(Strict):
-    action: str
+    action: SafeUrl
     fields: tuple[str, ...] = ("name", "email", "message")
 
 
 class CallToAction(Strict):
     label: str
-    url: str | None = None
+    url: SafeUrl | None = None
     form: Form | None = None
 
     @model_validator(mode="after")
@@ -63,7 +83,7 @@ class CallToAction(Strict):
 
 class NavItem(Strict):
     label: str
-    url: str
+    url: SafeUrl
 
 
 class Niche(Strict):
@@ -213,6 +233,7 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     serve: bool = False  # building for the dev server (live reload script, drafts banner...)
+    write_cache: bool = True  # False: nothing written in the site folder (`casefolio check`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,11 +305,11 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
     if not isinstance(data, dict):
         raise CasefolioError([Problem(rel, 1, "site.yaml must be a set of `key: value` fields",
                                       "start with `title:` and `base_url:`")])
-    if options.base_url:
+    if options.base_url is not None:  # `--base-url ''` too: an error, never site.yaml's
         data = {**data, "base_url": options.base_url}
     settings, problems = validate(SiteSettings, data, positions, rel)
     if settings is None:
-        if options.base_url:  # the bad value came from the command line, not from the file
+        if options.base_url is not None:  # the bad value came from the command line
             problems = [Problem("--base-url", None, p.message, p.hint)
                         if p.message.startswith("base_url:") else p for p in problems]
         raise CasefolioError(problems)

@@ -118,9 +118,15 @@ def _files_of(doc: Document) -> set[str]:
 
 
 def build_site(config: Config, docs: list[Document], assets: list[Asset],
+               absent: Mapping[str, tuple[str, str]] | None = None,
                ) -> tuple[Site, list[Problem]]:
-    """Link every document to the others and derive what templates show."""
+    """Link every document to the others and derive what templates show. `absent`: the
+    content files that are not among `docs`, site-relative path -> (slug, why): a reference
+    to one says why ("is a draft"), or nothing when why is "" (its own error says it)."""
     problems: list[Problem] = []
+    absent = absent or {}
+    absent_slugs = {(rel.split("/")[1], slug): (rel, why) for rel, (slug, why) in absent.items()
+                    if rel.count("/") == 2 and rel.lower().endswith(".md")}
     base = config.base_path
     by_kind: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
@@ -145,6 +151,8 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     by_niche: dict[str, list[str]] = defaultdict(list)
     by_tag: dict[str, list[str]] = defaultdict(list)
     tag_names: dict[str, str] = {}
+    tag_files: dict[str, str] = {}
+    clashes: set[tuple[str, str]] = set()
     service_slugs = {d.slug for d in services}
     collection_slugs = {d.slug for d in collections}
     for doc in studies:
@@ -155,7 +163,10 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
         else:
             by_niche[meta.niche].append(doc.id)
         for i, slug in enumerate(meta.services):
-            if slug not in service_slugs:
+            if ("services", slug) in absent_slugs and slug not in service_slugs:
+                problems += _absent_problem(doc, ("services", i), "service", slug,
+                                            *absent_slugs["services", slug])
+            elif slug not in service_slugs:
                 problems.append(_ref_problem(doc, ("services", i), "service", slug,
                                              service_slugs, "content/services/"))
             else:
@@ -164,7 +175,10 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
         for i, ref in enumerate(meta.practices):
             slug, _, anchor = ref.partition("#")
             cid = f"practices/{slug}"
-            if slug not in collection_slugs:
+            if ("practices", slug) in absent_slugs and slug not in collection_slugs:
+                problems += _absent_problem(doc, ("practices", i), "practice collection",
+                                            slug, *absent_slugs["practices", slug])
+            elif slug not in collection_slugs:
                 problems.append(_ref_problem(doc, ("practices", i), "practice collection", slug,
                                              collection_slugs, "content/practices/"))
             elif anchor and anchor not in anchors[cid]:
@@ -174,9 +188,16 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                 refs.append((cid, anchor))
                 cites[(cid, anchor)].append(doc.id)
         practice_refs[doc.id] = refs
-        for tag in meta.tags:
+        for i, tag in enumerate(meta.tags):
             key = tag_slug(tag)
-            tag_names.setdefault(key, tag)
+            first = tag_names.setdefault(key, tag)
+            if first.casefold() != tag.casefold() and (first, tag) not in clashes:
+                clashes.add((first, tag))  # "C++" and "C" would share one page: say so
+                problems.append(Problem(doc.rel, doc.line("tags", i), f"tags `{first}` "
+                                        f"(in {tag_files[key]}) and `{tag}` would share one "
+                                        f"page, tags/{key}/", "spell them the same, or rename "
+                                        "one so that its letters and digits differ"))
+            tag_files.setdefault(key, doc.rel)
             by_tag[key].append(doc.id)
     for doc in services:
         for i, niche in enumerate(doc.meta.niches):  # type: ignore[attr-defined]
@@ -194,7 +215,9 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                 sizes: str | None = None, eager: bool = False, title: str = "") -> str:
         rel = _image_rel(doc, src)
         asset, job = asset_by_rel.get(rel), image_jobs.get(rel)
-        if asset is None:
+        if asset is None and rel in absent:  # a file that could not be read: said already
+            pass
+        elif asset is None:
             problems.append(Problem(doc.rel, line, f"image `{src}` not found",
                                     did_you_mean(src, [posixpath.relpath(r, posixpath.dirname(
                                         doc.rel)) for r in image_jobs])
@@ -222,9 +245,10 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     for doc in docs:
         links, images = [], []
         for link in doc.rendered.links:
-            target, found = _resolve_link(doc, link.target, by_rel, anchors, urls)
+            target, found = _resolve_link(doc, link.target, by_rel, anchors, urls, absent)
             if found is None:
-                problems.append(Problem(doc.rel, link.line, target[0], target[1]))
+                if target[0]:
+                    problems.append(Problem(doc.rel, link.line, target[0], target[1]))
                 links.append("#")
             else:
                 links.append(target[0])
@@ -388,7 +412,8 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                                               digest_size=16).hexdigest()}
     site = Site(config, tuple(study_views), tuple(collection_views), tuple(service_views),
                 page_views, tuple(niche_views), tag_views, stats, tuple(copied), fingerprints,
-                images=(*img.publish(image_jobs, shown), *og_jobs), fills=fills)
+                images=(*img.publish(image_jobs, shown, _linked_files(docs, config)), *og_jobs),
+                fills=fills)
     return site, problems
 
 
@@ -578,11 +603,16 @@ def _practice_ref(cid: str, anchor: str, anchors: Mapping[str, Mapping[str, str]
 
 def _resolve_link(doc: Document, target: str, by_rel: Mapping[str, Document],
                   anchors: Mapping[str, Mapping[str, str]], urls: Mapping[str, str],
+                  absent: Mapping[str, tuple[str, str]],
                   ) -> tuple[tuple[str, str], str | None]:
-    """A relative .md link -> (final URL, ''), or ((message, hint), None) when it dangles."""
+    """A relative .md link -> (final URL, ''), or ((message, hint), None) when it dangles
+    (message '' when the target's own error says why)."""
     path, _, fragment = target.partition("#")
     rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
     found = by_rel.get(rel)
+    if found is None and rel in absent:
+        why = absent[rel][1]
+        return ((f"link to `{target}`: {rel} {why}", _PUBLISH_HINT) if why else ("", "")), None
     if found is None:
         hint = did_you_mean(rel, by_rel) or "check the file name and the ../ part"
         return (f"link to `{target}`: no such content file ({rel})", hint), None
@@ -593,6 +623,40 @@ def _resolve_link(doc: Document, target: str, by_rel: Mapping[str, Document],
                 hint), None
     url = urls[found.id] + (f"#{fragment}" if fragment else "")
     return (url, ""), found.id
+
+
+_PUBLISH_HINT = ("publish it (remove `draft: true`, or wait for its date) or remove the "
+                 "reference; `casefolio serve` and `build --drafts --future` show it")
+
+
+def _absent_problem(doc: Document, key: tuple[str | int, ...], what: str, slug: str, rel: str,
+                    why: str) -> list[Problem]:
+    """A reference to a file that is not published, or did not load (then said elsewhere)."""
+    if not why:
+        return []
+    return [Problem(doc.rel, doc.line(*key), f"{what} `{slug}` ({rel}) {why}", _PUBLISH_HINT)]
+
+
+_HREF = re.compile(r"""\bhref=["']([^"'#?]+)""")
+
+
+def _linked_files(docs: Iterable[Document], config: Config) -> set[str]:
+    """The output paths that pages link to by href (a full-size screenshot, say) and the
+    logo site.yaml names: the originals of these images are published beside their variants."""
+    base = config.base_path
+    found = set()
+    for doc in docs:
+        folder = doc_path(doc.kind, doc.slug)
+        for href in _HREF.findall(doc.rendered.html):
+            href = unquote(href)
+            if href.startswith(base):
+                found.add(href[len(base):])
+            elif not href.startswith("/") and ":" not in href.partition("/")[0]:
+                found.add(posixpath.normpath(posixpath.join(folder, href)))
+    organization = config.settings.organization
+    if organization and organization.logo:
+        found.add(organization.logo.removeprefix("static/").lstrip("/"))
+    return found
 
 
 def _ref_problem(doc: Document, key: tuple[str | int, ...], what: str, value: str,
@@ -650,7 +714,11 @@ def _related(studies: list[Document], practice_refs: Mapping[str, list[tuple[str
 @functools.lru_cache(maxsize=4096)
 def tag_slug(tag: str) -> str:
     """A tag's URL segment (slugify is slow enough to matter at 10,000 pages)."""
-    return slugify(tag) or "tag"
+    return slugify(tag, replacements=_TAG_SIGNS) or "tag"
+
+
+# Signs that tell common tags apart, kept in their URL: C, C++ and C# get three pages.
+_TAG_SIGNS = (("++", " plus plus "), ("+", " plus "), ("#", " sharp "))
 
 
 def card_fingerprint(card: v.Card) -> str:

@@ -431,6 +431,8 @@ def type_name(annotation: Any) -> str:
         return f"mapping of id to {type_name(args[1])}"
     if origin is Literal:
         return " \\| ".join(f"`{a}`" for a in args)
+    if origin is typing.Annotated and args[0] is str:  # config.SafeUrl
+        return "URL (http, https, mailto: or tel:, or a path on the site)"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"[{HEADINGS[annotation.__name__]}](#{anchor(HEADINGS[annotation.__name__])})"
     names = {str: "text", int: "whole number", float: "number", bool: "`true` or `false`",

@@ -137,7 +137,7 @@ def test_variants_srcset_and_sizes_are_emitted(image_site) -> None:
         with Image.open(BytesIO(files[path])) as im:
             width = int(path.split("-")[-1].split("w.")[0])
             assert im.format == "WEBP" and im.size == (width, round(800 * width / 1200))
-    assert "case-studies/before.png" in files                    # the original, cleaned
+    assert "case-studies/before.png" not in files  # no page links to the original (#17 §8)
     assert not any(a.rel.endswith(".png") for a in result.site.assets)  # never copied raw
 
 
@@ -207,7 +207,8 @@ def test_the_last_builds_files_are_reused_without_reading_the_cache(image_site, 
 
 
 def test_exif_and_gps_are_stripped_and_orientation_applied(make_site) -> None:
-    site = make_site({"content/case-studies/acme.md": case("", "photo.jpg"),
+    site = make_site({"content/case-studies/acme.md": case("", "photo.jpg")
+                      + "\n[Full size](/case-studies/photo.jpg)\n",  # the original too
                       "content/case-studies/photo.jpg": jpeg_with_gps(1280, 960)})
     result, files = run(site)
     assert 'width="960" height="1280"' in study(result).html    # upright: portrait
@@ -224,7 +225,8 @@ def test_exif_and_gps_are_stripped_and_orientation_applied(make_site) -> None:
 def test_png_text_and_exif_chunks_are_stripped(make_site) -> None:
     source = png_with_metadata()
     assert b"eXIf" in source and b"Jane at home" in source
-    site = make_site({"content/case-studies/acme.md": case("", "shot.png"),
+    site = make_site({"content/case-studies/acme.md": case("", "shot.png")
+                      + "\n[Full size](/case-studies/shot.png)\n",  # the original too
                       "content/case-studies/shot.png": source})
     _, files = run(site)
     shots = [d for p, d in files.items() if p.startswith("case-studies/shot")]
@@ -435,7 +437,7 @@ def test_worker_processes_give_the_same_bytes_and_fill_the_cache(tmp_path, monke
     calls = counting(monkeypatch)
     pooled = images.process_all(jobs, tmp_path / "pooled", processes=2)
     assert calls == []                          # all made in worker processes...
-    assert pooled == serial and len(serial) == 14
+    assert pooled == serial and len(serial) == 12  # no original of a shown image (#17 §8)
     cached = {p.name for p in (tmp_path / "pooled").iterdir()}
     assert cached == {p.name for p in (tmp_path / "serial").iterdir()}   # ...which cached them
     assert {f"{f.key}.{f.path.rsplit('.', 1)[1]}" for f in pooled} == cached

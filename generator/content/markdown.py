@@ -121,7 +121,7 @@ _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>|\x00I\d+\x00", re.S | 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _EXPLICIT_TEXT = re.compile(r"\s*\{#([^{}\n]*)\}\s*\Z")  # on a heading's last text token
 _EXPLICIT_HTML = re.compile(r"\s*\{#([^{}<\n\x00]*)\}\s*\Z")  # the same, on its inner html
-_NOT_ID = re.compile(r"[^A-Za-z0-9_-]+")
+_NOT_ID = re.compile(r"[^\w-]+")  # letters of any script stay (`{#über}`); HTML ids allow them
 
 
 _as_written = lru_cache(maxsize=4096)(normalizeLinkText)  # undoes markdown-it's %-encoding

@@ -195,6 +195,11 @@ def classify(site_dir: Path, path: Path, data: bytes,
         return Asset(rel, rel.removeprefix("static/"), fingerprint(data)), []
     if path.suffix.lower() != ".md":
         return Asset(rel, rel.removeprefix("content/"), fingerprint(data)), []
+    if len(parts) > 2 and parts[0] in CONTENT_KINDS:
+        return None, [Problem(rel, None, f"Markdown in a subfolder of content/{parts[0]}/: "
+                              "subfolders and page bundles are not supported yet",
+                              f"move it to content/{parts[0]}/{parts[-1]} (its images can "
+                              "stay where they are: link them by a relative path)")]
     if len(parts) != 2 or parts[0] not in CONTENT_KINDS:
         return None, [Problem(rel, None, "Markdown file outside the content folders",
                               f"move it into content/<kind>/ where kind is one of "

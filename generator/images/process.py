@@ -121,12 +121,15 @@ def plan(site_dir: Path, assets: Iterable[Asset]) -> tuple[dict[str, ImageJob | 
     return jobs, rest
 
 
-def publish(jobs: dict[str, ImageJob | str], shown: Iterable[str]) -> list[ImageJob]:
-    """The jobs to run: an image shown on a page gets every variant, any other raster file in
+def publish(jobs: dict[str, ImageJob | str], shown: Iterable[str],
+            linked: Iterable[str] = ()) -> list[ImageJob]:
+    """The jobs to run: an image shown on a page gets its sized variants, and its clean full
+    copy only when a page links to that (`linked`: output paths); any other raster file in
     content/ or static/ just its clean copy (still published: something may link to it)."""
-    shown = set(shown)
-    return [job if rel in shown else replace(job, variants=tuple(
-                v for v in job.variants if v.role == "original"))
+    shown, linked = set(shown), set(linked)
+    return [replace(job, variants=tuple(v for v in job.variants if v.role != "original"
+                                        or v.path in linked)) if rel in shown
+            else replace(job, variants=tuple(v for v in job.variants if v.role == "original"))
             for rel, job in jobs.items() if isinstance(job, ImageJob)]
 
 
@@ -272,7 +275,7 @@ class _Lookup:
     missing: frozenset[str]                  # cache keys to encode
 
 
-def process_all(jobs: Sequence[Job], cache_dir: Path, *,
+def process_all(jobs: Sequence[Job], cache_dir: Path | None, *,
                 reuse: Mapping[str, Previous] | None = None, workers: int | None = None,
                 processes: int | None = None) -> list[ImageFile]:
     """Every job's files, in job order. `reuse`, the last build's outputs by path, saves even
@@ -297,7 +300,7 @@ def process_all(jobs: Sequence[Job], cache_dir: Path, *,
     return [f for look in looked for f in _collect(look, next(by_job) if look.missing else {})]
 
 
-def process(job: Job, cache_dir: Path, reuse: Mapping[str, Previous] | None = None,
+def process(job: Job, cache_dir: Path | None, reuse: Mapping[str, Previous] | None = None,
             ) -> list[ImageFile]:
     """The job's files: from the last build or the cache when there, else encoded and cached."""
     look = _look_up(job, cache_dir, reuse or {})
@@ -313,7 +316,7 @@ def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
                  for v in job.variants)
 
 
-def _look_up(job: Job, cache_dir: Path, reuse: Mapping[str, Previous]) -> _Lookup:
+def _look_up(job: Job, cache_dir: Path | None, reuse: Mapping[str, Previous]) -> _Lookup:
     files = _files(job)
     found: dict[str, bytes | None] = {}
     cached: dict[str, bytes | None] = {}
@@ -323,7 +326,7 @@ def _look_up(job: Job, cache_dir: Path, reuse: Mapping[str, Previous]) -> _Looku
             found[path] = old.data
             continue
         if key not in cached:
-            cached[key] = _read(cache_dir / f"{key}.{ext}")
+            cached[key] = _read(cache_dir / f"{key}.{ext}") if cache_dir else None
         if cached[key] is not None:
             found[path] = cached[key]
     return _Lookup(files, found, frozenset(k for p, k, _ in files if p not in found))
@@ -334,7 +337,7 @@ def _collect(look: _Lookup, made: Mapping[str, bytes]) -> list[ImageFile]:
             for path, key, _ in look.files]
 
 
-def _make(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes]:
+def _make(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str, bytes]:
     """The bytes of the job's files whose cache key is in `keys`, by key, each cached as soon as
     made (so a worker process writes its own files and sends back only bytes)."""
     if isinstance(job, CardJob):
@@ -348,7 +351,7 @@ def _make(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes]:
     return made
 
 
-def _attempt(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes] | Problem:
+def _attempt(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str, bytes] | Problem:
     try:
         return _make(job, keys, cache_dir)
     except CasefolioError as exc:
@@ -362,8 +365,8 @@ def _work(job: Job, keys: frozenset[str]) -> int:
 _pending: Sequence[tuple[Job, frozenset[str]]] = ()  # what forked workers make: inherited
 
 
-def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path, processes: int,
-                  ) -> list[dict[str, bytes] | Problem]:
+def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path | None,
+                  processes: int) -> list[dict[str, bytes] | Problem]:
     global _pending
     chunks, start, work = [], 0, 0
     for i, (job, keys) in enumerate(todo):
@@ -381,7 +384,7 @@ def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path, p
         _pending = ()
 
 
-def _make_chunk(start: int, end: int, cache_dir: Path) -> list[dict[str, bytes] | Problem]:
+def _make_chunk(start: int, end: int, cache_dir: Path | None) -> list[dict[str, bytes] | Problem]:
     """In a worker: gc.freeze (its initializer) keeps the collector off the inherited heap."""
     return [_attempt(job, keys, cache_dir) for job, keys in _pending[start:end]]
 
@@ -457,8 +460,11 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _store(cache_dir: Path, key: str, ext: str, data: bytes) -> bytes:
-    """Atomically, so a reader never sees half a file; a cache we cannot write is no error."""
+def _store(cache_dir: Path | None, key: str, ext: str, data: bytes) -> bytes:
+    """Atomically, so a reader never sees half a file; a cache we cannot write is no error
+    (and None, for `casefolio check`, is none)."""
+    if cache_dir is None:
+        return data
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")

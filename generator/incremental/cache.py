@@ -22,6 +22,7 @@ import functools
 import hashlib
 import os
 import pickle
+import re
 import sys
 import zlib
 from collections.abc import Mapping
@@ -229,13 +230,39 @@ def environment() -> str:
     the cache format, casefolio's own code, the Python version and the libraries' versions."""
     digest = hashlib.blake2b(MAGIC, digest_size=16)
     digest.update(sys.version.encode())
-    for name in LIBRARIES:
+    for name in _with_dependencies(LIBRARIES):
         digest.update(f"{name}={_version(name)};".encode())
     package = Path(__file__).parents[1]  # all of generator/, not only this folder
     for source in sorted(package.rglob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
+
+
+def _with_dependencies(names: tuple[str, ...]) -> list[str]:
+    """The libraries and, transitively, what they require (python-slugify's transliteration
+    table is text-unidecode's: a new version of it changes slugs), sorted."""
+    found: set[str] = set()
+    todo = [_canonical(n) for n in names]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for requirement in requires:
+            if "extra ==" not in requirement:  # an optional extra is not what this install runs
+                match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+                if match:
+                    todo.append(_canonical(match[0]))
+    return sorted(found)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _version(distribution: str) -> str:

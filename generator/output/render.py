@@ -10,7 +10,7 @@ from typing import Any
 
 from generator.config import Config
 from generator.model.views import Card
-from generator.output.theme import Theme, render_template
+from generator.output.theme import Theme, as_uri, render_template
 from generator.site import Site, view_by_id
 
 
@@ -84,12 +84,14 @@ def routes(site: Site) -> list[Route]:
     size = config.settings.page_size
     cards = [c.card for c in site.case_studies]
     pages = max(1, -(-len(cards) // size))
+    used = [s for s in site.services if s.case_studies]  # a chip leads to their #used-in
+    used_reads = frozenset().union(*(s.reads | {s.id} for s in site.services))
     for number in range(1, pages + 1):
         path = "case-studies/" + ("" if number == 1 else f"page/{number}/")
-        add(path + "index.html", "case_studies.html", [ORDER],
+        add(path + "index.html", "case_studies.html", used_reads | {ORDER},
             page_kind="case-studies", case_studies=cards[(number - 1) * size: number * size],
             pager=_pager(site, "case-studies/", number, pages),
-            niches=[n.card for n in site.niches], services=[s.card for s in site.services],
+            niches=[n.card for n in site.niches], services=[s.card for s in used],
             breadcrumbs=trail(studies_step) if number == 1 else trail(
                 studies_step, (f"Page {number}", path)))
     for study in site.case_studies:
@@ -196,7 +198,7 @@ def plan(routes_: list[Route], site: Site, theme: Theme,
 def render_page(route: Route, config: Config, theme: Theme, shared: Mapping[str, Any]) -> bytes:
     """One route's bytes; `shared` is site_globals(site)."""
     context = {**shared, **route.context, "path": route.path,
-               "canonical": config.base_url + _pretty(route.path)}
+               "canonical": as_uri(config.base_url + _pretty(route.path))}
     return render_template(theme, route.template, context, config).encode("utf-8")
 
 
@@ -286,7 +288,7 @@ def _sitemap(site: Site, so_far: list[Route]) -> list[dict[str, str]]:
     urls = []
     for route in so_far:
         if route.path.endswith("index.html"):
-            url = site.config.base_url + _pretty(route.path)
+            url = as_uri(site.config.base_url + _pretty(route.path))
             urls.append({"loc": url, "lastmod": dates.get(site.config.base_path
                                                           + _pretty(route.path), "")})
     return urls
