@@ -25,6 +25,7 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
+from generator import seal
 from generator.content.sources import Asset
 from generator.errors import CasefolioError, Problem
 from generator.model.views import OgImage
@@ -451,22 +452,27 @@ def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False) 
 
 
 def _read(path: Path) -> bytes | None:
+    """A cached file's bytes, unless damaged or planted: those would be published as they are."""
     try:
-        return path.read_bytes()
+        contents = path.read_bytes()
     except OSError:
         return None
+    return seal.opened(seal.key(path.parent.parent), path.name, contents)
 
 
 def _store(cache_dir: Path, key: str, ext: str, data: bytes) -> bytes:
     """Atomically, so a reader never sees half a file; a cache we cannot write is no error."""
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
+        seal_key = seal.key(cache_dir.parent)
+        if seal_key is None:
+            return data
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
     except OSError:
         return data
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            f.write(seal.sealed(seal_key, f"{key}.{ext}", data))
         os.replace(tmp, cache_dir / f"{key}.{ext}")
     except OSError:
         Path(tmp).unlink(missing_ok=True)

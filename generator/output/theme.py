@@ -6,11 +6,12 @@ the renderer can tell which pages a template edit touches.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import sys
+import threading
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import jinja2.bccache
 import jinja2.meta
 from markupsafe import Markup
 
+from generator import seal
 from generator.config import Config
 from generator.content.sources import fingerprint, walk
 from generator.errors import CasefolioError, Problem
@@ -67,18 +69,34 @@ class Theme:
 
 class _Compiled(jinja2.FileSystemBytecodeCache):
     """Templates compiled by an earlier build (compiling the default theme is ~0.15 s of every
-    build). Jinja checks each one against its template's source; one that cannot be read or
-    written is simply compiled again."""
+    build). Unmarshalling runs code, so each file is sealed (seal.py) and checked before Jinja
+    reads it; Jinja then checks it against its template's source. One that is damaged, planted
+    or cannot be read is simply compiled again."""
+
+    def __init__(self, directory: str, key: bytes) -> None:
+        super().__init__(directory)
+        self.key = key
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = Path(self._get_cache_filename(bucket))
         try:
-            super().load_bytecode(bucket)
+            data = seal.opened(self.key, path.name, path.read_bytes())
+        except OSError:
+            return
+        try:
+            if data is not None:
+                bucket.bytecode_from_string(data)
         except Exception:
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+        path = Path(self._get_cache_filename(bucket))
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            tmp.write_bytes(seal.sealed(self.key, path.name, bucket.bytecode_to_string()))
+            os.replace(tmp, path)  # a reader sees the old file or the new one
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
 
 def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
@@ -89,7 +107,8 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return _Compiled(str(folder))
+    key = seal.key(site_dir / ".casefolio")
+    return None if key is None else _Compiled(str(folder), key)
 
 
 def load_theme(config: Config) -> Theme:
