@@ -471,3 +471,17 @@ def test_a_file_already_in_the_output_folder_is_not_read_again(tmp_path) -> None
              second.path: images.ImageFile(second.path, None, "stale")}
     again = images.process_all(card_jobs(2), tmp_path / "empty", reuse=reuse)
     assert again == [images.ImageFile(first.path, None, first.key), second]
+
+
+@pytest.mark.parametrize("damage", [lambda data: data[:100], lambda data: b"",
+                                    lambda data: data[:-1] + bytes([data[-1] ^ 1])],
+                         ids=["truncated", "empty", "flipped-byte"])
+def test_a_damaged_cached_image_is_made_again_not_published(image_site, damage) -> None:
+    site = image_site()
+    _, pristine = run(site)
+    cached = [p for p in (site / ".casefolio" / "images").iterdir() if not p.name.startswith(".")]
+    assert cached
+    for path in cached:
+        path.write_bytes(damage(path.read_bytes()))
+    _, again = run(site)
+    assert again == pristine
