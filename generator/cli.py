@@ -123,7 +123,8 @@ def build(site_dir: Path, output: Path | None, base_url: str | None, drafts: boo
 @SITE_DIR
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on; 0.0.0.0 exposes the preview to your network.")
-@click.option("-p", "--port", default=8000, show_default=True, help="Port (0 = any free port).")
+@click.option("-p", "--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0 = any free port).")
 @click.option("--drafts", is_flag=True, help="Include drafts.")
 @click.option("--future", is_flag=True, help="Include case studies dated in the future.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
