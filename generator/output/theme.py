@@ -144,6 +144,15 @@ def load_theme(config: Config) -> Theme:
                                     "re-save it as UTF-8, or move files that are not "
                                     "templates out of templates/"))
             continue
+        except OSError as exc:  # unreadable, a link to a device, a broken disk...
+            path = next((d / name for d in dirs if os.path.lexists(d / name)), Path(name))
+            where = (path.relative_to(config.site_dir).as_posix()
+                     if path.is_relative_to(config.site_dir) else str(path))  # not resolved
+            problems.append(Problem(where, None,
+                                    f"template cannot be read: {exc.strerror or exc}",
+                                    "check the file's permissions, or replace it with a "
+                                    "plain text file"))
+            continue
         fingerprints[name] = fingerprint(source.encode())
         try:
             tree = env.parse(source, name, filename)
@@ -156,7 +165,7 @@ def load_theme(config: Config) -> Theme:
         graph[name] = None if any(r is None for r in refs) else frozenset(refs)  # type: ignore
         parents[name] = [(n.template.value, n.lineno, filename) for n in tree.find_all(
             jinja2.nodes.Extends) if isinstance(n.template, jinja2.nodes.Const)]
-    problems += _extends_cycles(parents, config)
+    problems += _extends_cycles(parents, config) + _folders_in_the_way(config, dirs)
     if problems:
         raise CasefolioError(problems)
     return Theme(env, dirs, fingerprints, graph, tuple(assets), asset_urls)
@@ -214,6 +223,18 @@ def _extends_cycles(parents: Mapping[str, list[tuple[str, int, str]]], config: C
                 break
             chain.append(current)
     return problems
+
+
+def _folders_in_the_way(config: Config, dirs: tuple[Path, ...]) -> list[Problem]:
+    """A folder in the site's templates/ named like one of the theme's templates (it would
+    be passed over without a word, and the theme's used)."""
+    own = config.site_dir / "templates"
+    if not dirs or dirs[0] != own:
+        return []
+    return [Problem(_display(config, str(own / rel)), None, "is a folder, where a template "
+                    "file should be", "replace it with the template file, or remove it")
+            for rel in sorted(p.relative_to(own) for p in own.rglob("*") if p.is_dir())
+            if any((d / rel).is_file() for d in dirs[1:])]
 
 
 def format_date(value: dt.date | None, style: str = "long") -> str:
