@@ -487,3 +487,21 @@ def test_a_tampered_compiled_template_is_compiled_again_not_run(make_site) -> No
     build_to(site, site / "output")
     assert {p.relative_to(site / "output"): p.read_bytes()
             for p in sorted((site / "output").rglob("*.html"))} == pristine
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: p.mkdir(),
+    lambda p: p.symlink_to("/proc/self/mem"),
+    lambda p: p.write_bytes(b"\xff\xfe{{ x }}"),
+], ids=["a-folder", "unreadable", "not-utf8"])
+def test_a_template_override_that_cannot_be_read_is_an_error_naming_it(make_site, make) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    site = make_site()
+    (site / "templates").mkdir(exist_ok=True)
+    make(site / "templates" / "page.html")
+    result = CliRunner().invoke(main, ["build", str(site)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "templates/page.html" in result.output
