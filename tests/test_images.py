@@ -473,3 +473,61 @@ def test_a_file_already_in_the_output_folder_is_not_read_again(tmp_path) -> None
              second.path: images.ImageFile(second.path, None, "stale")}
     again = images.process_all(card_jobs(2), tmp_path / "empty", reuse=reuse)
     assert again == [images.ImageFile(first.path, None, first.key), second]
+
+
+@pytest.mark.parametrize("damage", [lambda data: data[:100], lambda data: b"",
+                                    lambda data: data[:-1] + bytes([data[-1] ^ 1])],
+                         ids=["truncated", "empty", "flipped-byte"])
+def test_a_damaged_cached_image_is_made_again_not_published(image_site, damage) -> None:
+    site = image_site()
+    _, pristine = run(site)
+    cached = [p for p in (site / ".casefolio" / "images").iterdir() if not p.name.startswith(".")]
+    assert cached
+    for path in cached:
+        path.write_bytes(damage(path.read_bytes()))
+    _, again = run(site)
+    assert again == pristine
+
+
+# --- images too big for a format, or for memory ---------------------------------------------
+
+
+def test_a_full_page_screenshot_taller_than_webp_allows_builds(image_site) -> None:
+    """WebP holds at most 16,383 px a side: such an image is published in its own format."""
+    site = image_site({"content/case-studies/before.png": png(500, 17_000)})
+    result, files = run(site)
+    tall = [p for p in files if "before" in p]
+    assert tall and not any(p.endswith(".webp") for p in tall)
+    assert any(Image.open(BytesIO(files[p])).height > 16_383 for p in tall)
+    page = next(o.data for o in result.outputs if o.path == "case-studies/acme/index.html")
+    assert b"before" in page
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A 1-bit PNG of width x height zero pixels: a few hundred kB that decode to gigabytes."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    packer, row = zlib.compressobj(9), b"\0" * (1 + (width + 7) // 8)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("where", ["static/bomb.png", "content/case-studies/before.png"])
+@pytest.mark.parametrize("size", [(20_000, 20_000), (10_000, 10_000)], ids=["error", "warning"])
+def test_a_decompression_bomb_is_an_error_naming_the_file(image_site, where, size) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    site = image_site({where: png_bomb(*size)})
+    result = CliRunner().invoke(main, ["build", str(site)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert where in result.output and "pixels" in result.output

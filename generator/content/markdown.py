@@ -343,7 +343,9 @@ def _take_explicit_id(children: list[Token]) -> str | None:
 # nesting takes line-start markers or indentation, inline nesting takes `*_~[` within one
 # paragraph, so bounding both bounds the depth. Parity with `render_reference` is tested.
 
-_DEEP_LINE = re.compile(r"^[ \t>*+\-0-9.)]{64}", re.M)  # a line nested (or indented) that deep
+# A line nested (or indented) that deep; a footnote definition's label opens a container too,
+# so `[^1]: > > > ...` and `> [^1]: - - ...` count each label as one level.
+_DEEP_LINE = re.compile(r"^(?:[ \t>*+\-0-9.)]|\[\^[^\]\n]*\]:){64}", re.M)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
 _INLINE_BUDGET = 1000  # `*_~[` per paragraph: ample for prose, far from overflowing
 _MAX_DEPTH = 40  # container depth past which the two engines' limits might differ

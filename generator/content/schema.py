@@ -58,6 +58,9 @@ class Invalid(ValueError):
         self.hint = hint
 
 
+MAX_SLUG_BYTES = 200
+
+
 def check_slug(value: str | None) -> str | None:
     """A slug becomes one URL path segment: no separators, no `..`, no NUL, nothing absolute."""
     if value is None:
@@ -65,6 +68,9 @@ def check_slug(value: str | None) -> str | None:
     if ".." in value or not SLUG_RE.fullmatch(value):
         raise Invalid("a slug is one URL segment of letters, digits, `-`, `_` or `.` "
                       "(no `/`, `\\`, `..` or spaces)", "e.g. `slug: checkout-redesign`")
+    if len(value.encode()) > MAX_SLUG_BYTES:  # it names a folder: file systems stop at 255
+        raise Invalid(f"the slug is {len(value)} characters long; at most {MAX_SLUG_BYTES} "
+                      "fit in a folder name", "a few words are best: `slug: checkout-redesign`")
     return value
 
 

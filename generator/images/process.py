@@ -16,6 +16,7 @@ import os
 import tempfile
 import threading
 import unicodedata
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
+from generator import seal
 from generator.content.sources import Asset
 from generator.errors import CasefolioError, Problem
 from generator.model.views import OgImage
@@ -35,6 +37,7 @@ VERSION = "3"  # bump when the pixels change for the same parameters (resampling
 CARD_VERSION = "2"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
                     # which would re-encode every photo too
 WIDTHS = (480, 960, 1600)
+WEBP_MAX_SIDE = 16383
 OG_SIZE = (1200, 630)
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -169,16 +172,22 @@ def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool] | str:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
-            width, height, fmt = im.width, im.height, str(im.format)
-            animated = bool(getattr(im, "is_animated", False))
-            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # orientation: a quarter turn
-                width, height = height, width
-        if fmt == "PNG":
+        with warnings.catch_warnings():  # too many pixels is an error, just below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                im.verify()
+                width, height, fmt = im.width, im.height, str(im.format)
+                animated = bool(getattr(im, "is_animated", False))
+                if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # orientation: a quarter turn
+                    width, height = height, width
+            if width * height > (Image.MAX_IMAGE_PIXELS or width * height):
+                return _too_many_pixels(width, height)
+            if fmt == "PNG":
+                with Image.open(path) as im:
+                    im.verify()
     except UnidentifiedImageError:
         return "not an image Pillow can read (corrupt, or not the format its name says)"
+    except Image.DecompressionBombError:
+        return _too_many_pixels()
     except (OSError, ValueError, SyntaxError) as exc:
         return f"unreadable image ({exc})"
     if fmt not in EXTENSIONS:
@@ -186,11 +195,23 @@ def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool] | str:
     return width, height, fmt, animated
 
 
+def _too_many_pixels(width: int | None = None, height: int | None = None) -> str:
+    from PIL import Image
+
+    size = f" ({width}x{height})" if width and height else ""
+    return (f"too many pixels to decode safely{size}: at most {Image.MAX_IMAGE_PIXELS:,} "
+            "(a decompression bomb, or an image far larger than any page shows); scale it down")
+
+
 def _variants(asset: Asset, width: int, height: int, fmt: str) -> tuple[Variant, ...]:
     stem = asset.out.rsplit(".", 1)[0]
     widths = sorted({min(w, width) for w in WIDTHS})
+    # WebP holds at most 16383 px a side: a full-page screenshot gets only its own format
+    # (a WebP source with fewer sizes would be all a browser picks from)
+    fits = round(height * widths[-1] / width) <= WEBP_MAX_SIDE
+    formats = dict.fromkeys(("WEBP", fmt) if fits else (fmt,))
     out = [_variant(f"{stem}-{w}w", asset.fingerprint, w, max(1, round(height * w / width)),
-                    f, "srcset") for f in dict.fromkeys(("WEBP", fmt)) for w in widths]
+                    f, "srcset") for f in formats for w in widths]
     out.append(Variant(asset.out, width, height, fmt, "original"))
     return tuple(out)
 
@@ -406,6 +427,9 @@ def _decode(job: ImageJob) -> _Decoded:
             im.load()
             icc = im.info.get("icc_profile") if im.mode != "CMYK" else None
             upright = ImageOps.exif_transpose(im)
+    except Image.DecompressionBombError:
+        raise CasefolioError([Problem(job.rel, None, _too_many_pixels(),
+                                      "scale it down in an image editor")]) from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise CasefolioError([Problem(job.rel, None, f"cannot decode this image: {exc}",
                                       "re-export it from your image editor")]) from None
@@ -454,10 +478,12 @@ def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False) 
 
 
 def _read(path: Path) -> bytes | None:
+    """A cached file's bytes, unless damaged or planted: those would be published as they are."""
     try:
-        return path.read_bytes()
+        contents = path.read_bytes()
     except OSError:
         return None
+    return seal.opened(seal.key(path.parent.parent), path.name, contents)
 
 
 def _store(cache_dir: Path | None, key: str, ext: str, data: bytes) -> bytes:
@@ -467,12 +493,15 @@ def _store(cache_dir: Path | None, key: str, ext: str, data: bytes) -> bytes:
         return data
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
+        seal_key = seal.key(cache_dir.parent)
+        if seal_key is None:
+            return data
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
     except OSError:
         return data
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            f.write(seal.sealed(seal_key, f"{key}.{ext}", data))
         os.replace(tmp, cache_dir / f"{key}.{ext}")
     except OSError:
         Path(tmp).unlink(missing_ok=True)

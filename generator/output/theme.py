@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import threading
 import traceback
 import types
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ import jinja2.meta
 import jinja2.sandbox
 from markupsafe import Markup
 
+from generator import seal
 from generator.config import Config
 from generator.content.sources import fingerprint, walk
 from generator.errors import CasefolioError, Problem
@@ -105,18 +107,34 @@ class _ConfinedLoader(jinja2.FileSystemLoader):
 
 class _Compiled(jinja2.FileSystemBytecodeCache):
     """Templates compiled by an earlier build (compiling the default theme is ~0.15 s of every
-    build). Jinja checks each one against its template's source; one that cannot be read or
-    written is simply compiled again."""
+    build). Unmarshalling runs code, so each file is sealed (seal.py) and checked before Jinja
+    reads it; Jinja then checks it against its template's source. One that is damaged, planted
+    or cannot be read is simply compiled again."""
+
+    def __init__(self, directory: str, key: bytes) -> None:
+        super().__init__(directory)
+        self.key = key
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = Path(self._get_cache_filename(bucket))
         try:
-            super().load_bytecode(bucket)
+            data = seal.opened(self.key, path.name, path.read_bytes())
+        except OSError:
+            return
+        try:
+            if data is not None:
+                bucket.bytecode_from_string(data)
         except Exception:
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+        path = Path(self._get_cache_filename(bucket))
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            tmp.write_bytes(seal.sealed(self.key, path.name, bucket.bytecode_to_string()))
+            os.replace(tmp, path)  # a reader sees the old file or the new one
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
 
 def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
@@ -127,7 +145,8 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return _Compiled(str(folder))
+    key = seal.key(site_dir / ".casefolio")
+    return None if key is None else _Compiled(str(folder), key)
 
 
 def load_theme(config: Config) -> Theme:
@@ -176,6 +195,15 @@ def load_theme(config: Config) -> Theme:
                                     "re-save it as UTF-8, or move files that are not "
                                     "templates out of templates/"))
             continue
+        except OSError as exc:  # unreadable, a link to a device, a broken disk...
+            path = next((d / name for d in dirs if os.path.lexists(d / name)), Path(name))
+            where = (path.relative_to(config.site_dir).as_posix()
+                     if path.is_relative_to(config.site_dir) else str(path))  # not resolved
+            problems.append(Problem(where, None,
+                                    f"template cannot be read: {exc.strerror or exc}",
+                                    "check the file's permissions, or replace it with a "
+                                    "plain text file"))
+            continue
         fingerprints[name] = fingerprint(source.encode())
         for match in _LITERAL_ID.finditer(source):
             ids.setdefault(match[1], (_display(config, filename),
@@ -191,7 +219,7 @@ def load_theme(config: Config) -> Theme:
         graph[name] = None if any(r is None for r in refs) else frozenset(refs)  # type: ignore
         parents[name] = [(n.template.value, n.lineno, filename) for n in tree.find_all(
             jinja2.nodes.Extends) if isinstance(n.template, jinja2.nodes.Const)]
-    problems += _extends_cycles(parents, config)
+    problems += _extends_cycles(parents, config) + _folders_in_the_way(config, dirs)
     if problems:
         raise CasefolioError(problems)
     return Theme(env, dirs, fingerprints, graph, tuple(assets), asset_urls, ids)
@@ -263,6 +291,18 @@ def _extends_cycles(parents: Mapping[str, list[tuple[str, int, str]]], config: C
                 break
             chain.append(current)
     return problems
+
+
+def _folders_in_the_way(config: Config, dirs: tuple[Path, ...]) -> list[Problem]:
+    """A folder in the site's templates/ named like one of the theme's templates (it would
+    be passed over without a word, and the theme's used)."""
+    own = config.site_dir / "templates"
+    if not dirs or dirs[0] != own:
+        return []
+    return [Problem(_display(config, str(own / rel)), None, "is a folder, where a template "
+                    "file should be", "replace it with the template file, or remove it")
+            for rel in sorted(p.relative_to(own) for p in own.rglob("*") if p.is_dir())
+            if any((d / rel).is_file() for d in dirs[1:])]
 
 
 def format_date(value: dt.date | None, style: str = "long") -> str:
