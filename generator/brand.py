@@ -6,8 +6,9 @@ What each brand colour becomes, in light, dark and print:
 - `primary` fills the hero, bands and panels (`--panel-1`, with `--panel-2` a shade further
   from the text colour for the gradient) and colours links. Text on the panels is the light
   or the dark ink, whichever passes 4.5:1 on both panel shades. As link text, the primary is
-  used as it is where it passes 4.5:1 on the page and surface backgrounds; otherwise the
-  nearest shade that does (darker in light mode, lighter in dark mode) is derived.
+  used as it is where it passes 4.5:1 on every background links sit on (page, surface,
+  tinted boxes); otherwise the nearest shade that does (same hue and saturation, darker in
+  light mode, lighter in dark mode) is derived.
 - `accent` fills buttons and highlights; their text is the light or dark ink that passes.
 
 A background on which neither ink reaches 4.5:1 cannot be fixed by the theme: that pair is an
@@ -24,8 +25,9 @@ from dataclasses import dataclass
 AA = 4.5
 LIGHT_INK = "#ffffff"
 DARK_INK = "#13222a"          # the theme's own ink
-LIGHT_BACKGROUNDS = ("#ffffff", "#f3f6f7")  # --bg, --surface in light mode
-DARK_BACKGROUNDS = ("#0d171b", "#15242b")   # --bg, --surface in dark mode
+# What links sit on: --bg, --surface, --good-bg, --warn-bg, --bad-bg, in light and dark mode.
+LIGHT_BACKGROUNDS = ("#ffffff", "#f3f6f7", "#e2f3ea", "#fcefd2", "#fbe9e7")
+DARK_BACKGROUNDS = ("#0d171b", "#15242b", "#123528", "#3a2c10", "#3e1a17")
 HEX_RE = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 SERIF = ('"Iowan Old Style", "Palatino Linotype", Palatino, "Book Antiqua", Georgia, '
          'Cambria, "Times New Roman", serif')
