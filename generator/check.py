@@ -134,7 +134,7 @@ def _document_checks(config: Config, docs: list[Document]) -> Iterator[Problem]:
                             'after: 2.9, unit: "%"}]`')
         else:
             yield from _summary(doc)
-        if isinstance(meta, ServiceMeta) and meta.price is None:
+        if isinstance(meta, ServiceMeta) and meta.price is None and not meta.tiers:
             yield _warn(doc.rel, doc.line("price") or doc.line(), "no price: a productized "
                         "service sells on a visible, flat fee",
                         "add e.g. `price: {amount: 4500, currency: USD, per: month}`")

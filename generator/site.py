@@ -21,13 +21,14 @@ from slugify import slugify
 
 from generator.config import Config
 from generator.content.document import Document
-from generator.content.markdown import Rendered, fill
+from generator.content.markdown import Rendered, fill, render
 from generator.content.schema import CaseStudyMeta, PageMeta, PracticeMeta, ServiceMeta
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
 from generator.model import views as v
-from generator.model.metrics import Result, format_value, median, result, signed_percent
+from generator.model.metrics import Result, median, result, signed_percent
+from generator.model.offers import card_price, service_tags
 
 SECTION_URLS = {"case-studies": "case-studies/", "practices": "practices/",
                 "services": "services/"}
@@ -276,13 +277,31 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             practices=tuple(practices), evidence=cards_of(everyone), draft=meta.draft,
             reads=frozenset(_card_ids(everyone)) | link_reads[doc.id]))
 
+    def answer(doc: Document, i: int, faq: Any) -> v.Answer:
+        """A FAQ answer as inline Markdown, its file links resolved like the body's."""
+        line = doc.line("faq", i, "a") or 1
+        rendered = render(faq.a, raw_html=False, line_offset=line - 1)
+        links = []
+        for link in rendered.links:
+            target, found = _resolve_link(doc, link.target, by_rel, anchors, urls)
+            if found is None:
+                problems.append(Problem(doc.rel, line, f"faq[{i}].a: {target[0]}", target[1]))
+            else:
+                link_reads[doc.id].add(f"card:{found}")
+            links.append(target[0] if found is not None else "#")
+        body = fill(rendered.html, links, ["" for _ in rendered.images]).strip()
+        if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+            body = body[3:-4]
+        return v.Answer(faq.q, faq.a, rendered.text, body)
+
     service_views = []
     for doc in services:
         meta = doc.meta  # type: ignore[assignment]
         proof = by_service[doc.id][:1]
+        own, tier_tags = service_tags(meta)
         og = img.card_job(doc_path(doc.kind, doc.slug), meta.title, *(
             _headline(cards[proof[0]].headline, cards[proof[0]].who) if proof
-            else (cards[doc.id].price_text, "flat fee" if meta.price else "")),
+            else (cards[doc.id].price_text, "flat fee" if cards[doc.id].flat_fee else "")),
             config.settings.title) if config.settings.share_cards else None
         if og is not None:
             og_jobs.append(og)
@@ -291,10 +310,14 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             summary=meta.summary,
             niches=tuple(niche_cards[n] for n in meta.niches if n in niche_cards),
             price=meta.price, price_text=cards[doc.id].price_text,
-            deliverables=meta.deliverables, outcome=meta.outcome, faq=meta.faq,
+            deliverables=meta.deliverables, outcome=meta.outcome,
+            faq=tuple(answer(doc, i, faq) for i, faq in enumerate(meta.faq)),
             html=html[doc.id], case_studies=cards_of(by_service[doc.id]), draft=meta.draft,
             reads=frozenset(_card_ids(by_service[doc.id])) | link_reads[doc.id],
-            og_image=img.og_image(og, config.base_url, meta.title) if og else None))
+            og_image=img.og_image(og, config.base_url, meta.title) if og else None,
+            price_tag=own, tiers=tuple(v.Tier(t.name, t.description, tag, t.includes)
+                                       for t, tag in zip(meta.tiers, tier_tags, strict=True)),
+            testimonials=meta.testimonials, flat_fee=cards[doc.id].flat_fee))
 
     page_views = tuple(v.Page(
         id=doc.id, url=urls[doc.id], card=cards[doc.id], title=doc.meta.title,
@@ -457,21 +480,15 @@ def _card(doc: Document, url: str, config: Config) -> v.Card:
                       services=meta.services, practices=meta.practices, tags=meta.tags,
                       featured=meta.featured)
     if isinstance(meta, ServiceMeta):
-        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary,
-                      price_text=price_text(meta))
+        text, flat = card_price(meta)
+        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, price_text=text,
+                      flat_fee=flat)
     if isinstance(meta, PracticeMeta):
         count = sum(1 for s in doc.rendered.sections if s.anchor)
         return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, topic=meta.topic,
                       count=count)
     assert isinstance(meta, PageMeta)
     return v.Card(doc.id, doc.kind, meta.title, url, meta.summary)
-
-
-def price_text(meta: ServiceMeta) -> str:
-    if meta.price is None:
-        return ""
-    per = {"month": "/month", "week": "/week", "project": " per project"}[meta.price.per]
-    return f"{format_value(meta.price.amount, meta.price.currency)}{per}"
 
 
 def _toc(doc: Document) -> tuple[v.Heading, ...]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.content.schema import Comparison, Faq, ImageRef, Price, Testimonial
+from generator.content.schema import Comparison, ImageRef, Price, Testimonial
 from generator.model.metrics import Result
+from generator.model.offers import PriceTag
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class Card:
     tags: tuple[str, ...] = ()
     featured: bool = False
     price_text: str = ""
+    flat_fee: bool = False         # every price of the service is a flat fee
     topic: str = ""
     count: int = 0                 # practices in a collection
 
@@ -122,6 +124,26 @@ class Collection:
 
 
 @dataclass(frozen=True, slots=True)
+class Answer:
+    """A FAQ entry: the answer as written (`a`), as plain text and as inline html."""
+
+    q: str
+    a: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """One column of a tiered offer."""
+
+    name: str
+    description: str
+    price: PriceTag | None
+    includes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Service:
     id: str
     url: str
@@ -133,12 +155,16 @@ class Service:
     price_text: str
     deliverables: tuple[str, ...]
     outcome: str
-    faq: tuple[Faq, ...]
+    faq: tuple[Answer, ...]
     html: str
     case_studies: tuple[Card, ...]
     draft: bool
     reads: frozenset[str]
     og_image: OgImage | None = None
+    price_tag: PriceTag | None = None
+    tiers: tuple[Tier, ...] = ()
+    testimonials: tuple[Testimonial, ...] = ()
+    flat_fee: bool = False
 
 
 @dataclass(frozen=True, slots=True)
