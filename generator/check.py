@@ -19,6 +19,7 @@ from generator.content.document import Document, load_document
 from generator.content.schema import CaseStudyMeta, ServiceMeta
 from generator.content.sources import read_sources
 from generator.errors import CasefolioError, Problem
+from generator.model import guides
 from generator.site import published
 
 SUMMARY_LIMIT = 160
@@ -183,11 +184,12 @@ def _backing(docs: list[Document]) -> Iterator[Problem]:
     for doc in docs:
         if doc.kind != "practices" or (doc.slug, "") in cited:
             continue
-        for section in doc.rendered.sections:
-            if section.anchor and (doc.slug, section.anchor) not in cited:
-                yield _warn(doc.rel, section.line, f"practice `{section.title}` is not backed "
+        level = doc.meta.practice_level  # type: ignore[attr-defined]
+        for practice in guides.practices(doc.rendered, level):
+            if (doc.slug, practice.anchor) not in cited:
+                yield _warn(doc.rel, practice.line, f"practice `{practice.text}` is not backed "
                             "by any case study", "cite it from a case study: `practices: "
-                            f"[{doc.slug}#{section.anchor}]`")
+                            f"[{doc.slug}#{practice.anchor}]`")
 
 
 def _strings(value: Any, key: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int,

@@ -26,6 +26,7 @@ from generator.content.schema import CaseStudyMeta, PageMeta, PracticeMeta, Serv
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
+from generator.model import guides
 from generator.model import views as v
 from generator.model.metrics import Result, median, result, signed_percent
 from generator.model.offers import card_price, service_tags
@@ -100,6 +101,8 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                | {h.anchor: h.text for h in d.rendered.toc} for d in collections}
     anchors.update({d.id: {h.anchor: h.text for h in d.rendered.toc}
                     for d in docs if d.id not in anchors})
+    citable = {d.id: {h.anchor: h.text for h in guides.practices(
+        d.rendered, d.meta.practice_level)} for d in collections}  # type: ignore[attr-defined]
 
     # References from case studies, validated, kept as ids.
     practice_refs: dict[str, list[tuple[str, str]]] = {}
@@ -130,9 +133,10 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             if slug not in collection_slugs:
                 problems.append(_ref_problem(doc, ("practices", i), "practice collection", slug,
                                              collection_slugs, "content/practices/"))
-            elif anchor and anchor not in anchors[cid]:
+            elif anchor and anchor not in citable[cid]:
                 problems.append(_ref_problem(doc, ("practices", i), f"practice in `{slug}`",
-                                             anchor, anchors[cid], f"the `##` headings of {slug}"))
+                                             anchor, citable[cid], f"the practice headings of "
+                                             f"{slug} (not those marked {{-}})"))
             else:
                 refs.append((cid, anchor))
                 cites[(cid, anchor)].append(doc.id)
@@ -255,27 +259,20 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                     "run the test longer or present the result as directional",
                     severity="warning"))
 
+    people = config.settings.people
     collection_views = []
     for doc in collections:
         meta = doc.meta  # type: ignore[assignment]
-        whole = cites.get((doc.id, ""), [])
-        practices, everyone = [], list(whole)
-        for section, section_html in zip(doc.rendered.sections, sections_html[doc.id],
-                                         strict=True):
-            if not section.anchor:
-                continue
-            ids = _unique(cites.get((doc.id, section.anchor), []))
-            everyone.extend(ids)
-            practices.append(v.Practice(section.anchor, section.title, section_html,
-                                        cards_of(ids)))
-        intro = "".join(h for s, h in zip(doc.rendered.sections, sections_html[doc.id],
-                                          strict=True) if not s.anchor)
-        everyone = _unique(everyone)
-        collection_views.append(v.Collection(
-            id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title,
-            summary=meta.summary, topic=meta.topic, intro_html=intro,
-            practices=tuple(practices), evidence=cards_of(everyone), draft=meta.draft,
-            reads=frozenset(_card_ids(everyone)) | link_reads[doc.id]))
+        for i, person in enumerate(meta.authors):
+            if person not in people:
+                problems.append(_ref_problem(doc, ("authors", i), "person", person, people,
+                                             "site.yaml `people:`"))
+        view = _collection(doc, urls[doc.id], cards[doc.id], sections_html[doc.id], cites,
+                           cards_of)
+        collection_views.append(dataclasses.replace(
+            view, reads=view.reads | link_reads[doc.id],
+            authors=tuple(v.Author(p, people[p].name, people[p].role, people[p].url)
+                          for p in meta.authors if p in people)))
 
     def answer(doc: Document, i: int, faq: Any) -> v.Answer:
         """A FAQ answer as inline Markdown, its file links resolved like the body's."""
@@ -356,6 +353,29 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     return site, problems
 
 
+def _collection(doc: Document, url: str, card: v.Card, sections_html: list[str],
+                cites: Mapping[tuple[str, str], list[str]], cards_of: Any) -> v.Collection:
+    """A guide's view: its parts in order, each practice with the case studies citing it."""
+    meta: PracticeMeta = doc.meta  # type: ignore[assignment]
+    everyone = list(cites.get((doc.id, ""), []))
+    intro, parts = [], []
+    for part in guides.parts(doc.rendered, sections_html, meta.practice_level):
+        if part.role == "intro":
+            intro.append(part.html)
+            continue
+        ids = _unique(cites.get((doc.id, part.anchor), [])) if part.role == "practice" else []
+        everyone.extend(ids)
+        parts.append(v.Practice(part.anchor, part.title, part.html, cards_of(ids), part.number,
+                                part.level, part.role))
+    everyone = _unique(everyone)
+    return v.Collection(
+        id=doc.id, url=url, card=card, title=meta.title, summary=meta.summary,
+        topic=meta.topic, intro_html="".join(intro),
+        practices=tuple(p for p in parts if p.role == "practice"),
+        evidence=cards_of(everyone), draft=meta.draft, reads=frozenset(_card_ids(everyone)),
+        parts=tuple(parts), practice_level=meta.practice_level, updated=meta.updated)
+
+
 def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site | None:
     """The site as build_site would make it after these (before, after) edits, when each one
     changed nothing but prose: same metadata, links, images, headings and section titles (so
@@ -391,12 +411,13 @@ def reprose(view: Any, doc: Document, fills: tuple[tuple[str, ...], tuple[str, .
     link URLs and image html the site was linked with (valid while they did not change)."""
     body, sections = _filled(doc.rendered, *fills)
     if isinstance(view, v.Collection):
-        practices = iter(view.practices)
-        parts = [(s.anchor, h) for s, h in zip(doc.rendered.sections, sections, strict=True)]
+        meta: PracticeMeta = doc.meta  # type: ignore[assignment]
+        new = {p.anchor: p.html for p in guides.parts(doc.rendered, sections,
+                                                      meta.practice_level)}
+        parts = tuple(dataclasses.replace(p, html=new[p.anchor]) for p in view.parts)
         return dataclasses.replace(
-            view, intro_html="".join(h for a, h in parts if not a),
-            practices=tuple(dataclasses.replace(next(practices), html=h)
-                            for a, h in parts if a))
+            view, intro_html=new.get("", ""), parts=parts,
+            practices=tuple(p for p in parts if p.role == "practice"))
     if isinstance(view, v.CaseStudy):
         return dataclasses.replace(view, html=body, words=doc.rendered.words)
     return dataclasses.replace(view, html=body)
@@ -405,8 +426,9 @@ def reprose(view: Any, doc: Document, fills: tuple[tuple[str, ...], tuple[str, .
 def without_prose(view: Any) -> Any:
     """A view without its body: what reprose needs kept of it (small enough to store)."""
     if isinstance(view, v.Collection):
-        return dataclasses.replace(view, intro_html="", practices=tuple(
-            dataclasses.replace(p, html="") for p in view.practices))
+        parts = tuple(dataclasses.replace(p, html="") for p in view.parts)
+        return dataclasses.replace(view, intro_html="", parts=parts, practices=tuple(
+            p for p in parts if p.role == "practice"))
     return dataclasses.replace(view, html="")
 
 
@@ -418,8 +440,8 @@ def prose_only(before: Document, after: Document) -> bool:
             and [x.target for x in a.links] == [x.target for x in b.links]
             and [(x.src, x.alt, x.title) for x in a.images]
             == [(x.src, x.alt, x.title) for x in b.images]
-            and [(h.level, h.text, h.anchor) for h in a.toc]
-            == [(h.level, h.text, h.anchor) for h in b.toc]
+            and [(h.level, h.text, h.anchor, h.unnumbered) for h in a.toc]
+            == [(h.level, h.text, h.anchor, h.unnumbered) for h in b.toc]
             and [(s.anchor, s.title) for s in a.sections if s.anchor]
             == [(s.anchor, s.title) for s in b.sections if s.anchor])
 
@@ -484,7 +506,7 @@ def _card(doc: Document, url: str, config: Config) -> v.Card:
         return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, price_text=text,
                       flat_fee=flat)
     if isinstance(meta, PracticeMeta):
-        count = sum(1 for s in doc.rendered.sections if s.anchor)
+        count = len(guides.practices(doc.rendered, meta.practice_level))
         return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, topic=meta.topic,
                       count=count)
     assert isinstance(meta, PageMeta)

@@ -186,5 +186,5 @@ def test_bad_prices_are_located_errors(make_site: Callable[..., Path], tmp_path:
     site = make_site({"content/services/audit.md": service(front)})
     result = CliRunner().invoke(main, ["build", str(site), "-o", str(tmp_path / "out")])
     assert result.exit_code == 1
-    assert f"content/services/audit.md:" in result.output and message in result.output, \
+    assert "content/services/audit.md:" in result.output and message in result.output, \
         result.output

@@ -57,6 +57,19 @@ class Practice:
     title: str
     html: str
     evidence: tuple[Card, ...]
+    number: int = 0        # 1, 2... in the guide; 0 for prose and chapters
+    level: int = 2         # the heading's level
+    role: str = "practice"  # practice | prose (a `{-}` heading) | chapter (at practice_level 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """A person from site.yaml `people:`, as a byline shows them."""
+
+    id: str
+    name: str
+    role: str
+    url: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +130,14 @@ class Collection:
     summary: str
     topic: str
     intro_html: str
-    practices: tuple[Practice, ...]
+    practices: tuple[Practice, ...]     # the numbered, citable practices
     evidence: tuple[Card, ...]          # every case study citing any practice here
     draft: bool
     reads: frozenset[str]
+    parts: tuple[Practice, ...] = ()    # after the intro, in order: practices, prose, chapters
+    practice_level: int = 2
+    authors: tuple[Author, ...] = ()
+    updated: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
