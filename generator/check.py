@@ -35,7 +35,8 @@ CHECKS = {
                "characters (search engines cut meta descriptions there)",
     "metrics": "a case study has no `metrics:`",
     "price": "a service has no `price:`",
-    "backing": "a practice (a `##` section of a collection) that no case study cites",
+    "backing": "a practice (a `##` section of a collection, or `###` at `practice_level: 3`; "
+               "not one marked `{-}`) that no case study cites",
     "images": "a raw HTML `<img>` without alt text (Markdown, cover and comparison images "
               "without alt text or file are build errors)",
     "placeholders": "`TODO` left in a published file (the archetypes of `casefolio new` use it)",
