@@ -121,15 +121,23 @@ _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>|\x00I\d+\x00", re.S | 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # A heading's trailing attributes, Pandoc style: `{#id}`, `{-}`, `{.unnumbered}`, or together
 # (`{#intro .unnumbered}`); on its last text token, and the same on its inner html.
-_EXPLICIT_TEXT = re.compile(r"\s*\{((?:\s*(?:#[^{}\s]*|\.unnumbered|-))+)\s*\}\s*\Z")
-_EXPLICIT_HTML = re.compile(r"\s*\{((?:\s*(?:#[^{}<\s\x00]*|\.unnumbered|-))+)\s*\}\s*\Z")
+_EXPLICIT_TEXT = re.compile(r"\s*\{([^{}\n]*)\}\s*\Z")
+_EXPLICIT_HTML = re.compile(r"\s*\{([^{}<\n\x00]*)\}\s*\Z")
+_UNNUMBERED = ("-", ".unnumbered")
 
 
-def _attributes(block: str) -> tuple[str | None, bool]:
-    """`#intro .unnumbered` -> ('intro', True): the explicit id, and whether unnumbered."""
+def _attributes(block: str) -> tuple[str | None, bool] | None:
+    """`#intro .unnumbered` -> ('intro', True): the explicit id and whether the heading is
+    unnumbered; None when the braces are not attributes (`{braces}` stays text)."""
     parts = block.split()
+    if block.startswith("#") and not any(p in _UNNUMBERED for p in parts):
+        return block[1:], False  # `{#my id!}`: the whole is the id (cleaned later)
+    if not parts or not all(p in _UNNUMBERED or p.startswith("#") for p in parts):
+        return None
     ids = [p[1:] for p in parts if p.startswith("#")]
-    return (ids[-1] if ids else None), any(p in ("-", ".unnumbered") for p in parts)
+    return (ids[-1] if ids else None), True
+
+
 _NOT_ID = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -337,10 +345,11 @@ def _take_explicit_id(children: list[Token]) -> tuple[str | None, bool]:
     """Strip trailing `{#id}` / `{-}` attributes from the heading's last text; return them."""
     last = children[-1] if children else None
     match = _EXPLICIT_TEXT.search(last.content) if last and last.type == "text" else None
-    if match is None or last is None:
+    found = _attributes(match[1]) if match else None
+    if found is None or match is None or last is None:
         return None, False
     last.content = last.content[: match.start()]
-    return _attributes(match[1])
+    return found
 
 
 # --- the fast engine: markdown-it-pyrs, for documents it provably renders the same way -------
@@ -451,8 +460,9 @@ def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None
             return _inline_fast(m, found)
         inner = _INLINE.sub(lambda i: _inline_fast(i, found), m["inner"])
         explicit = _EXPLICIT_HTML.search(inner)
-        inner = inner[: explicit.start()] if explicit else inner
-        explicit_id, unnumbered = _attributes(unescape(explicit[1])) if explicit else (None, False)
+        found_attributes = _attributes(unescape(explicit[1])) if explicit else None
+        inner = inner[: explicit.start()] if explicit and found_attributes else inner
+        explicit_id, unnumbered = found_attributes or (None, False)
         level, top = int(m["h"][1]), depth[0] == 0
         heading = found.heading(level, inner, explicit_id, int(m["hl"]), top, unnumbered)
         tag = f'<{m["h"]} id="{heading.anchor}">{inner}</{m["h"]}>\n'

@@ -7,11 +7,10 @@ not on request, and not billed by the hour, day or session.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
 
 from generator.content.schema import Price, ServiceMeta
 from generator.model.metrics import CURRENCY_SYMBOLS, format_value
+from generator.model.views import PriceTag
 
 # How a period reads after an amount: "$4,500/month", "€100–500 per session".
 PER_TEXT = {"hour": "/hour", "day": "/day", "week": "/week", "month": "/month",
@@ -25,52 +24,6 @@ PER_WORDS = {"hour": "an hour", "day": "a day", "week": "a week", "month": "a mo
 UNIT_CODES = {"hour": "HUR", "day": "DAY", "week": "WEE", "month": "MON", "quarter": "QAN",
               "year": "ANN"}
 BILLED_BY_TIME = ("hour", "day", "session")
-
-
-@dataclass(frozen=True, slots=True)
-class PriceTag:
-    """A price ready to show: '£300' + 'per project', with 'from' and '+ VAT' apart."""
-
-    text: str         # the whole: "from £300 per project + VAT", "Price on request"
-    amount: str       # "£300", "€100–500", "" when on request
-    per: str          # "per project", "a month", "" when one-off
-    prefix: str       # "from" or ""
-    note: str         # "+ VAT"
-    on_request: bool
-    flat: bool        # a flat fee (see the module docstring)
-    low: float | None = None    # for JSON-LD
-    high: float | None = None
-    currency: str = ""
-    period: str = ""  # the `per:` as written, "" for one-off
-    unit_code: str = ""
-
-
-    def offer(self, name: str, url: str) -> dict[str, Any]:
-        """A schema.org Offer: a price, or a range (`from` has only a minimum), per a
-        period when there is one; on request, no price at all."""
-        data: dict[str, Any] = {"@type": "Offer", "name": name, "url": url,
-                                "availability": "https://schema.org/InStock"}
-        if self.on_request:
-            return data | {"description": self.text}
-        spec: dict[str, Any] = {"@type": "UnitPriceSpecification",
-                                "priceCurrency": self.currency}
-        if self.low == self.high and not self.prefix:
-            spec["price"] = data["price"] = _number(self.low)
-        else:
-            spec["minPrice"] = _number(self.low)
-            if self.high != self.low:
-                spec["maxPrice"] = _number(self.high)
-        if self.unit_code:
-            spec["unitCode"] = self.unit_code
-        if self.period:
-            spec["unitText"] = self.period
-        if self.note:
-            spec["description"] = self.note
-        return data | {"priceCurrency": self.currency, "priceSpecification": spec}
-
-
-def _number(value: float | None) -> float | int | None:
-    return int(value) if value is not None and float(value).is_integer() else value
 
 
 def price_tag(price: Price | None) -> PriceTag | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from generator.content.schema import Comparison, ImageRef, Price, Testimonial
 from generator.model.metrics import Result
-from generator.model.offers import PriceTag
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +138,52 @@ class Collection:
     practice_level: int = 2
     authors: tuple[Author, ...] = ()
     updated: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTag:
+    """A price ready to show: '£300' + 'per project', with 'from' and '+ VAT' apart."""
+
+    text: str         # the whole: "from £300 per project + VAT", "Price on request"
+    amount: str       # "£300", "€100–500", "" when on request
+    per: str          # "per project", "a month", "" when one-off
+    prefix: str       # "from" or ""
+    note: str         # "+ VAT"
+    on_request: bool
+    flat: bool        # a flat fee (see the module docstring)
+    low: float | None = None    # for JSON-LD
+    high: float | None = None
+    currency: str = ""
+    period: str = ""  # the `per:` as written, "" for one-off
+    unit_code: str = ""
+
+
+    def offer(self, name: str, url: str) -> dict[str, Any]:
+        """A schema.org Offer: a price, or a range (`from` has only a minimum), per a
+        period when there is one; on request, no price at all."""
+        data: dict[str, Any] = {"@type": "Offer", "name": name, "url": url,
+                                "availability": "https://schema.org/InStock"}
+        if self.on_request:
+            return data | {"description": self.text}
+        spec: dict[str, Any] = {"@type": "UnitPriceSpecification",
+                                "priceCurrency": self.currency}
+        if self.low == self.high and not self.prefix:
+            spec["price"] = data["price"] = _number(self.low)
+        else:
+            spec["minPrice"] = _number(self.low)
+            if self.high != self.low:
+                spec["maxPrice"] = _number(self.high)
+        if self.unit_code:
+            spec["unitCode"] = self.unit_code
+        if self.period:
+            spec["unitText"] = self.period
+        if self.note:
+            spec["description"] = self.note
+        return data | {"priceCurrency": self.currency, "priceSpecification": spec}
+
+
+def _number(value: float | None) -> float | int | None:
+    return int(value) if value is not None and float(value).is_integer() else value
 
 
 @dataclass(frozen=True, slots=True)
