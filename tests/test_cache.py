@@ -162,7 +162,7 @@ def test_editing_a_template_rerenders_only_the_pages_that_use_it(site: Path,
 def test_editing_site_yaml_rerenders_every_page_but_parses_nothing(site: Path,
                                                                     tmp_path: Path) -> None:
     yaml = site / "site.yaml"
-    yaml.write_text(yaml.read_text().replace("fixed-scope services", "fixed-fee services"))
+    yaml.write_text(yaml.read_text().replace("flat-fee services", "fixed-fee services"))
 
     edited = cached_build(site, site / "output")
 

@@ -170,6 +170,16 @@ class Price(Strict):
     note: str = ""
     on_request: bool = False
 
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _number_or_range(cls, value: Any) -> Any:
+        """One error for a bad amount, not one per spelling the union allows."""
+        if isinstance(value, list | tuple):
+            if len(value) != 2:
+                raise Invalid("a range is two numbers, `[low, high]`", "e.g. `[100, 500]`")
+            return tuple(_number(v) for v in value)
+        return None if value is None else _number(value)
+
     @field_validator("amount")
     @classmethod
     def _amount(cls, value: float | tuple[float, float] | None,
@@ -187,6 +197,18 @@ class Price(Strict):
                           "e.g. `price: {amount: 4500, currency: USD, per: month}`, or "
                           "`price: on request`")
         return self
+
+
+def _number(value: Any) -> float:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise PydanticCustomError("float_parsing", "expected a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise PydanticCustomError("finite_number", "expected a finite number")
+    return number
 
 
 def _on_request(value: Any) -> Any:
