@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from generator import __version__
+from generator.brand import FONT_FORMATS, HEX_RE, Palette, palette
 from generator.content.frontmatter import load_yaml, normalize_text
 from generator.content.schema import (
     Figure,
@@ -156,6 +157,43 @@ class DeployTarget(Strict):
             raise Invalid(f"a target of type {self.type} needs `{required}`",
                           "see docs/deployment.md for an example")
         return self
+class Brand(Strict):
+    """Colours and font for the built-in theme; see generator/brand.py for what they become."""
+
+    primary: str | None = None
+    accent: str | None = None
+    font: str = "system"
+
+    @field_validator("primary", "accent")
+    @classmethod
+    def _hex(cls, value: str | None) -> str | None:
+        if value is not None and not HEX_RE.fullmatch(value):
+            raise Invalid(f"`{value}` is not a hex colour",
+                          'write it as "#rrggbb" in quotes, e.g. `primary: "#0b3d4f"`')
+        return value
+
+    @field_validator("font")
+    @classmethod
+    def _font(cls, value: str) -> str:
+        if value in ("system", "serif"):
+            return value
+        if (value.startswith("static/") and ".." not in value
+                and re.fullmatch(r"[\w./-]+", value)
+                and Path(value).suffix.lower() in FONT_FORMATS):
+            return value
+        raise Invalid(f"unknown font `{value}`", "write `system`, `serif`, or the path of a "
+                      "font file in static/ (.woff2, .woff, .ttf or .otf), e.g. "
+                      "`font: static/fonts/Inter.woff2`")
+
+
+class Person(Strict):
+    """A consultant, cited by id from case studies and articles."""
+
+    name: str = Field(min_length=1)
+    role: str = ""
+    photo: str | None = None
+    bio: str = ""
+    url: str | None = None
 
 
 class SiteSettings(Strict):
@@ -174,6 +212,8 @@ class SiteSettings(Strict):
     niches: dict[str, Niche] = Field(default_factory=dict)
     markdown: MarkdownOptions = MarkdownOptions()
     highlights: tuple[HighlightEntry, ...] = ()
+    brand: Brand = Brand()
+    people: dict[str, Person] = Field(default_factory=dict)
     page_size: int = Field(default=24, ge=1)
     share_cards: bool = True
     deploy: tuple[DeployTarget, ...] = ()
@@ -246,6 +286,7 @@ class Config:
     options: BuildOptions = field(default_factory=BuildOptions)
     fingerprint: str = ""  # changes whenever anything here changes
     highlight_lines: tuple[int | None, ...] = ()  # site.yaml line of each `highlights:` entry
+    palette: Palette | None = None  # the theme tokens site.yaml `brand:` sets
 
     @property
     def base_url(self) -> str:
@@ -318,10 +359,23 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
         raise CasefolioError([Problem(
             rel, positions.get(("theme",)), f"unknown theme `{settings.theme}`",
             f"available themes: {', '.join(available_themes(site_dir))}")])
+    brand = settings.brand
+    tokens = None
+    if brand != Brand():
+        tokens = palette(brand.primary, brand.accent, brand.font)
+        problems = [Problem(rel, positions.get(("brand", f.key)), f.message(), f.hint())
+                    for f in ([] if isinstance(tokens, Palette) else tokens)]
+        if brand.font.startswith("static/") and not (site_dir / brand.font).is_file():
+            problems.append(Problem(rel, positions.get(("brand", "font")),
+                                    f"brand.font: no such file {brand.font}",
+                                    "put the font file there, or write `font: system`"))
+        if problems:
+            raise CasefolioError(problems)
     digest = hashlib.blake2b(digest_size=16)
     site = settings.model_dump_json(exclude={"deploy"})  # where it goes is not what it is
     for part in (__version__, site, repr(options), str(theme_dir)):
         digest.update(part.encode())
         digest.update(b"\0")
     lines = tuple(positions.get(("highlights", i)) for i in range(len(settings.highlights)))
-    return Config(site_dir, settings, theme_dir, options, digest.hexdigest(), lines)
+    return Config(site_dir, settings, theme_dir, options, digest.hexdigest(), lines,
+                  tokens if isinstance(tokens, Palette) else None)

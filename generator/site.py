@@ -23,14 +23,21 @@ from slugify import slugify
 
 from generator.config import Config
 from generator.content.document import Document
-from generator.content.markdown import Rendered, fill
+from generator.content.markdown import Rendered, fill, render
 from generator.content.schema import CaseStudyMeta, PageMeta, PracticeMeta, ServiceMeta
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
+from generator.model import guides
 from generator.model import views as v
-from generator.model.metrics import Result, aggregate, format_value, result, unsupported_claims
+from generator.model.metrics import (
+    Result,
+    aggregate,
+    result,
+    unsupported_claims,
+)
 from generator.model.metrics import format_figure as fmt_figure
+from generator.model.offers import card_price, service_tags
 
 SECTION_URLS = {"case-studies": "case-studies/", "practices": "practices/",
                 "services": "services/"}
@@ -143,6 +150,8 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                | {h.anchor: h.text for h in d.rendered.toc} for d in collections}
     anchors.update({d.id: {h.anchor: h.text for h in d.rendered.toc}
                     for d in docs if d.id not in anchors})
+    citable = {d.id: {h.anchor: h.text for h in guides.practices(
+        d.rendered, d.meta.practice_level)} for d in collections}  # type: ignore[attr-defined]
 
     # References from case studies, validated, kept as ids.
     practice_refs: dict[str, list[tuple[str, str]]] = {}
@@ -181,9 +190,10 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             elif slug not in collection_slugs:
                 problems.append(_ref_problem(doc, ("practices", i), "practice collection", slug,
                                              collection_slugs, "content/practices/"))
-            elif anchor and anchor not in anchors[cid]:
+            elif anchor and anchor not in citable[cid]:
                 problems.append(_ref_problem(doc, ("practices", i), f"practice in `{slug}`",
-                                             anchor, anchors[cid], f"the `##` headings of {slug}"))
+                                             anchor, citable[cid], f"the practice headings of "
+                                             f"{slug} (not those marked {{-}})"))
             else:
                 refs.append((cid, anchor))
                 cites[(cid, anchor)].append(doc.id)
@@ -334,35 +344,46 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                     "run the test longer or present the result as directional",
                     severity="warning"))
 
+    people = config.settings.people
     collection_views = []
     for doc in collections:
         meta = doc.meta  # type: ignore[assignment]
-        whole = cites.get((doc.id, ""), [])
-        practices, everyone = [], list(whole)
-        for section, section_html in zip(doc.rendered.sections, sections_html[doc.id],
-                                         strict=True):
-            if not section.anchor:
-                continue
-            ids = _unique(cites.get((doc.id, section.anchor), []))
-            everyone.extend(ids)
-            practices.append(v.Practice(section.anchor, section.title, section_html,
-                                        cards_of(ids)))
-        intro = "".join(h for s, h in zip(doc.rendered.sections, sections_html[doc.id],
-                                          strict=True) if not s.anchor)
-        everyone = _unique(everyone)
-        collection_views.append(v.Collection(
-            id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title,
-            summary=meta.summary, topic=meta.topic, intro_html=intro,
-            practices=tuple(practices), evidence=cards_of(everyone), draft=meta.draft,
-            reads=frozenset(_card_ids(everyone)) | link_reads[doc.id]))
+        for i, person in enumerate(meta.authors):
+            if person not in people:
+                problems.append(_ref_problem(doc, ("authors", i), "person", person, people,
+                                             "site.yaml `people:`"))
+        view = _collection(doc, urls[doc.id], cards[doc.id], sections_html[doc.id], cites,
+                           cards_of)
+        collection_views.append(dataclasses.replace(
+            view, reads=view.reads | link_reads[doc.id],
+            authors=tuple(v.Author(p, people[p].name, people[p].role, people[p].url)
+                          for p in meta.authors if p in people)))
+
+    def answer(doc: Document, i: int, faq: Any) -> v.Answer:
+        """A FAQ answer as inline Markdown, its file links resolved like the body's."""
+        line = doc.line("faq", i, "a") or 1
+        rendered = render(faq.a, raw_html=False, line_offset=line - 1)
+        links = []
+        for link in rendered.links:
+            target, found = _resolve_link(doc, link.target, by_rel, anchors, urls, absent)
+            if found is None:
+                problems.append(Problem(doc.rel, line, f"faq[{i}].a: {target[0]}", target[1]))
+            else:
+                link_reads[doc.id].add(f"card:{found}")
+            links.append(target[0] if found is not None else "#")
+        body = fill(rendered.html, links, ["" for _ in rendered.images]).strip()
+        if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+            body = body[3:-4]
+        return v.Answer(faq.q, faq.a, rendered.text, body)
 
     service_views = []
     for doc in services:
         meta = doc.meta  # type: ignore[assignment]
         proof = by_service[doc.id][:1]
+        own, tier_tags = service_tags(meta)
         og = img.card_job(doc_path(doc.kind, doc.slug), meta.title, *(
             _headline(cards[proof[0]].headline, cards[proof[0]].who) if proof
-            else (cards[doc.id].price_text, "flat fee" if meta.price else "")),
+            else (cards[doc.id].price_text, "flat fee" if cards[doc.id].flat_fee else "")),
             config.settings.title) if config.settings.share_cards else None
         if og is not None:
             og_jobs.append(og)
@@ -371,10 +392,14 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             summary=meta.summary,
             niches=tuple(niche_cards[n] for n in meta.niches if n in niche_cards),
             price=meta.price, price_text=cards[doc.id].price_text,
-            deliverables=meta.deliverables, outcome=meta.outcome, faq=meta.faq,
+            deliverables=meta.deliverables, outcome=meta.outcome,
+            faq=tuple(answer(doc, i, faq) for i, faq in enumerate(meta.faq)),
             html=html[doc.id], case_studies=cards_of(by_service[doc.id]), draft=meta.draft,
             reads=frozenset(_card_ids(by_service[doc.id])) | link_reads[doc.id],
-            og_image=img.og_image(og, config.base_url, meta.title) if og else None))
+            og_image=img.og_image(og, config.base_url, meta.title) if og else None,
+            price_tag=own, tiers=tuple(v.Tier(t.name, t.description, tag, t.includes)
+                                       for t, tag in zip(meta.tiers, tier_tags, strict=True)),
+            testimonials=meta.testimonials, flat_fee=cards[doc.id].flat_fee))
 
     page_views = tuple(v.Page(
         id=doc.id, url=urls[doc.id], card=cards[doc.id], title=doc.meta.title,
@@ -417,6 +442,29 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     return site, problems
 
 
+def _collection(doc: Document, url: str, card: v.Card, sections_html: list[str],
+                cites: Mapping[tuple[str, str], list[str]], cards_of: Any) -> v.Collection:
+    """A guide's view: its parts in order, each practice with the case studies citing it."""
+    meta: PracticeMeta = doc.meta  # type: ignore[assignment]
+    everyone = list(cites.get((doc.id, ""), []))
+    intro, parts = [], []
+    for part in guides.parts(doc.rendered, sections_html, meta.practice_level):
+        if part.role == "intro":
+            intro.append(part.html)
+            continue
+        ids = _unique(cites.get((doc.id, part.anchor), [])) if part.role == "practice" else []
+        everyone.extend(ids)
+        parts.append(v.Practice(part.anchor, part.title, part.html, cards_of(ids), part.number,
+                                part.level, part.role))
+    everyone = _unique(everyone)
+    return v.Collection(
+        id=doc.id, url=url, card=card, title=meta.title, summary=meta.summary,
+        topic=meta.topic, intro_html="".join(intro),
+        practices=tuple(p for p in parts if p.role == "practice"),
+        evidence=cards_of(everyone), draft=meta.draft, reads=frozenset(_card_ids(everyone)),
+        parts=tuple(parts), practice_level=meta.practice_level, updated=meta.updated)
+
+
 def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site | None:
     """The site as build_site would make it after these (before, after) edits, when each one
     changed nothing but prose: same metadata, links, images, headings and section titles (so
@@ -452,12 +500,13 @@ def reprose(view: Any, doc: Document, fills: tuple[tuple[str, ...], tuple[str, .
     link URLs and image html the site was linked with (valid while they did not change)."""
     body, sections = _filled(doc.rendered, *fills)
     if isinstance(view, v.Collection):
-        practices = iter(view.practices)
-        parts = [(s.anchor, h) for s, h in zip(doc.rendered.sections, sections, strict=True)]
+        meta: PracticeMeta = doc.meta  # type: ignore[assignment]
+        new = {p.anchor: p.html for p in guides.parts(doc.rendered, sections,
+                                                      meta.practice_level)}
+        parts = tuple(dataclasses.replace(p, html=new[p.anchor]) for p in view.parts)
         return dataclasses.replace(
-            view, intro_html="".join(h for a, h in parts if not a),
-            practices=tuple(dataclasses.replace(next(practices), html=h)
-                            for a, h in parts if a))
+            view, intro_html=new.get("", ""), parts=parts,
+            practices=tuple(p for p in parts if p.role == "practice"))
     if isinstance(view, v.CaseStudy):
         return dataclasses.replace(view, html=body, words=doc.rendered.words)
     return dataclasses.replace(view, html=body)
@@ -466,8 +515,9 @@ def reprose(view: Any, doc: Document, fills: tuple[tuple[str, ...], tuple[str, .
 def without_prose(view: Any) -> Any:
     """A view without its body: what reprose needs kept of it (small enough to store)."""
     if isinstance(view, v.Collection):
-        return dataclasses.replace(view, intro_html="", practices=tuple(
-            dataclasses.replace(p, html="") for p in view.practices))
+        parts = tuple(dataclasses.replace(p, html="") for p in view.parts)
+        return dataclasses.replace(view, intro_html="", parts=parts, practices=tuple(
+            p for p in parts if p.role == "practice"))
     return dataclasses.replace(view, html="")
 
 
@@ -479,8 +529,8 @@ def prose_only(before: Document, after: Document) -> bool:
             and [x.target for x in a.links] == [x.target for x in b.links]
             and [(x.src, x.alt, x.title) for x in a.images]
             == [(x.src, x.alt, x.title) for x in b.images]
-            and [(h.level, h.text, h.anchor) for h in a.toc]
-            == [(h.level, h.text, h.anchor) for h in b.toc]
+            and [(h.level, h.text, h.anchor, h.unnumbered) for h in a.toc]
+            == [(h.level, h.text, h.anchor, h.unnumbered) for h in b.toc]
             and [(s.anchor, s.title) for s in a.sections if s.anchor]
             == [(s.anchor, s.title) for s in b.sections if s.anchor])
 
@@ -572,21 +622,15 @@ def _card(doc: Document, url: str, config: Config) -> v.Card:
                       services=meta.services, practices=meta.practices, tags=meta.tags,
                       featured=meta.featured)
     if isinstance(meta, ServiceMeta):
-        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary,
-                      price_text=price_text(meta))
+        text, flat = card_price(meta)
+        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, price_text=text,
+                      flat_fee=flat)
     if isinstance(meta, PracticeMeta):
-        count = sum(1 for s in doc.rendered.sections if s.anchor)
+        count = len(guides.practices(doc.rendered, meta.practice_level))
         return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, topic=meta.topic,
                       count=count)
     assert isinstance(meta, PageMeta)
     return v.Card(doc.id, doc.kind, meta.title, url, meta.summary)
-
-
-def price_text(meta: ServiceMeta) -> str:
-    if meta.price is None:
-        return ""
-    per = {"month": "/month", "week": "/week", "project": " per project"}[meta.price.per]
-    return f"{format_value(meta.price.amount, meta.price.currency)}{per}"
 
 
 def _toc(doc: Document) -> tuple[v.Heading, ...]:

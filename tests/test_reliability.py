@@ -191,7 +191,8 @@ BAD_INPUTS = {
     "price per a typo": (
         {"content/services/retainer.md":
          "---\ntitle: R\nsummary: S\nprice: {amount: 1, currency: USD, per: mnth}\n---\n"},
-        'retainer.md:4: price.per: expected one of month, project, week, got "mnth"',
+        'retainer.md:4: price.per: expected one of hour, day, session, week, month, quarter, '
+        'year, project, got "mnth"',
         "did you mean `month`?"),
     # Templates
     "template syntax error": (

@@ -35,6 +35,7 @@ PAGE_TYPES = {
     "collection": "practices/landing-pages/",
     "services": "services/",
     "service": "services/conversion-retainer/",
+    "tiered-service": "services/lead-gen-landing-pages/",
     "niche": "niches/ecommerce/",
     "tags": "tags/",
     "tag": "tags/checkout/",

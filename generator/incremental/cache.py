@@ -357,7 +357,7 @@ def _pack(key: DocumentKey, doc: Document) -> tuple[Any, ...]:
         else:
             sections.append((s.anchor, s.title, s.line, s.html))
     return (key, doc.kind, doc.rel, doc.slug, doc.meta, doc.positions, doc.fingerprint, r.html,
-            [(h.level, h.text, h.anchor, h.line) for h in r.toc],
+            [(h.level, h.text, h.anchor, h.line, h.unnumbered) for h in r.toc],
             [(link.target, link.line) for link in r.links],
             [(i.src, i.alt, i.title, i.line) for i in r.images], tuple(sections), r.words, r.text)
 
