@@ -480,21 +480,22 @@ def _clean_png(path: Path) -> bytes | None:
     data = _read(path) or b""
     if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 33 or data[24] > 8:
         return None
-    kept, at, described = [data[:8]], 8, False
+    kept, kinds, at = [data[:8]], set(), 8
     while at + 12 <= len(data):
         (length,) = struct.unpack(">I", data[at:at + 4])
         kind, end = data[at + 4:at + 8], at + 12 + length
         if kind in _PNG_KEPT:
             kept.append(data[at:end])
-        described |= kind in (b"eXIf", b"iTXt", b"zTXt", b"tEXt")  # orientation in EXIF, XMP
+        kinds.add(kind)
         at = end
         if kind == b"IEND":
             break
     else:
         return None
-    if described:
-        with Image.open(BytesIO(data)) as im:
-            if im.getexif().get(0x0112, 1) != 1:
+    if kinds & {b"eXIf", b"iTXt", b"zTXt", b"tEXt"}:  # an orientation in EXIF, XMP or a profile
+        with Image.open(BytesIO(data)) as im:  # as exif_transpose reads it; without an eXIf
+            exif = im.getexif() if b"eXIf" in kinds else Image.Image.getexif(im)  # no decoding
+            if exif.get(0x0112, 1) != 1:
                 return None
     return b"".join(kept)
 
