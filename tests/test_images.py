@@ -176,6 +176,7 @@ def test_plan_caps_widths_at_1600() -> None:
                                 3000, "JPEG")
     srcset = [(v.format, v.width, v.height) for v in variants if v.role == "srcset"]
     assert srcset == [("WEBP", 480, 360), ("WEBP", 960, 720), ("WEBP", 1600, 1200)]
+    assert [(v.format, v.width) for v in variants if v.role == "fallback"] == [("JPEG", 960)]
     assert variants[-1].path == "big.jpg" and variants[-1].width == 4000
 
 
@@ -211,7 +212,7 @@ def test_exif_and_gps_are_stripped_and_orientation_applied(make_site) -> None:
     result, files = run(site)
     assert 'width="960" height="1280"' in study(result).html    # upright: portrait
     photos = {p: d for p, d in files.items() if p.startswith("case-studies/photo")}
-    assert len(photos) == 3                                      # 480 and 960 in WebP, the original
+    assert len(photos) == 4                                      # 480 and 960 in WebP, 960 JPEG, the original
     for path, data in photos.items():
         with Image.open(BytesIO(data)) as im:
             assert len(im.getexif()) == 0, path
@@ -227,7 +228,7 @@ def test_png_text_and_exif_chunks_are_stripped(make_site) -> None:
                       "content/case-studies/shot.png": source})
     _, files = run(site)
     shots = [d for p, d in files.items() if p.startswith("case-studies/shot")]
-    assert len(shots) == 3
+    assert len(shots) == 4
     for data in shots:
         for chunk in (b"eXIf", b"tEXt", b"iTXt", b"zTXt", b"tIME", b"Jane", b"secret"):
             assert chunk not in data
@@ -273,14 +274,15 @@ def test_a_png_turned_by_its_exif_is_published_upright(make_site) -> None:
         assert im.size == (400, 600) and len(im.getexif()) == 0
 
 
-def test_an_image_falls_back_to_its_original_in_a_browser_without_webp(image_site) -> None:
+def test_a_browser_without_webp_gets_one_size_in_the_source_format(image_site) -> None:
     result, files = run(image_site())
     body = study(result).html
     source, img = body.split("<picture>")[1].split("</picture>")[0].split("<img ")
     assert source.startswith('<source type="image/webp"') and ".png" not in source
-    assert img.startswith('src="/case-studies/before.png" width="1200" height="800"')
-    assert "srcset" not in img
-    assert not any(p.endswith(".png") and "w." in p for p in files)  # no PNG sizes made
+    assert img.startswith('src="/case-studies/before-960w.') and ".png" in img
+    assert 'width="1200" height="800"' in img and "srcset" not in img
+    assert sorted(p.split(".")[0] for p in files if p.startswith("case-studies/before-")
+                  and p.endswith(".png")) == ["case-studies/before-960w"]
 
 
 def test_a_variant_is_the_same_whatever_the_cache_held(image_site, tmp_path) -> None:
@@ -496,7 +498,7 @@ def test_worker_processes_give_the_same_bytes_and_fill_the_cache(tmp_path, monke
     calls = counting(monkeypatch)
     pooled = images.process_all(jobs, tmp_path / "pooled", processes=2)
     assert calls == []                          # all made in worker processes...
-    assert pooled == serial and len(serial) == 11
+    assert pooled == serial and len(serial) == 13
     cached = {p.name for p in (tmp_path / "pooled").iterdir()}
     assert cached == {p.name for p in (tmp_path / "serial").iterdir()}   # ...which cached them
     assert {f"{f.key}.{f.path.rsplit('.', 1)[1]}" for f in pooled} == cached

@@ -45,6 +45,9 @@ ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
     "PNG": {"compress_level": 6},  # 9 would save ~10% at 5x the time, on files rarely served
 }
+# A fallback is fetched only by a browser without WebP (~none): a big screenshot's PNG at
+# level 1 takes 90 ms instead of 340, for ~12% more bytes
+FALLBACK_ENCODER: dict[str, dict[str, Any]] = {**ENCODER, "PNG": {"compress_level": 1}}
 PROSE_SIZES = "(min-width: 48rem) 44rem, 100vw"  # the default theme's .prose column
 COVER_SIZES = PROSE_SIZES  # the default theme puts the cover at the top of the body column
 COMPARISON_SIZES = "(min-width: 64rem) 22rem, (min-width: 36rem) 50vw, 100vw"  # half of it
@@ -58,7 +61,7 @@ class Variant:
     width: int
     height: int
     format: str      # "WEBP" | "PNG" | "JPEG"
-    role: str        # "srcset" | "original" (the source, cleaned) | "og"
+    role: str        # "srcset" (WebP) | "fallback" | "original" (the source, cleaned) | "og"
     box: tuple[int, int, int, int] | None = None  # crop of the upright source, before resizing
 
 
@@ -185,12 +188,16 @@ def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool] | str:
 
 
 def _variants(asset: Asset, width: int, height: int, fmt: str) -> tuple[Variant, ...]:
-    """WebP at each width, which every browser in use takes; a browser that does not gets the
-    original (cleaned) instead of a second set of PNG or JPEG sizes, which cost 3/4 of a big
-    screenshot's encoding time and ~4x its WebP bytes for ~no visitor."""
+    """WebP at each width, which every browser in use takes, and for one that does not a
+    single size in the source's format (three cost 3/4 of a big screenshot's encoding time and
+    ~10x its WebP bytes, for ~no visitor); then the original, cleaned."""
     stem = asset.out.rsplit(".", 1)[0]
     out = [_variant(f"{stem}-{w}w", asset.fingerprint, w, max(1, round(height * w / width)),
                     "WEBP", "srcset") for w in _widths(width)]
+    if fmt != "WEBP":
+        w = min(WIDTHS[1], width)
+        out.append(_variant(f"{stem}-{w}w", asset.fingerprint, w,
+                            max(1, round(height * w / width)), fmt, "fallback"))
     out.append(Variant(asset.out, width, height, fmt, "original"))
     return tuple(out)
 
@@ -201,8 +208,12 @@ def _widths(width: int) -> list[int]:
 
 def _variant(stem: str, fingerprint: str, width: int, height: int, fmt: str, role: str,
              box: tuple[int, int, int, int] | None = None) -> Variant:
-    key = _digest(fingerprint, width, height, fmt, box, ENCODER[fmt])
+    key = _digest(fingerprint, width, height, fmt, box, _options(fmt, role))
     return Variant(f"{stem}.{key[:8]}.{EXTENSIONS[fmt]}", width, height, fmt, role, box)
+
+
+def _options(fmt: str, role: str) -> dict[str, Any]:
+    return (FALLBACK_ENCODER if role == "fallback" else ENCODER)[fmt]
 
 
 def _digest(*parts: object) -> str:
@@ -213,21 +224,21 @@ def _digest(*parts: object) -> str:
 
 def picture_html(job: ImageJob, alt: str, base_path: str, *, sizes: str = PROSE_SIZES,
                  title: str = "", eager: bool = False) -> str:
-    """A `<picture>`: WebP in every width, the original as the fallback of a browser without
-    WebP, sized so nothing shifts. Lazy unless `eager` (the one image above the fold)."""
+    """A `<picture>`: WebP in every width, one size in the source's format for a browser
+    without WebP, sized so nothing shifts. Lazy unless `eager` (the one image above the fold)."""
     webp = [v for v in job.variants if v.role == "srcset"]
-    [original] = [v for v in job.variants if v.role == "original"]
+    fallback = [v for v in job.variants if v.role == "fallback"]
     top = webp[-1]
     srcset = ", ".join(f"{escape(base_path + v.path)} {v.width}w" for v in webp)
     title_attr = f' title="{escape(title)}"' if title else ""
     loading = 'loading="eager" fetchpriority="high"' if eager else 'loading="lazy" decoding="async"'
     size_attrs = f'width="{top.width}" height="{top.height}" alt="{escape(alt)}"'
-    if job.format == "WEBP":
+    if not fallback:  # a WebP source
         src = min(webp, key=lambda v: abs(v.width - WIDTHS[1]))
         return (f'<img src="{escape(base_path + src.path)}" srcset="{srcset}" sizes="{sizes}" '
                 f"{size_attrs}{title_attr} {loading}>")
     return (f'<picture><source type="image/webp" srcset="{srcset}" sizes="{sizes}">'
-            f'<img src="{escape(base_path + original.path)}" {size_attrs}{title_attr} '
+            f'<img src="{escape(base_path + fallback[0].path)}" {size_attrs}{title_attr} '
             f"{loading}></picture>")
 
 
@@ -311,7 +322,7 @@ def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
     if isinstance(job, CardJob):
         return ((job.path, _digest(job.path, "card-pixels", CARD_VERSION, _pillow()), "png"),)
     return tuple((v.path, _digest(job.fingerprint, v.width, v.height, v.format, v.box,
-                                  ENCODER[v.format], _pillow()), EXTENSIONS[v.format])
+                                  _options(v.format, v.role), _pillow()), EXTENSIONS[v.format])
                  for v in job.variants)
 
 
@@ -347,7 +358,8 @@ def _make(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes]:
         if key in keys and key not in made:
             data = _clean_png(job.source) if v.role == "original" and v.format == "PNG" else None
             made[key] = _store(cache_dir, key, ext, data or _encode(
-                _pixels(source, v, sized), v.format, source.icc, source.palette is not None))
+                _pixels(source, v, sized), v.format, source.icc, source.palette is not None,
+                _options(v.format, v.role)))
     return made
 
 
@@ -500,12 +512,13 @@ def _clean_png(path: Path) -> bytes | None:
     return b"".join(kept)
 
 
-def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False) -> bytes:
+def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False,
+            settings: Mapping[str, Any] | None = None) -> bytes:
     """Fixed settings, no metadata but the colour profile: same pixels, same bytes. A palette
     source gives palette PNGs (a screenshot stays a fifth the size of a true-colour one)."""
     from PIL import Image
 
-    options = dict(ENCODER[fmt], **({"icc_profile": icc} if icc else {}))
+    options = dict(settings or ENCODER[fmt], **({"icc_profile": icc} if icc else {}))
     if fmt == "JPEG" and im.mode in ("RGBA", "LA"):
         flat = Image.new("RGB", im.size, (255, 255, 255))
         flat.paste(im.convert("RGBA"), mask=im.getchannel("A"))
