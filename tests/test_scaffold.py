@@ -181,3 +181,19 @@ def test_site_archetype_overrides_the_builtin(site: Path) -> None:
     text = new_document(site, "page", "Terms", today=TODAY).path.read_text()
     assert text == '---\ntitle: "Terms"\nsummary: Ours, 2025-06-01.\ndraft: true\n---\n' \
                    "{{unknown}} stays\n"
+
+
+def test_github_pages_workflow_keeps_the_cache_per_casefolio_version(tmp_path: Path) -> None:
+    from generator import __version__
+
+    init_site(tmp_path / "s", github_pages=True)
+    steps = yaml.safe_load((tmp_path / "s" / ".github/workflows/pages.yml").read_text())[
+        "jobs"]["build"]["steps"]
+    uses = [s.get("uses", "").split("@")[0] for s in steps]
+    runs = [s.get("run", "") for s in steps]
+    cached = steps[uses.index("actions/cache")]
+    assert cached["with"]["path"] == ".casefolio"
+    key, restore = cached["with"]["key"], cached["with"]["restore-keys"]
+    assert key.startswith(f"casefolio-{__version__}-") and "hashFiles('site.yaml'" in key
+    assert key.startswith(restore) and restore.startswith(f"casefolio-{__version__}-")
+    assert uses.index("actions/cache") < runs.index("casefolio check")  # before any build
