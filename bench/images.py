@@ -3,6 +3,8 @@
     python bench/images.py                       # 100 images, all CPU cores
     python bench/images.py --images 300 --workers 1 --keep /tmp/images-bench
     python bench/images.py --images 0 --cards 1000 --processes 1   # share cards, threads only
+    python bench/images.py --site ../shared/realworld/fivexl --per-image --quality
+    CASEFOLIO_CHECKOUT=/tmp/old python bench/images.py   # another checkout's generator/
 
 Writes a seeded mix like a consultant's case studies (desktop screenshots as palette PNGs,
 phone screenshots, camera JPEGs with EXIF) into a temp site, then times casefolio's image
@@ -10,7 +12,11 @@ stage alone: planning from headers (what the site stage does) plus encoding ever
 and drawing `--cards` share cards (`images.process_all`, what the build's image stage does).
 Cold starts from an empty SITE_DIR/.casefolio/images/; warm runs it again; "one changed"
 rewrites one image first. Prints a Markdown table with the encodes each run did (files added
-to the cache, which worker processes write too) and the bytes it produced.
+to the cache, which worker processes write too), the bytes it produced, its CPU time (worker
+processes included) and how busy that kept the cores. `--per-image` encodes each image alone
+too and reports the costliest (CPU seconds); `--quality` scores every WebP file against the
+source resized straight to its size (SSIM, scikit-image: `pip install scikit-image`, a bench
+dependency only).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -25,7 +32,7 @@ import time
 from io import BytesIO
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, os.environ.get("CASEFOLIO_CHECKOUT", str(Path(__file__).resolve().parents[1])))
 
 from PIL import Image, ImageDraw
 
@@ -120,13 +127,65 @@ def stage(root: Path, assets: list[Asset], cards: list[images.CardJob], workers:
     before = len(list(cache.iterdir())) if cache.is_dir() else 0
     if last is None:
         images._inspect.cache_clear()  # as in a new process
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), time.process_time() + _children()
     jobs, _ = images.plan(root, assets)
     todo = [*images.publish(jobs, jobs), *cards]
     files = images.process_all(todo, cache, workers=workers, processes=processes,
                                reuse={f.path: f for f in last or ()})
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    seconds, cpu = time.perf_counter() - start, time.process_time() + _children() - cpu
     return seconds, cpu, len(list(cache.iterdir())) - before, files
+
+
+def _children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def site_assets(site: Path) -> list[Asset]:
+    """Every JPEG/PNG/WebP under an existing site's content/ and static/."""
+    found = []
+    for folder in ("content", "static"):
+        for path in sorted((site / folder).rglob("*")):
+            if path.suffix.lower() in images.FORMATS and path.is_file():
+                rel = path.relative_to(site).as_posix()
+                found.append(Asset(rel, rel.split("/", 1)[1], fingerprint(path.read_bytes())))
+    return found
+
+
+def per_image(root: Path, assets: list[Asset]) -> list[tuple[float, str]]:
+    """(CPU seconds, path) to make each image's files alone, in this process: costliest first."""
+    jobs, _ = images.plan(root, assets)
+    costs = []
+    for job in images.publish(jobs, jobs):
+        with tempfile.TemporaryDirectory() as cache:
+            keys = frozenset(key for _, key, _ in images._files(job))
+            cpu = time.process_time()
+            images._make(job, keys, Path(cache))
+            costs.append((time.process_time() - cpu, f"{job.rel} ({job.width}x{job.height})"))
+    return sorted(costs, reverse=True)
+
+
+def quality(root: Path, assets: list[Asset], files: list[images.ImageFile]) -> str:
+    """SSIM of every WebP file against the upright source resized straight to its size."""
+    import numpy as np
+    from PIL import ImageOps
+    from skimage.metrics import structural_similarity
+
+    by_stem = {a.out.rsplit(".", 1)[0]: a for a in assets}
+    scores, size = [], 0
+    for f in files:
+        asset = by_stem.get(f.path.rsplit("-", 1)[0])
+        if not f.path.endswith(".webp") or asset is None or f.data is None:
+            continue
+        with Image.open(root / asset.rel) as source, Image.open(BytesIO(f.data)) as made:
+            mode = "RGBA" if "A" in made.getbands() else "RGB"
+            ref = ImageOps.exif_transpose(source).convert(mode).resize(
+                made.size, Image.Resampling.LANCZOS)
+            scores.append(structural_similarity(np.asarray(ref), np.asarray(made.convert(mode)),
+                                                channel_axis=2, data_range=255))
+        size += len(f.data)
+    return (f"{len(scores)} WebP files, {size / 1e6:.2f} MB, SSIM against the source resized: "
+            f"mean {sum(scores) / max(1, len(scores)):.4f}, min {min(scores, default=0):.4f}")
 
 
 def main() -> None:
@@ -138,6 +197,9 @@ def main() -> None:
                         help="worker processes (default: every core when it pays; 1: none)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="write the site here and keep it")
+    parser.add_argument("--site", type=Path, help="an existing site's images (copied) instead")
+    parser.add_argument("--per-image", action="store_true", help="each image's CPU cost alone")
+    parser.add_argument("--quality", action="store_true", help="SSIM of the WebP files")
     args = parser.parse_args()
     workers = args.workers or min(8, os.cpu_count() or 1)
     processes = args.processes or None
@@ -145,7 +207,12 @@ def main() -> None:
     root = args.keep or Path(tempfile.mkdtemp(prefix="casefolio-images-"))
     try:
         shutil.rmtree(root / ".casefolio", ignore_errors=True)
-        assets = write_site(root, args.images, args.seed)
+        if args.site:
+            for folder in ("content", "static"):
+                shutil.copytree(args.site / folder, root / folder, dirs_exist_ok=True)
+            assets = site_assets(root)
+        else:
+            assets = write_site(root, args.images, args.seed)
         source_bytes = sum((root / a.rel).stat().st_size for a in assets)
         runs = [("cold: empty cache", stage(root, assets, cards, workers, processes)),
                 ("warm: a new build, nothing changed", stage(root, assets, cards, workers,
@@ -159,17 +226,29 @@ def main() -> None:
                                                                  processes)))
         runs.append(("serve rebuild, nothing changed", stage(root, assets, cards, workers,
                                                            processes, runs[-1][1][3])))
+        costs = per_image(root, assets) if args.per_image else []
+        scored = quality(root, assets, runs[0][1][3]) if args.quality else ""
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
-    print(f"{args.images} images ({source_bytes / 1e6:.1f} MB: desktop and phone screenshots, "
-          f"camera JPEGs), {args.cards} share cards, {workers} worker thread(s), processes: "
+    what = str(args.site) if args.site else "desktop and phone screenshots, camera JPEGs"
+    print(f"{len(assets)} images ({source_bytes / 1e6:.1f} MB: {what}), {args.cards} share cards"
+          f", {workers} worker thread(s), processes: "
           f"{processes or 'auto'}, Pillow {images._pillow()}, {os.cpu_count()} CPU(s)\n")
-    print("| run | wall time | CPU time | encodes | files | output |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| run | wall time | CPU time | cores busy | encodes | files | output |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, (seconds, cpu, encodes, files) in runs:
-        print(f"| {name} | {seconds:.2f} s | {cpu:.2f} s | {encodes} | {len(files)} | "
-              f"{sum(len(f.data or b'') for f in files) / 1e6:.1f} MB |")
+        busy = cpu / seconds / (os.cpu_count() or 1)
+        made = sum(len(f.data or b"") for f in files) / 1e6
+        print(f"| {name} | {seconds:.2f} s | {cpu:.2f} s | {busy:.2f} | {encodes} | {len(files)} "
+              f"| {made:.1f} MB |")
+    if costs:
+        print("\nCostliest images alone (CPU): " + ", ".join(
+            f"{path} {cpu:.2f} s" for cpu, path in costs[:3]) +
+            f"; {sum(1 for cpu, _ in costs if cpu > 0.5)} of {len(costs)} over 0.5 s")
+    if scored:
+        print(f"\n{scored}")
+    print(f"\nload average: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -683,12 +683,13 @@ def reads_to_cache(state: BuildState, inputs: Inputs | None,
     return kept
 
 
-def reads_from_cache(site_dir: Path) -> dict[str, FileRead]:
+def reads_from_cache(site_dir: Path, readonly: bool = False) -> dict[str, FileRead]:
     """The reads the last `casefolio build` kept: files whose stat signature is unchanged are
     not read again (a document's text only if it must be parsed again: see text_of)."""
     files: dict[str, FileRead] = {}
     try:
-        for path, (signature, fp, record, problems) in cache.load_inputs(site_dir).items():
+        saved = cache.load_inputs(site_dir, readonly)
+        for path, (signature, fp, record, problems) in saved.items():
             item = (Source(record[1], record[2], None, fp, path) if record and record[0] == "s"
                     else Asset(record[1], record[2], fp) if record else None)
             files[path] = FileRead(tuple(signature), True, fp, item, tuple(problems))

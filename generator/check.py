@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.build import BuildState, build
+from generator.build import BuildState, build, inputs_now, reads_from_cache
 from generator.config import BuildOptions, Config, load_config
 from generator.content.document import Document, load_document
 from generator.content.schema import CaseStudyMeta, ServiceMeta
 from generator.content.sources import read_sources
 from generator.errors import CasefolioError, Problem
+from generator.incremental import cache
 from generator.model import guides
 from generator.site import published
 
@@ -65,7 +66,10 @@ class Report:
 
 
 def check_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> Report:
-    """Build in memory, collect every problem, then add the editor's warnings."""
+    """Build in memory, collect every problem, then add the editor's warnings. The last
+    `casefolio build`'s cache is read, never written: its stamp, while it holds, stands for
+    the build (no error, its warnings); else its documents and outputs spare the parsing,
+    the rendering and the image encoding of what did not change."""
     try:
         config = load_config(site_dir, options)
     except CasefolioError as exc:
@@ -73,7 +77,15 @@ def check_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> Report
             return Report(exc.problems, (), 0, 0)
         errors, docs = _documents_alone(site_dir)
         return _report([*exc.problems, *errors], len(docs), 0)
-    state = BuildState()
+    stamped = _stamped(site_dir, options)
+    if stamped is not None:
+        last, documents = stamped
+        docs = published(documents, config)
+        return _report([*last.warnings, *editor_warnings(config, docs)], len(documents),
+                       last.pages)
+    documents_, outputs = cache.load(site_dir, site_dir / "output", readonly=True)
+    state = BuildState(documents=documents_, outputs=outputs,
+                       files=reads_from_cache(site_dir, readonly=True))
     pages = 0
     try:
         result = build(site_dir, dataclasses.replace(options, write_cache=False), state)
@@ -84,6 +96,19 @@ def check_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> Report
     docs = published(state.documents.values(), config)
     problems += editor_warnings(config, docs)
     return _report(problems, len(state.documents), pages)
+
+
+def _stamped(site_dir: Path, options: BuildOptions) -> tuple[cache.Stamp, list[Document]] | None:
+    """The last build's stamp and documents, when it vouches for every input file as it is now
+    (the output folder does not matter here); None otherwise."""
+    inputs = inputs_now(site_dir, site_dir / "output", options)
+    if inputs is None or not inputs.digest:
+        return None
+    last = cache.load_stamp(site_dir, readonly=True)
+    if last is None or (last.settings, last.inputs) != (inputs.settings, inputs.digest):
+        return None
+    documents, _ = cache.load(site_dir, readonly=True)
+    return last, list(documents.values())
 
 
 def editor_warnings(config: Config, docs: list[Document]) -> list[Problem]:

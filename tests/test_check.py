@@ -171,3 +171,44 @@ def test_json_shape(make_site: MakeSite, strict: bool) -> None:
         "hint": "cite it from a case study: `practices: [landing#social-proof-next-to-the-button]`"}]
     assert data["summary"] == {"errors": 0, "warnings": 1, "files": 4, "pages": data["summary"]["pages"],
                                "strict": strict, "ok": not strict}
+
+
+def _cache_files(site: Path) -> dict[str, tuple[int, int]]:
+    root = site / ".casefolio"
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file()}
+
+
+def test_after_a_build_check_reads_the_cache_and_parses_nothing(make_site: MakeSite,
+                                                                 monkeypatch) -> None:
+    from generator import parallel
+    from generator.build import build_to
+
+    site = make_site()
+    build_to(site, site / "output")
+    expected = check_site(site)
+    before = _cache_files(site)
+    calls: list[object] = []
+    real = parallel.load_document
+    monkeypatch.setenv("CASEFOLIO_PROCESSES", "1")             # parse here, where it is counted
+    monkeypatch.setattr(parallel, "load_document",
+                        lambda *a, **k: calls.append(a) or real(*a, **k))
+    report = check_site(site)
+    assert calls == [] and report == expected and report.pages > 0
+    assert _cache_files(site) == before                         # read, never written
+
+
+def test_check_after_an_edit_uses_the_cache_and_writes_none_of_it(make_site: MakeSite) -> None:
+    from generator.build import build_to
+
+    site = make_site()
+    build_to(site, site / "output")
+    path = next((site / "content/case-studies").glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nTODO: more\n", encoding="utf-8")
+    stamp = site / ".casefolio/cache/stamp.pickle"
+    stamp.write_bytes(b"garbage")                               # a damaged file is not removed
+    before = _cache_files(site)
+    report = check_site(site)
+    assert (f"content/case-studies/{path.name}", "the text still has TODO placeholders") in {
+        (p.path, p.message) for p in report.warnings}
+    assert _cache_files(site) == before and stamp.read_bytes() == b"garbage"

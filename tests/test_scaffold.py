@@ -257,3 +257,17 @@ def test_path_arguments_that_are_not_utf8_are_refused(site: Path, tmp_path: Path
     bad = str(tmp_path / "out\udcff\udcfe")
     code, output = cli(*(a.format(site=site, bad=bad) for a in command))
     assert code in (1, 2) and "\\xff\\xfe" in output
+def test_github_pages_workflow_keeps_the_cache_per_casefolio_version(tmp_path: Path) -> None:
+    from generator import __version__
+
+    init_site(tmp_path / "s", github_pages=True)
+    steps = yaml.safe_load((tmp_path / "s" / ".github/workflows/pages.yml").read_text())[
+        "jobs"]["build"]["steps"]
+    uses = [s.get("uses", "").split("@")[0] for s in steps]
+    runs = [s.get("run", "") for s in steps]
+    cached = steps[uses.index("actions/cache")]
+    assert cached["with"]["path"].split() == [".casefolio", "~/.cache/casefolio"]  # + seal key
+    key, restore = cached["with"]["key"], cached["with"]["restore-keys"]
+    assert key.startswith(f"casefolio-{__version__}-") and "hashFiles('site.yaml'" in key
+    assert key.startswith(restore) and restore.startswith(f"casefolio-{__version__}-")
+    assert uses.index("actions/cache") < runs.index("casefolio check")  # before any build

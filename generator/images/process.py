@@ -13,6 +13,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import struct
 import tempfile
 import threading
 import unicodedata
@@ -33,7 +34,7 @@ from generator.model.views import OgImage
 from generator.workers import can_fork
 from generator.workers import processes as pool_size
 
-VERSION = "3"  # bump when the pixels change for the same parameters (resampling)
+VERSION = "4"  # bump when the pixels change for the same parameters (resampling)
 CARD_VERSION = "2"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
                     # which would re-encode every photo too
 WIDTHS = (480, 960, 1600)
@@ -47,6 +48,9 @@ ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
     "PNG": {"compress_level": 6},  # 9 would save ~10% at 5x the time, on files rarely served
 }
+# A fallback is fetched only by a browser without WebP (~none): a big screenshot's PNG at
+# level 1 takes 90 ms instead of 340, for ~12% more bytes
+FALLBACK_ENCODER: dict[str, dict[str, Any]] = {**ENCODER, "PNG": {"compress_level": 1}}
 PROSE_SIZES = "(min-width: 48rem) 44rem, 100vw"  # the default theme's .prose column
 COVER_SIZES = PROSE_SIZES  # the default theme puts the cover at the top of the body column
 COMPARISON_SIZES = "(min-width: 64rem) 22rem, (min-width: 36rem) 50vw, 100vw"  # half of it
@@ -60,7 +64,7 @@ class Variant:
     width: int
     height: int
     format: str      # "WEBP" | "PNG" | "JPEG"
-    role: str        # "srcset" | "original" (the source, cleaned) | "og"
+    role: str        # "srcset" (WebP) | "fallback" | "original" (the source, cleaned) | "og"
     box: tuple[int, int, int, int] | None = None  # crop of the upright source, before resizing
 
 
@@ -204,22 +208,40 @@ def _too_many_pixels(width: int | None = None, height: int | None = None) -> str
 
 
 def _variants(asset: Asset, width: int, height: int, fmt: str) -> tuple[Variant, ...]:
+    """WebP at each width, which every browser in use takes, and for one that does not a
+    single size in the source's format (three cost 3/4 of a big screenshot's encoding time and
+    ~10x its WebP bytes, for ~no visitor); then the original, cleaned."""
     stem = asset.out.rsplit(".", 1)[0]
-    widths = sorted({min(w, width) for w in WIDTHS})
+    widths = _widths(width)
     # WebP holds at most 16383 px a side: a full-page screenshot gets only its own format
     # (a WebP source with fewer sizes would be all a browser picks from)
-    fits = round(height * widths[-1] / width) <= WEBP_MAX_SIDE
-    formats = dict.fromkeys(("WEBP", fmt) if fits else (fmt,))
+    if round(height * widths[-1] / width) > WEBP_MAX_SIDE:
+        out = [_variant(f"{stem}-{w}w", asset.fingerprint, w, max(1, round(height * w / width)),
+                        fmt, "srcset") for w in widths]
+        out.append(Variant(asset.out, width, height, fmt, "original"))
+        return tuple(out)
     out = [_variant(f"{stem}-{w}w", asset.fingerprint, w, max(1, round(height * w / width)),
-                    f, "srcset") for f in formats for w in widths]
+                    "WEBP", "srcset") for w in widths]
+    if fmt != "WEBP":
+        w = min(WIDTHS[1], width)
+        out.append(_variant(f"{stem}-{w}w", asset.fingerprint, w,
+                            max(1, round(height * w / width)), fmt, "fallback"))
     out.append(Variant(asset.out, width, height, fmt, "original"))
     return tuple(out)
 
 
+def _widths(width: int) -> list[int]:
+    return sorted({min(w, width) for w in WIDTHS})
+
+
 def _variant(stem: str, fingerprint: str, width: int, height: int, fmt: str, role: str,
              box: tuple[int, int, int, int] | None = None) -> Variant:
-    key = _digest(fingerprint, width, height, fmt, box, ENCODER[fmt])
+    key = _digest(fingerprint, width, height, fmt, box, _options(fmt, role))
     return Variant(f"{stem}.{key[:8]}.{EXTENSIONS[fmt]}", width, height, fmt, role, box)
+
+
+def _options(fmt: str, role: str) -> dict[str, Any]:
+    return (FALLBACK_ENCODER if role == "fallback" else ENCODER)[fmt]
 
 
 def _digest(*parts: object) -> str:
@@ -230,27 +252,22 @@ def _digest(*parts: object) -> str:
 
 def picture_html(job: ImageJob, alt: str, base_path: str, *, sizes: str = PROSE_SIZES,
                  title: str = "", eager: bool = False) -> str:
-    """A `<picture>`: WebP first, the original format as fallback, sized so nothing shifts.
-    Lazy unless `eager` (the one image above the fold, fetched first)."""
-    by_format: dict[str, list[Variant]] = {}
-    for v in job.variants:
-        if v.role == "srcset":
-            by_format.setdefault(v.format, []).append(v)
-
-    def srcset(variants: list[Variant]) -> str:
-        return ", ".join(f"{escape(base_path + v.path)} {v.width}w" for v in variants)
-
-    fallback = by_format[job.format]
-    top = fallback[-1]
-    src = min(fallback, key=lambda v: abs(v.width - WIDTHS[1]))
-    sources = "".join(f'<source type="{MIME[f]}" srcset="{srcset(vs)}" sizes="{sizes}">'
-                      for f, vs in by_format.items() if f != job.format)
+    """A `<picture>`: WebP in every width, one size in the source's format for a browser
+    without WebP, sized so nothing shifts. Lazy unless `eager` (the one image above the fold)."""
+    webp = [v for v in job.variants if v.role == "srcset"]
+    fallback = [v for v in job.variants if v.role == "fallback"]
+    top = webp[-1]
+    srcset = ", ".join(f"{escape(base_path + v.path)} {v.width}w" for v in webp)
     title_attr = f' title="{escape(title)}"' if title else ""
     loading = 'loading="eager" fetchpriority="high"' if eager else 'loading="lazy" decoding="async"'
-    img = (f'<img src="{escape(base_path + src.path)}" srcset="{srcset(fallback)}" '
-           f'sizes="{sizes}" width="{top.width}" height="{top.height}" alt="{escape(alt)}"'
-           f"{title_attr} {loading}>")
-    return f"<picture>{sources}{img}</picture>" if sources else img
+    size_attrs = f'width="{top.width}" height="{top.height}" alt="{escape(alt)}"'
+    if not fallback:  # a WebP source
+        src = min(webp, key=lambda v: abs(v.width - WIDTHS[1]))
+        return (f'<img src="{escape(base_path + src.path)}" srcset="{srcset}" sizes="{sizes}" '
+                f"{size_attrs}{title_attr} {loading}>")
+    return (f'<picture><source type="image/webp" srcset="{srcset}" sizes="{sizes}">'
+            f'<img src="{escape(base_path + fallback[0].path)}" {size_attrs}{title_attr} '
+            f"{loading}></picture>")
 
 
 def img_html(url: str, alt: str, title: str = "") -> str:
@@ -273,8 +290,8 @@ def comparison_html(before: str, after: str, caption: str) -> str:
 
 # --- processing: decode once, encode what the cache lacks ---------------------------------
 
-MIN_POOL = 40   # work (a card ~5 ms is 1, a variant 8) before a pool pays (~10-30 ms to start)
-CHUNK_WORK = 16  # work per task sent to a process: amortises the round trip, keeps cores even
+MIN_POOL = 200   # work (~ms of CPU, see _work) before a pool pays (~10-30 ms to start)
+CHUNK_WORK = 80  # work per task sent to a process: amortises the round trip, keeps cores even
 
 
 class Previous(Protocol):
@@ -333,7 +350,7 @@ def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
     if isinstance(job, CardJob):
         return ((job.path, _digest(job.path, "card-pixels", CARD_VERSION, _pillow()), "png"),)
     return tuple((v.path, _digest(job.fingerprint, v.width, v.height, v.format, v.box,
-                                  ENCODER[v.format], _pillow()), EXTENSIONS[v.format])
+                                  _options(v.format, v.role), _pillow()), EXTENSIONS[v.format])
                  for v in job.variants)
 
 
@@ -364,11 +381,13 @@ def _make(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str, b
     if isinstance(job, CardJob):
         [(_, key, ext)] = _files(job)
         return {key: _store(cache_dir, key, ext, _draw_card(job))}
-    source, sized, made = _decode(job), {}, {}
+    source, sized, made = _opaque(_decode(job)), {}, {}
     for v, (_, key, ext) in zip(job.variants, _files(job), strict=True):
         if key in keys and key not in made:
-            made[key] = _store(cache_dir, key, ext, _encode(
-                _pixels(source, v, sized), v.format, source.icc, source.palette is not None))
+            data = _clean_png(job.source) if v.role == "original" and v.format == "PNG" else None
+            made[key] = _store(cache_dir, key, ext, data or _encode(
+                _pixels(source, v, sized), v.format, source.icc, source.palette is not None,
+                _options(v.format, v.role)))
     return made
 
 
@@ -380,7 +399,11 @@ def _attempt(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str
 
 
 def _work(job: Job, keys: frozenset[str]) -> int:
-    return 1 if isinstance(job, CardJob) else 8 * len(keys)
+    """About the milliseconds of CPU it takes: a card ~5, a megapixel ~60 to decode plus ~60
+    a variant (WebP at method 4 and resizing dominate)."""
+    if isinstance(job, CardJob):
+        return 5
+    return max(1, round(job.width * job.height / 1e6 * 60 * (1 + len(keys))))
 
 
 _pending: Sequence[tuple[Job, frozenset[str]]] = ()  # what forked workers make: inherited
@@ -388,26 +411,34 @@ _pending: Sequence[tuple[Job, frozenset[str]]] = ()  # what forked workers make:
 
 def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path | None,
                   processes: int) -> list[dict[str, bytes] | Problem]:
+    """Largest jobs first, small ones gathered into chunks: the cores finish together instead
+    of one waiting on a big screenshot that came last. Results in `todo`'s order."""
     global _pending
-    chunks, start, work = [], 0, 0
-    for i, (job, keys) in enumerate(todo):
-        work += _work(job, keys)
-        if work >= CHUNK_WORK or i == len(todo) - 1:
-            chunks.append((start, i + 1))
-            start, work = i + 1, 0
+    order = sorted(range(len(todo)), key=lambda i: -_work(*todo[i]))  # stable: deterministic
+    chunks: list[list[int]] = [[]]
+    work = 0
+    for i in order:
+        if work >= CHUNK_WORK:
+            chunks.append([])
+            work = 0
+        chunks[-1].append(i)
+        work += _work(*todo[i])
     _pending = todo
     try:
         with ProcessPoolExecutor(min(processes, len(chunks)), initializer=gc.freeze,
                                  mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_make_chunk, a, b, cache_dir) for a, b in chunks]
-            return [made for future in futures for made in future.result()]
+            futures = [pool.submit(_make_chunk, chunk, cache_dir) for chunk in chunks]
+            made: dict[int, dict[str, bytes] | Problem] = {}
+            for chunk, future in zip(chunks, futures, strict=True):
+                made.update(zip(chunk, future.result(), strict=True))
+            return [made[i] for i in range(len(todo))]
     finally:
         _pending = ()
 
 
-def _make_chunk(start: int, end: int, cache_dir: Path | None) -> list[dict[str, bytes] | Problem]:
+def _make_chunk(chunk: list[int], cache_dir: Path | None) -> list[dict[str, bytes] | Problem]:
     """In a worker: gc.freeze (its initializer) keeps the collector off the inherited heap."""
-    return [_attempt(job, keys, cache_dir) for job, keys in _pending[start:end]]
+    return [_attempt(*_pending[i], cache_dir) for i in chunk]
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,26 +475,84 @@ def _decode(job: ImageJob) -> _Decoded:
 
 def _pixels(source: _Decoded, v: Variant, sized: dict[Any, Any]) -> Any:
     """The variant's pixels; each size is resized once, whatever the formats it is saved in."""
-    from PIL import Image
-
     if v.box is None and source.palette is not None and v.format == "PNG" and (
             source.palette.size == (v.width, v.height)):
         return source.palette
-    key = (v.box, v.width, v.height)
+    return _sized(source, v.box, v.width, v.height, sized)
+
+
+def _sized(source: _Decoded, box: tuple[int, int, int, int] | None, width: int, height: int,
+           sized: dict[Any, Any]) -> Any:
+    """Resized from the next larger srcset width when that is 1.5x or more this one (960 from
+    1600, 480 from 960): half the resizing time, SSIM >= 0.998 against resizing the source.
+    Which one is a function of the sizes alone, so a variant's pixels never depend on what
+    the cache already held."""
+    from PIL import Image
+
+    key = (box, width, height)
     if key not in sized:
-        im = source.pixels if v.box is None else source.pixels.crop(v.box)
-        if im.size != (v.width, v.height):
-            im = im.resize((v.width, v.height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        im = source.pixels if box is None else source.pixels.crop(box)
+        larger = [w for w in _widths(im.width) if w >= 1.5 * width and w < im.width]
+        if box is None and larger:
+            im = _sized(source, None, larger[0], max(1, round(im.height * larger[0] / im.width)),
+                        sized)
+        if im.size != (width, height):
+            im = im.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
         sized[key] = im
     return sized[key]
 
 
-def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False) -> bytes:
+def _opaque(source: _Decoded) -> _Decoded:
+    """Without an alpha channel that hides nothing (many screenshots): the same picture, a
+    quarter less to resize and encode."""
+    pixels = source.pixels
+    if pixels.mode in ("RGBA", "LA") and pixels.getchannel("A").getextrema() == (255, 255):
+        return replace(source, pixels=pixels.convert(pixels.mode[:-1]))
+    return source
+
+
+_PNG_KEPT = (b"IHDR", b"PLTE", b"tRNS", b"iCCP", b"IDAT", b"IEND")  # what re-encoding keeps
+
+
+def _clean_png(path: Path) -> bytes | None:
+    """The source PNG with only the chunks that make its pixels and colours (no text, EXIF,
+    XMP, times), its compressed pixels as they are: re-encoding a big screenshot took ~1 s and
+    saved little. None (re-encode it) when EXIF turns it, or when it is 16-bit or unusual."""
+    from PIL import Image
+
+    try:
+        data = path.read_bytes()  # the source, not a cache file
+    except OSError:
+        return None
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 33 or data[24] > 8:
+        return None
+    kept, kinds, at = [data[:8]], set(), 8
+    while at + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, end = data[at + 4:at + 8], at + 12 + length
+        if kind in _PNG_KEPT:
+            kept.append(data[at:end])
+        kinds.add(kind)
+        at = end
+        if kind == b"IEND":
+            break
+    else:
+        return None
+    if kinds & {b"eXIf", b"iTXt", b"zTXt", b"tEXt"}:  # an orientation in EXIF, XMP or a profile
+        with Image.open(BytesIO(data)) as im:  # as exif_transpose reads it; without an eXIf
+            exif = im.getexif() if b"eXIf" in kinds else Image.Image.getexif(im)  # no decoding
+            if exif.get(0x0112, 1) != 1:
+                return None
+    return b"".join(kept)
+
+
+def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False,
+            settings: Mapping[str, Any] | None = None) -> bytes:
     """Fixed settings, no metadata but the colour profile: same pixels, same bytes. A palette
     source gives palette PNGs (a screenshot stays a fifth the size of a true-colour one)."""
     from PIL import Image
 
-    options = dict(ENCODER[fmt], **({"icc_profile": icc} if icc else {}))
+    options = dict(settings or ENCODER[fmt], **({"icc_profile": icc} if icc else {}))
     if fmt == "JPEG" and im.mode in ("RGBA", "LA"):
         flat = Image.new("RGB", im.size, (255, 255, 255))
         flat.paste(im.convert("RGBA"), mask=im.getchannel("A"))

@@ -73,23 +73,24 @@ def cache_dir(site_dir: Path) -> Path:
     return site_dir / CACHE_DIR
 
 
-def load(site_dir: Path, out_dir: Path | None = None,
+def load(site_dir: Path, out_dir: Path | None = None, *, readonly: bool = False,
          ) -> tuple[dict[DocumentKey, Document], dict[str, Output]]:
     """The documents and the reusable outputs of the last build; empty where nothing is usable.
 
     An output is reusable only if out_dir is the folder it was written to and its file there
     still has the size and modification time it was written with. Its bytes are not read
-    back: it comes as Output(path, None, key), "the file there is exactly this output"."""
+    back: it comes as Output(path, None, key), "the file there is exactly this output".
+    `readonly` (`casefolio check`): a stale file is ignored but not removed."""
     folder = cache_dir(site_dir)
     env = environment()
     documents: dict[DocumentKey, Document] = {}
     with collector_paused():  # unpickling makes ~30 objects a document
         for shard in range(SHARDS):
-            packed = _read(folder / _shard_name(shard), env)
+            packed = _read(folder / _shard_name(shard), env, readonly)
             if isinstance(packed, list):
                 with contextlib.suppress(Exception):  # a class that changed shape: parse again
                     documents.update(_unpack(item) for item in packed)
-        manifest = _read(folder / OUTPUTS, env)
+        manifest = _read(folder / OUTPUTS, env, readonly)
     outputs: dict[str, Output] = {}
     if (out_dir is not None and isinstance(manifest, tuple) and len(manifest) == 2
             and manifest[0] == str(out_dir.resolve())):
@@ -98,14 +99,14 @@ def load(site_dir: Path, out_dir: Path | None = None,
     return documents, outputs
 
 
-def load_inputs(site_dir: Path) -> dict[str, Any]:
+def load_inputs(site_dir: Path, readonly: bool = False) -> dict[str, Any]:
     """The input files' records that the last build saved (see build.py), by path."""
-    found = _read(cache_dir(site_dir) / INPUTS, environment())
+    found = _read(cache_dir(site_dir) / INPUTS, environment(), readonly)
     return found if isinstance(found, dict) else {}
 
 
-def load_stamp(site_dir: Path) -> Stamp | None:
-    found = _read(cache_dir(site_dir) / STAMP, environment())
+def load_stamp(site_dir: Path, readonly: bool = False) -> Stamp | None:
+    found = _read(cache_dir(site_dir) / STAMP, environment(), readonly)
     return found if isinstance(found, Stamp) else None
 
 
@@ -306,8 +307,9 @@ def _header(path: Path) -> list[str]:
         return []
 
 
-def _read(path: Path, env: str) -> Any:
-    """The payload of a valid cache file, or None (a damaged or stale file is removed)."""
+def _read(path: Path, env: str, readonly: bool = False) -> Any:
+    """The payload of a valid cache file, or None (a damaged or stale file is removed, unless
+    `readonly`)."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -324,7 +326,7 @@ def _read(path: Path, env: str) -> Any:
         value = pickle.loads(payload) if valid else None  # only what this site's cache wrote
     except Exception:  # garbage that happened to pass the checks
         value = None
-    if value is None:
+    if value is None and not readonly:
         with contextlib.suppress(OSError):
             path.unlink()  # so that the next save writes it afresh
     return value
