@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.config import BuildOptions, Config, load_config
-from generator.content.document import Document
+from generator.content.document import Document, Reading
 from generator.content.sources import (
     RACY_NS,
     Asset,
@@ -18,12 +18,14 @@ from generator.content.sources import (
     classify,
     fingerprint,
     is_ignored,
+    of_kinds,
     read_file,
     walk,
 )
 from generator.errors import CasefolioError, Problem, fail_if
 from generator.images.process import process_all
 from generator.incremental import cache, prose
+from generator.kinds.registry import for_site
 from generator.output.render import Output, Route, affected, patch_routes, render_routes, routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool, check_output_dir, output_signature, write_site
@@ -120,6 +122,8 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
         else:
             sources, assets, problems = read_inputs(site_dir, state)
             state.inputs = None if problems else (sources, assets)
+        sources, outside = of_kinds(sources, for_site(config).folders)
+        problems += outside
     with _timed(timings, "markdown"):
         documents = load_documents(sources, config, state, problems)
     fail_if(problems)
@@ -277,7 +281,7 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
                 state.site = (key, patched, list(cached[2]), page_routes)
                 rendered = state.rendered_from is not None and state.rendered_from[0] is cached[1]
                 return patched, list(cached[2]), page_routes, ids if rendered else None
-    site, problems = build_site(config, docs, assets)
+    site, problems = build_site(config, for_site(config), docs, assets)
     page_routes = routes(site)
     state.site = (key, site, list(problems), page_routes)
     return site, problems, page_routes, None
@@ -374,7 +378,7 @@ def theme_for(config: Config, state: BuildState) -> Theme:
     key = fingerprint("\n".join(digest).encode())
     if state.theme is not None and state.theme[0] == key:
         return state.theme[1]
-    theme = load_theme(config)
+    theme = load_theme(config, for_site(config))
     state.theme = (key, theme)
     return theme
 
@@ -427,13 +431,14 @@ def load_documents(sources: list[Source], config: Config, state: BuildState,
                    problems: list[Problem]) -> list[Document]:
     """Parse and render each source (on every core when there are many), reusing documents
     whose bytes did not change."""
-    raw_html = config.settings.markdown.raw_html
-    reloaded = _reload(sources, raw_html, state)
+    reading = for_site(config).reading(config.settings.markdown.raw_html)
+    raw_html = reading.raw_html
+    reloaded = _reload(sources, reading, state)
     if reloaded is not None:
         return reloaded
     documents: list[Document] = []
     fresh: dict[tuple[str, str, bool], Document] = {}
-    for source, loaded in zip(sources, load_all(sources, raw_html, state.documents),
+    for source, loaded in zip(sources, load_all(sources, reading, state.documents),
                               strict=True):
         if isinstance(loaded, list):  # the problems that stopped it
             problems.extend(loaded)
@@ -445,16 +450,16 @@ def load_documents(sources: list[Source], config: Config, state: BuildState,
     return documents
 
 
-def _reload(sources: list[Source], raw_html: bool, state: BuildState,
+def _reload(sources: list[Source], reading: Reading, state: BuildState,
             ) -> list[Document] | None:
     """Last build's documents with only the few sources that are new objects loaded again
     (after read_changed: the files the watcher reported); None when that does not apply or
     one of them has problems (the full path reports them)."""
-    last = state.loaded
+    last, raw_html = state.loaded, reading.raw_html
     changed = _few_replaced(last[1], sources) if last is not None and last[0] == raw_html else None
     if last is None or changed is None:
         return None
-    loaded = load_all([sources[i] for i in changed], raw_html, state.documents, processes=1)
+    loaded = load_all([sources[i] for i in changed], reading, state.documents, processes=1)
     if any(isinstance(doc, list) for doc in loaded):
         return None
     documents = list(last[2])

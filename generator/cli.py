@@ -146,7 +146,6 @@ def serve(site_dir: Path, host: str, port: int, drafts: bool, future: bool, open
                         open_browser=open_browser, poll=poll, quiet=quiet, verbose=verbose))
 
 
-KINDS = ("case-study", "practice", "service", "page")  # generator.scaffold.KINDS, kept light
 
 
 def quiet_verbose(command: Callable[..., None]) -> Callable[..., None]:
@@ -196,7 +195,7 @@ def init(directory: Path, force: bool, github_pages: bool, quiet: bool, verbose:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", metavar="KIND")
 @click.argument("title")
 @click.option("--niche", help="The niche id from site.yaml (case studies and services).")
 @click.option("--slug", help="The file name and URL segment (default: from the title).")
@@ -209,7 +208,8 @@ def new(kind: str, title: str, niche: str | None, slug: str | None, site_dir: Pa
     commented, and print its path. Never overwrites a file.
 
     \b
-    KIND is case-study, practice, service or page. A site's own archetypes/<KIND>.md
+    KIND is case-study, practice, service or page, or a kind a site's plugin adds (see
+    docs/plugins.md). A site's own archetypes/<KIND>.md
     replaces the built-in one ({{title}}, {{slug}}, {{date}}, {{niche}} and {{niches}} are
     filled in). New files are drafts: preview with `casefolio serve --drafts`, publish by
     setting `draft: false`.

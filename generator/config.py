@@ -82,6 +82,7 @@ class SiteSettings(Strict):
     markdown: MarkdownOptions = MarkdownOptions()
     page_size: int = Field(default=24, ge=1)
     share_cards: bool = True
+    plugins: tuple[str, ...] = ()  # module paths, resolved in the site folder first
 
     @field_validator("base_url")
     @classmethod

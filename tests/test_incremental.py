@@ -16,6 +16,7 @@ from generator.build import BuildState, build, build_to, read_inputs
 from generator.config import BuildOptions
 from generator.content.sources import read_sources
 from generator.errors import CasefolioError
+from generator.kinds.registry import Registry
 from generator.output.writer import MARKER
 from generator.serve.server import write_changes
 
@@ -295,7 +296,7 @@ def test_read_inputs_matches_read_sources(site: Path) -> None:
     (site / "static/deep/er/file.txt").write_text("x")
     (site / "content/case-studies/.hidden.md").write_text("x")
     (site / "content/case-studies/draft.md~").write_text("x")
-    expected = read_sources(site)
+    expected = read_sources(site, Registry().folders)
     state = BuildState()
     assert read_inputs(site, state) == expected
     assert read_inputs(site, state) == expected  # from the cache this time

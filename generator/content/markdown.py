@@ -260,8 +260,8 @@ def _positioned(rule: Callable[[Any, bool], bool]) -> Callable[[Any, bool], bool
     return wrapped
 
 
-@lru_cache(maxsize=2)
-def _reference_parser(raw_html: bool) -> MarkdownIt:
+@lru_cache(maxsize=8)
+def _reference_parser(raw_html: bool, plugins: tuple[Callable[..., None], ...] = ()) -> MarkdownIt:
     options = {"html": raw_html, "linkify": False, "typographer": False, "maxNesting": 100}
     md = MarkdownIt("commonmark", options).enable(["table", "strikethrough"])
     md.use(footnote_plugin)
@@ -272,12 +272,15 @@ def _reference_parser(raw_html: bool) -> MarkdownIt:
             md.inline.ruler.at(rule.name, _positioned(rule.fn))
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("image", _render_image)
+    for plugin in plugins:  # a site's own syntax (see docs/plugins.md)
+        md.use(plugin)
     return md
 
 
-def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0) -> Rendered:
+def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0,
+                     plugins: tuple[Callable[..., None], ...] = ()) -> Rendered:
     """Render with markdown-it-py: the definition of the right output, and the fallback."""
-    md = _reference_parser(raw_html)
+    md = _reference_parser(raw_html, plugins)
     env: dict[str, Any] = {}
     tokens = md.parse(body, env)
     found = _Found(line_offset)
@@ -470,7 +473,10 @@ def warm_up() -> None:
     render_reference(sample)
 
 
-def render(body: str, *, raw_html: bool = True, line_offset: int = 0) -> Rendered:
-    """Render a Markdown body: same arguments, same bytes, whichever engine does the work."""
-    fast = _render_fast(body, raw_html, line_offset)
-    return fast or render_reference(body, raw_html=raw_html, line_offset=line_offset)
+def render(body: str, *, raw_html: bool = True, line_offset: int = 0,
+           plugins: tuple[Callable[..., None], ...] = ()) -> Rendered:
+    """Render a Markdown body: same arguments, same bytes, whichever engine does the work.
+    The fast engine knows no markdown-it plugins: with some, the reference one renders."""
+    fast = None if plugins else _render_fast(body, raw_html, line_offset)
+    return fast or render_reference(body, raw_html=raw_html, line_offset=line_offset,
+                                    plugins=plugins)

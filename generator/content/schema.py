@@ -5,12 +5,10 @@ The models mirror CONTENT-MODEL.md exactly: unknown keys are errors with a "did 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
 from generator.content.frontmatter import Positions
 from generator.errors import Problem, did_you_mean
@@ -106,51 +104,6 @@ class Common(Strict):
     _slug = field_validator("slug")(classmethod(lambda cls, v: check_slug(v)))
 
 
-class CaseStudyMeta(Common):
-    date: dt.date
-    summary: str = Field(min_length=1, max_length=160)
-    client: str | None = None
-    confidential: bool = False
-    client_description: str | None = None
-    niche: str
-    services: tuple[str, ...] = ()
-    practices: tuple[str, ...] = ()
-    duration: str = ""
-    metrics: tuple[Metric, ...] = ()
-    testimonial: Testimonial | None = None
-    tags: tuple[str, ...] = ()
-    featured: bool = False
-    cover: ImageRef | None = None
-    comparisons: tuple[Comparison, ...] = ()
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _date_only(cls, value: Any) -> Any:
-        """A calendar date as written, never a number read as seconds since 1970."""
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date) or (isinstance(value, str)
-                                          and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
-            return value
-        raise PydanticCustomError("date_parsing", "expected a date (YYYY-MM-DD)")
-
-    @model_validator(mode="after")
-    def _who(self) -> CaseStudyMeta:
-        if self.confidential and not self.client_description:
-            raise Invalid("a confidential case study needs `client_description`",
-                          'add e.g. `client_description: "a mid-size DTC skincare brand"`')
-        if not self.confidential and not self.client:
-            raise Invalid("`client` is required",
-                          "add `client: Name`, or set `confidential: true` and "
-                          "`client_description:`")
-        return self
-
-
-class PracticeMeta(Common):
-    summary: str = Field(min_length=1)
-    topic: str = ""
-
-
 class Price(Strict):
     amount: float = Field(ge=0)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
@@ -162,26 +115,7 @@ class Faq(Strict):
     a: str
 
 
-class ServiceMeta(Common):
-    summary: str = Field(min_length=1)
-    niches: tuple[str, ...] = ()
-    price: Price | None = None
-    deliverables: tuple[str, ...] = ()
-    outcome: str = ""
-    faq: tuple[Faq, ...] = ()
-
-
-class PageMeta(Common):
-    summary: str = ""
-    menu: bool = False
-
-
-KIND_MODELS: dict[str, type[Common]] = {
-    "case-studies": CaseStudyMeta,
-    "practices": PracticeMeta,
-    "services": ServiceMeta,
-    "pages": PageMeta,
-}
+# Each content kind's own front matter (CaseStudyMeta...) is in its module under kinds/.
 
 M = TypeVar("M", bound=BaseModel)
 

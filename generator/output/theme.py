@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jinja2.bccache
@@ -26,6 +26,9 @@ from generator.config import Config
 from generator.content.sources import fingerprint, walk
 from generator.errors import CasefolioError, Problem
 from generator.model.metrics import format_value, signed_percent
+
+if TYPE_CHECKING:  # handed in by the caller: the theme does not depend on the kinds
+    from generator.kinds.registry import Registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +95,12 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
     return _Compiled(str(folder))
 
 
-def load_theme(config: Config) -> Theme:
-    """Build the environment once per build; compiled templates are reused for every page."""
-    dirs = tuple(d for d in (config.site_dir / "templates", config.theme_dir / "templates")
-                 if d.is_dir())
+def load_theme(config: Config, registry: Registry | None = None) -> Theme:
+    """Build the environment once per build; compiled templates are reused for every page.
+    `registry`: what the site's plugins add (filters, globals, template folders)."""
+    dirs = tuple(d for d in (config.site_dir / "templates",
+                             *(registry.templates if registry else ()),
+                             config.theme_dir / "templates") if d.is_dir())
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default_for_string=True),
@@ -108,6 +113,9 @@ def load_theme(config: Config) -> Theme:
     env.filters.update(date=format_date, money=format_money, percent=signed_percent,
                        value=format_value, jsonld=jsonld, absolute=_absolute(config),
                        thousands=lambda n: f"{n:,}")
+    if registry is not None:
+        env.filters.update(registry.filters)
+        env.globals.update(registry.globals)
     env.globals.update(asset_url=lambda name: asset_urls[name], url=lambda rel="": base + rel)
     fingerprints: dict[str, str] = {}
     graph: dict[str, frozenset[str] | None] = {}

@@ -39,7 +39,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import CasefolioError, Problem
-from generator.output.render import Output, Spooled
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """An output's bytes, already in a file of the writer's spool (see writer.Spool), so
+    that a big build does not hold every page and image in memory until it is written."""
+
+    file: str
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A file to write: its bytes, and the key of everything that produced them."""
+
+    path: str
+    data: bytes | Spooled | None  # None: the file in the output folder is exactly this (cache.load)
+    key: str
+
 
 MARKER = ".casefolio-output"
 MARKER_TEXT = b"This folder is written by casefolio build; it is replaced on every build.\n"

@@ -39,8 +39,7 @@ from generator.build import BuildState, build
 from generator.config import BuildOptions
 from generator.content.markdown import warm_up
 from generator.errors import CasefolioError, Problem
-from generator.output.render import Output
-from generator.output.writer import safe_relpath, sync_dir
+from generator.output.writer import Output, safe_relpath, sync_dir
 from generator.serve.watch import EventCheck, Watcher
 from generator.workers import collector_paused
 

@@ -1,0 +1,188 @@
+"""The site while it is being linked: every document's URL, card and anchors, the edges the
+kinds record between documents, and the problems found so far.
+
+It is the one mutable thing of site.build_site, and it never leaves it: kinds write edges
+and problems into it while linking, then read them while making their views."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import posixpath
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from slugify import slugify
+
+from generator.config import Config
+from generator.content.document import Document
+from generator.content.markdown import Rendered, fill
+from generator.content.sources import Asset
+from generator.errors import Problem, did_you_mean
+from generator.images import process as img
+from generator.model import views as v
+from generator.model.metrics import Result, median, signed_percent
+
+T = TypeVar("T")
+
+
+class Index:
+    """URLs, cards and anchors of every document; edges; image planning; problems."""
+
+    def __init__(self, config: Config, docs: Mapping[str, list[Document]],
+                 urls: Mapping[str, str], cards: Mapping[str, v.Card],
+                 anchors: Mapping[str, Mapping[str, str]], assets: list[Asset],
+                 by_rel: Mapping[str, Document]) -> None:
+        self.config = config
+        self.base = config.base_path
+        self.docs = docs              # folder -> its documents, in the kind's order
+        self.urls = urls              # id -> URL
+        self.cards = cards            # id -> card
+        self.anchors = anchors        # id -> anchor -> heading text
+        self.by_rel = by_rel          # content path -> document
+        self.problems: list[Problem] = []
+        self.html: dict[str, str] = {}                # id -> body, links and images filled
+        self.sections_html: dict[str, list[str]] = {}
+        self.jobs: list[img.Job] = []                 # share cards and other extra images
+        self.reads: dict[str, set[str]] = defaultdict(set)  # id -> records/images it shows
+        self.niche_cards = {nid: v.Card(f"niches/{nid}", "niches", n.name,
+                                        self.base + f"niches/{nid}/", n.pitch)
+                            for nid, n in config.settings.niches.items()}
+        self._out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self._in: dict[str, list[str]] = defaultdict(list)
+        self._memo: dict[str, Any] = {}
+        self.assets = {a.rel: a for a in assets}
+        self.image_jobs, self.copied = img.plan(config.site_dir, assets)
+        self.shown: dict[str, str] = {}  # site-relative path -> fingerprint, of shown images
+
+    # Edges between documents (and niches, tags...), kept as ids, in the order recorded.
+    def point(self, source: str, relation: str, target: str) -> None:
+        """Record that document `source` names `target` (e.g. 'service', 'services/audit')."""
+        self._out[source][relation].append(target)
+        self._in[f"{relation}:{target}"].append(source)
+
+    def outgoing(self, source: str, relation: str) -> list[str]:
+        return self._out[source][relation] if source in self._out else []
+
+    def pointing(self, relation: str, target: str) -> list[str]:
+        """The documents that named `target`, in the order they did."""
+        return self._in.get(f"{relation}:{target}", [])
+
+    def targets(self, relation: str) -> list[str]:
+        """Every target of a relation, in the order first named."""
+        prefix = f"{relation}:"
+        return [key[len(prefix):] for key in self._in if key.startswith(prefix)]
+
+    def slugs(self, folder: str) -> set[str]:
+        return {d.slug for d in self.docs.get(folder, ())}
+
+    def cards_of(self, ids: Iterable[str]) -> tuple[v.Card, ...]:
+        return tuple(self.cards[i] for i in ids)
+
+    def once(self, name: str, make: Callable[[], T]) -> T:
+        """A value a kind derives from all its documents at once (e.g. related studies)."""
+        if name not in self._memo:
+            self._memo[name] = make()
+        return self._memo[name]  # type: ignore[no-any-return]
+
+    def unknown(self, doc: Document, key: tuple[str | int, ...], what: str, value: str,
+                choices: Iterable[str], where: str) -> None:
+        """Report a reference to something that does not exist, with the likely fix."""
+        choices = list(choices)
+        hint = did_you_mean(value, choices) or (
+            f"known: {', '.join(sorted(choices))}" if choices else f"add it to {where}")
+        self.problems.append(Problem(doc.rel, doc.line(*key), f"unknown {what} `{value}`", hint))
+
+    def picture(self, doc: Document, src: str, alt: str, line: int | None, alt_hint: str,
+                sizes: str | None = None, eager: bool = False, title: str = "") -> str:
+        """An image reference checked and turned into html ('' and a problem when it fails)."""
+        rel = image_rel(doc, src)
+        asset, job = self.assets.get(rel), self.image_jobs.get(rel)
+        if asset is None:
+            self.problems.append(Problem(
+                doc.rel, line, f"image `{src}` not found",
+                did_you_mean(src, [posixpath.relpath(r, posixpath.dirname(doc.rel))
+                                   for r in self.image_jobs]) or f"put the file at {rel}"))
+        elif not alt.strip():
+            self.problems.append(Problem(doc.rel, line, f"image `{src}` has no alt text",
+                                         alt_hint))
+        else:
+            self.shown[rel] = asset.fingerprint
+            self.reads[doc.id].add(f"image:{rel}")
+            if isinstance(job, str):
+                self.problems.append(Problem(doc.rel, line, f"image `{src}`: {job}",
+                                             f"open {rel} in an image editor and export it "
+                                             "again"))
+            elif job is None:
+                return img.img_html(self.base + asset.out, alt, title)
+            else:
+                return img.picture_html(job, alt, self.base, title=title, eager=eager,
+                                        **({"sizes": sizes} if sizes else {}))
+        return ""
+
+
+def image_rel(doc: Document, src: str) -> str:
+    """An image reference, relative to the content file, as a site-relative path."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), src))
+
+
+def headline(metric: Result | None, who: str = "") -> tuple[str, str]:
+    """A share card's key metric: ('+38%', 'Mobile conversion rate, Lumen Skincare')."""
+    if metric is None:
+        return "", ""
+    change = metric.relative_text if metric.relative is not None else metric.absolute_text
+    return change, f"{metric.label}, {who}" if who else metric.label
+
+
+def highlights(cards: Iterable[v.Card], limit: int = 3) -> tuple[v.Highlight, ...]:
+    """Median relative improvement per metric label, most reported labels first."""
+    improvements: dict[str, list[float]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for card in cards:
+        for metric in card.results:
+            if metric.relative is None:
+                continue
+            key = metric.label.strip().lower()
+            names.setdefault(key, metric.label.strip())
+            improvements[key].append(metric.relative)
+    ranked = sorted(improvements.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
+    out = []
+    for key, values in ranked:
+        mid = median(values) or 0.0
+        count = len(values)
+        prefix = "median " if count > 1 else ""
+        out.append(v.Highlight(names[key], mid, count,
+                               f"{prefix}{signed_percent(mid)} {names[key].lower()}"))
+    return tuple(out)
+
+
+def toc(doc: Document) -> tuple[v.Heading, ...]:
+    return tuple(v.Heading(h.level, h.text, h.anchor) for h in doc.rendered.toc)
+
+
+@functools.lru_cache(maxsize=4096)
+def tag_slug(tag: str) -> str:
+    """A tag's URL segment (slugify is slow enough to matter at 10,000 pages)."""
+    return slugify(tag) or "tag"
+
+
+def card_fingerprint(card: v.Card) -> str:
+    return hashlib.blake2b(repr(card).encode(), digest_size=16).hexdigest()
+
+
+def card_ids(ids: Iterable[str]) -> list[str]:
+    return [f"card:{i}" for i in ids]
+
+
+@functools.lru_cache(maxsize=16384)
+def filled(rendered: Rendered, links: tuple[str, ...], images: tuple[str, ...],
+           ) -> tuple[str, list[str]]:
+    """A body with its final link URLs and images; remembered, since in `serve` nearly every
+    document is unchanged from one rebuild to the next."""
+    return (fill(rendered.html, links, images),
+            [fill(s.html, links, images) for s in rendered.sections])
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
