@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.config import BuildOptions, Config, load_config
 from generator.content.document import Document, Reading
@@ -117,8 +118,9 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
         config = load_config(site_dir, options)
     with _timed(timings, "discovery"):
         known = read_changed(site_dir, state, changed)
+        problems: list[Problem] = []
         if known is not None:
-            sources, assets, problems = *known, []
+            sources, assets = known
         else:
             sources, assets, problems = read_inputs(site_dir, state)
             state.inputs = None if problems else (sources, assets)
@@ -182,9 +184,9 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
     check_output_dir(out_dir, site_dir, force)
     if state is None:
         with _timed(timings, "cache"):
-            documents, outputs = cache.load(site_dir, out_dir)
+            documents, previous = cache.load(site_dir, out_dir)
             files = reads_from_cache(site_dir)
-        state = BuildState(documents=documents, outputs=outputs, files=files)
+        state = BuildState(documents=documents, outputs=previous, files=files)
     spool = Spool(out_dir) if fresh else None  # a one-off build keeps no output in memory
     try:
         result = build(site_dir, options, state, on_page, spool=spool)
@@ -273,10 +275,12 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
         edits = [(a, b) for a, b in zip(cached[0], key, strict=True) if a is not b and a != b]
         if not edits:
             return cached[1], list(cached[2]), cached[3], frozenset()
-        if all(isinstance(a, Document) and isinstance(b, Document) for a, b in edits):
-            patched = patch_bodies(cached[1], edits)  # type: ignore[arg-type]
+        docs_edited = [(a, b) for a, b in edits
+                       if isinstance(a, Document) and isinstance(b, Document)]
+        if len(docs_edited) == len(edits):
+            patched = patch_bodies(cached[1], docs_edited)
             if patched is not None:
-                ids = frozenset(b.id for _, b in edits)  # type: ignore[union-attr]
+                ids = frozenset(b.id for _, b in docs_edited)
                 page_routes = patch_routes(cached[3], patched, ids)
                 state.site = (key, patched, list(cached[2]), page_routes)
                 rendered = state.rendered_from is not None and state.rendered_from[0] is cached[1]
@@ -320,8 +324,8 @@ def read_changed(site_dir: Path, state: BuildState, changed: Iterable[Path] | No
     if not paths:
         return state.inputs  # a template, site.yaml or theme file: those are read anyway
     sources, assets = list(state.inputs[0]), list(state.inputs[1])
-    where = {item.rel: (i, group) for group in (sources, assets)
-             for i, item in enumerate(group)}  # type: ignore[attr-defined]
+    groups: tuple[list[Any], ...] = (sources, assets)
+    where = {item.rel: (i, group) for group in groups for i, item in enumerate(group)}
     for path in paths:
         rel = path.relative_to(site_dir).as_posix()
         if rel not in where:
@@ -358,7 +362,7 @@ def image_outputs(site: Site, site_dir: Path, state: BuildState,
     step = IMAGE_BATCH if spool else max(1, len(jobs))
     for start in range(0, len(jobs), step):
         for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images",
-                             reuse=state.outputs):
+                             reuse=state.outputs):  # type: ignore[arg-type]  # bytes here
             files.append(Output(f.path, spool.put(f.data) if spool and f.data is not None
                                 else f.data, f.key))
     state.images = (site.images, files)
@@ -385,7 +389,7 @@ def theme_for(config: Config, state: BuildState) -> Theme:
 
 def _all_files(root: Path) -> list[Path]:
     """Every file under root, hidden and backup files included: Jinja lists those too."""
-    found = []
+    found: list[Path] = []
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         found.extend(Path(folder) / name for name in sorted(files))
@@ -459,15 +463,16 @@ def _reload(sources: list[Source], reading: Reading, state: BuildState,
     changed = _few_replaced(last[1], sources) if last is not None and last[0] == raw_html else None
     if last is None or changed is None:
         return None
-    loaded = load_all([sources[i] for i in changed], reading, state.documents, processes=1)
-    if any(isinstance(doc, list) for doc in loaded):
+    tried = load_all([sources[i] for i in changed], reading, state.documents, processes=1)
+    loaded = [doc for doc in tried if isinstance(doc, Document)]
+    if len(loaded) != len(tried):
         return None
     documents = list(last[2])
     for i, doc in zip(changed, loaded, strict=True):
         old = last[1][i]
         state.documents.pop((old.rel, old.fingerprint, raw_html), None)
         state.documents[(sources[i].rel, sources[i].fingerprint, raw_html)] = doc
-        documents[i] = doc  # type: ignore[assignment]
+        documents[i] = doc
     state.loaded = (raw_html, sources, documents)
     return documents
 

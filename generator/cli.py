@@ -208,9 +208,9 @@ def new(kind: str, title: str, niche: str | None, slug: str | None, site_dir: Pa
     commented, and print its path. Never overwrites a file.
 
     \b
-    KIND is case-study, practice, service or page, or a kind a site's plugin adds (see
-    docs/plugins.md). A site's own archetypes/<KIND>.md
-    replaces the built-in one ({{title}}, {{slug}}, {{date}}, {{niche}} and {{niches}} are
+    KIND is case-study, practice, service or page, or a kind that a plugin of the
+    site adds (docs/plugins.md). A site's own archetypes/<KIND>.md replaces the
+    built-in one ({{title}}, {{slug}}, {{date}}, {{niche}} and {{niches}} are
     filled in). New files are drafts: preview with `casefolio serve --drafts`, publish by
     setting `draft: false`.
 
@@ -345,7 +345,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
-def _progress() -> object | None:
+def _progress() -> Callable[[int, int], None] | None:
     """A pages-done counter on a terminal; nothing when piped or in CI."""
     import os
 

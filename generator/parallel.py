@@ -125,10 +125,10 @@ def render_all(routes: list[Route], site: Site, theme: Theme,
             page = render_page(routes[i], site.config, theme, shared)
             pages.append(spool.put(page) if spool else page)
             progress(1)
-    for i, page in zip(todo, pages, strict=True):
-        if isinstance(page, list):  # the first failing page in route order, as one process
-            raise CasefolioError(page)
-        outputs[i] = Output(routes[i].path, page, keys[i])
+    for i, made in zip(todo, pages, strict=True):
+        if isinstance(made, list):  # the first failing page in route order, as one process
+            raise CasefolioError(made)
+        outputs[i] = Output(routes[i].path, made, keys[i])
     if not todo:
         progress(0)
     return outputs  # type: ignore[return-value]

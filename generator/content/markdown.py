@@ -35,7 +35,7 @@ from slugify import slugify
 try:
     import markdown_it_pyrs
 except ImportError:  # e.g. PyPy: the reference engine then renders everything
-    markdown_it_pyrs = None
+    markdown_it_pyrs = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +226,7 @@ def highlight_css(style_light: str = "default", style_dark: str = "monokai") -> 
 def _render_callout(self: Any, tokens: Sequence[Token], idx: int, *_: Any) -> str:
     if tokens[idx].nesting == -1:
         return "</aside>\n"
-    name, _, title = tokens[idx].info.strip().partition(" ")
+    name, title = tokens[idx].info.strip().partition(" ")[::2]
     return (
         f'<aside class="callout callout-{name}" role="note">\n'
         f'<p class="callout-title">{escapeHtml(title.strip() or name.capitalize())}</p>\n'
@@ -291,7 +291,8 @@ def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0,
         elif token.type == "heading_open":
             children = tokens[i + 1].children or []
             explicit = _take_explicit_id(children)
-            inner = md.renderer.renderInline(children, md.options, env)
+            inner = md.renderer.renderInline(  # type: ignore[attr-defined]
+                children, md.options, env)
             line = token.map[0] + 1 if token.map else 1
             top = token.level == 0
             heading = found.heading(int(token.tag[1]), inner, explicit, line, top)
@@ -317,7 +318,8 @@ def _walk_inline(md: MarkdownIt, env: Any, inline: Token, found: _Found) -> None
             slot = found.link(str(child.attrs["href"]), line)
             child.attrs["href"] = slot or child.attrs["href"]
             continue
-        alt = md.renderer.renderInlineAsText(child.children or [], md.options, env)
+        alt = md.renderer.renderInlineAsText(  # type: ignore[attr-defined]
+            child.children or [], md.options, env)
         slot = found.image(str(child.attrs["src"]), alt, str(child.attrs.get("title", "")), line)
         if slot is not None:
             child.meta["placeholder"] = slot
@@ -372,8 +374,8 @@ _BLOCKS = re.compile(
     re.S,
 )
 _FOOTNOTE_ITEM = re.compile(r'(<li data-sourcepos="[0-9:-]*" id="fn\d+" class="footnote-item">)\n')
-_RULES = ["table", "strikethrough", "footnote", "sourcepos"]
-_COMMONMARK_WITHOUT_HTML = [
+_RULES: list[Any] = ["table", "strikethrough", "footnote", "sourcepos"]
+_COMMONMARK_WITHOUT_HTML: list[Any] = [
     "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
     "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline",
 ]  # fmt: skip

@@ -293,7 +293,7 @@ def process_all(jobs: Sequence[Job], cache_dir: Path, *,
     problems = [m for m in made if isinstance(m, Problem)]
     if problems:
         raise CasefolioError(problems)
-    by_job = iter(made)
+    by_job = iter(m for m in made if not isinstance(m, Problem))
     return [f for look in looked for f in _collect(look, next(by_job) if look.missing else {})]
 
 
@@ -340,7 +340,9 @@ def _make(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes]:
     if isinstance(job, CardJob):
         [(_, key, ext)] = _files(job)
         return {key: _store(cache_dir, key, ext, _draw_card(job))}
-    source, sized, made = _decode(job), {}, {}
+    source = _decode(job)
+    sized: dict[Any, Any] = {}
+    made: dict[str, Any] = {}
     for v, (_, key, ext) in zip(job.variants, _files(job), strict=True):
         if key in keys and key not in made:
             made[key] = _store(cache_dir, key, ext, _encode(

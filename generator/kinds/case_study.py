@@ -94,7 +94,7 @@ def card(doc: Document, url: str, config: Config) -> v.Card:
     niche = config.settings.niches.get(meta.niche)
     results = tuple(result(m) for m in meta.metrics)
     return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, meta.date,
-                  who=meta.client_description if meta.confidential else (meta.client or ""),
+                  who=(meta.client_description if meta.confidential else meta.client) or "",
                   niche=meta.niche, niche_name=niche.name if niche else meta.niche,
                   headline=results[0] if results else None, results=results,
                   services=meta.services, practices=meta.practices, tags=meta.tags,
@@ -136,11 +136,8 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
     config, base, cards = index.config, index.base, index.cards
     cover_html = index.picture(doc, meta.cover.src, meta.cover.alt, doc.line("cover", "src"),
                                ALT_HINT, img.COVER_SIZES, eager=True) if meta.cover else ""
-    comparisons_html = "".join(img.comparison_html(*(
-        index.picture(doc, side.src, side.alt, doc.line("comparisons", i, name, "src"),
-                      ALT_HINT, img.COMPARISON_SIZES)
-        for name, side in (("before", c.before), ("after", c.after))), c.caption)
-        for i, c in enumerate(meta.comparisons))
+    comparisons_html = "".join(_comparison(doc, i, c, index)
+                               for i, c in enumerate(meta.comparisons))
     folder = f"{FOLDER}/{doc.slug}/"
     cover_job = index.image_jobs.get(image_rel(doc, meta.cover.src)) if meta.cover else None
     og = (img.og_job(cover_job, folder) if isinstance(cover_job, img.ImageJob) else
@@ -208,6 +205,14 @@ def routes(pages: Pages) -> None:
         pages.add(pages.file(study.url), "case_study.html", study.reads | {study.id},
                   page_kind="case-study", page=study,
                   breadcrumbs=pages.trail(step, (study.title, pages.rel(study.url))))
+
+
+def _comparison(doc: Document, i: int, pair: Comparison, index: Index) -> str:
+    before, after = (index.picture(doc, side.src, side.alt,
+                                   doc.line("comparisons", i, name, "src"), ALT_HINT,
+                                   img.COMPARISON_SIZES)
+                     for name, side in (("before", pair.before), ("after", pair.after)))
+    return img.comparison_html(before, after, pair.caption)
 
 
 def _practice_ref(cid: str, anchor: str, index: Index) -> v.PracticeRef:

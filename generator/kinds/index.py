@@ -84,7 +84,7 @@ class Index:
         """A value a kind derives from all its documents at once (e.g. related studies)."""
         if name not in self._memo:
             self._memo[name] = make()
-        return self._memo[name]  # type: ignore[no-any-return]
+        return self._memo[name]
 
     def unknown(self, doc: Document, key: tuple[str | int, ...], what: str, value: str,
                 choices: Iterable[str], where: str) -> None:

@@ -145,7 +145,7 @@ def _resolve(site_dir: Path, name: str) -> Plugin:
                                       f"function `{attr or 'plugin'}`",
                                       "define `def plugin(registry):` in it, or name the "
                                       "function as `module:function`")])
-    return plugin  # type: ignore[no-any-return]
+    return plugin
 
 
 def _site_module(site_dir: Path, dotted: str) -> Any:

@@ -125,7 +125,8 @@ def load_theme(config: Config, registry: Registry | None = None) -> Theme:
         if name.startswith(".") or "/." in name:
             continue
         try:
-            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            source, found, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            filename = found or name
         except UnicodeDecodeError as exc:
             where = next((str(d / name) for d in dirs if (d / name).is_file()), name)
             problems.append(Problem(_display(config, where), None,

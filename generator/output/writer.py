@@ -511,7 +511,7 @@ def sync_dir(outputs: Iterable[Output], out_dir: Path) -> list[str]:
         rel = safe_relpath(output.path)
         wanted.add(rel)
         target = out_dir / rel
-        assert output.data is not None, "the dev server builds in memory, never from a cache"
+        assert isinstance(output.data, bytes), "the dev server builds in memory, unspooled"
         with contextlib.suppress(OSError):
             if target.stat().st_size == len(output.data) and target.read_bytes() == output.data:
                 continue

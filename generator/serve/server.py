@@ -362,6 +362,7 @@ def write_changes(before: Mapping[str, Output], outputs: Iterable[Output],
         target = folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.casefolio-tmp")
+        assert isinstance(output.data, bytes), "the dev server builds in memory, unspooled"
         tmp.write_bytes(output.data)
         os.replace(tmp, target)
         changed.append(rel)
@@ -477,7 +478,8 @@ class Rebuilder:
         fixed = "fixed; " if self.preview.problems else ""
         self.preview.announce("build", {"changed": files, "css_only": css_only,
                                         "renamed": renamed_css(before or {}, outputs)})
-        self.watcher.follow_theme(result.site.config.theme_dir)
+        if result.site is not None:
+            self.watcher.follow_theme(result.site.config.theme_dir)
         ms = (time.perf_counter() - start) * 1000
         # Files that came and went during the save (some editors' temp files) are not news.
         shown = [p for p in changed if p.exists()] or changed
@@ -563,7 +565,7 @@ def start(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
     url = f"http://{shown}:{bound}/"
     folder = Path(tempfile.mkdtemp(prefix="casefolio-serve-"))
     preview = Preview(folder)
-    loopback = _is_loopback(httpd.server_address[0])
+    loopback = _is_loopback(str(httpd.server_address[0]))
     httpd.RequestHandlerClass = type("BoundHandler", (Handler,), {
         "preview": preview, "verbose": terminal.verbose, "loopback": loopback})
     watcher = Watcher(site_dir, poll=poll)
