@@ -347,8 +347,11 @@ def describe(model: type[BaseModel], field: str) -> str:
         text = DESCRIPTIONS.get(cls.__name__, {}).get(field)
         if text:
             return text
+    own = model.model_fields[field].description  # a kind may describe its fields itself
+    if own:
+        return own
     raise DocsError(f"{model.__name__}.{field} has no description: add it to DESCRIPTIONS "
-                    "in scripts/gen_docs.py")
+                    "in scripts/gen_docs.py, or as Field(description=...) in its kind")
 
 
 def nested_models(model: type[BaseModel]) -> Iterator[type[BaseModel]]:
@@ -465,12 +468,14 @@ def content_md() -> str:
     for kind in KINDS:  # the registry's built-in kinds, in its order
         model = kind.meta
         name = model.__name__
-        parts += [f"## {HEADINGS[name]}", "", field_table(model)]
+        heading = HEADINGS.get(name) or f"{kind.name.label}: `content/{kind.folder}/*.md`"
+        parts += [f"## {heading}", "", field_table(model)]
         if name in CONTENT_NOTES:
             parts += [CONTENT_NOTES[name], ""]
-        example = checked_example(model, CONTENT_EXAMPLES[name],
-                                  CONTENT_BODIES.get(name, "Markdown body.\n"))
-        parts += ["Example:", "", "```markdown", example.rstrip("\n"), "```", ""]
+        if name in CONTENT_EXAMPLES:
+            example = checked_example(model, CONTENT_EXAMPLES[name],
+                                      CONTENT_BODIES.get(name, "Markdown body.\n"))
+            parts += ["Example:", "", "```markdown", example.rstrip("\n"), "```", ""]
         documented += [m for m in nested_models(model) if m not in documented]
     parts += ["## Nested fields", ""]
     for model in documented:

@@ -64,8 +64,8 @@ def test_a_plugin_kind_builds_lists_links_and_is_in_the_navigation(talks_site: P
     assert "<mark>all</mark>" in talk                               # its markdown-it plugin
     listing = (out / "talks/index.html").read_text("utf-8")
     assert '<a href="/talks/growing-stores/">Growing stores</a> (ShopCon, 2025)' in listing
-    assert '<a href="/talks/">Talks</a>' in listing                 # the header lists the kind
     about = (out / "about/index.html").read_text("utf-8")
+    assert '<li><a href="/talks/">Talks</a></li>' in about          # the header lists the kind
     assert 'href="/talks/growing-stores/">my talk</a>' in about     # a link to it resolves
     assert "https://example.com/talks/growing-stores/" in (out / "sitemap.xml").read_text()
 
