@@ -51,6 +51,7 @@ def main() -> None:
       casefolio check                 what the build and an editor would flag
       casefolio build                 build ./ into ./output
       casefolio serve                 preview with live reload on http://127.0.0.1:8000/
+      casefolio deploy                publish to the first target in site.yaml's deploy:
     """
 
 
@@ -339,6 +340,62 @@ def import_(generator: str, source: Path, target: Path, force: bool,
                     f"into {target}", fg="green")
         click.echo(f"{len(site.notes.human)} things need a human and "
                    f"{len(site.notes.warnings)} warnings: read {target / 'IMPORT-REPORT.md'}")
+
+
+@main.command()
+@SITE_DIR
+@click.option("-t", "--target", help="A target's name from site.yaml's deploy: list "
+              "(default: the first).")
+@click.option("-n", "--dry-run", is_flag=True, help="Print what would be uploaded and deleted; "
+              "change nothing.")
+@click.option("--force", is_flag=True, help="Send every file, even unchanged ones (gh-pages: "
+              "replace the remote branch even if it has commits of its own).")
+@click.option("--delete", is_flag=True, help="Remove files the site no longer has (s3, rsync, "
+              "folder; gh-pages always mirrors the site).")
+@click.option("--no-build", is_flag=True, help="Publish the output folder as it is.")
+@quiet_verbose
+def deploy(site_dir: Path, target: str | None, dry_run: bool, force: bool, delete: bool,
+           no_build: bool, quiet: bool, verbose: bool) -> None:
+    """Build the site in SITE_DIR, then publish its output folder to a target from
+    site.yaml's `deploy:` list: a gh-pages branch, S3-compatible storage, rsync over ssh or
+    a folder. Only what changed is sent; pages go last. A failed deploy says what was left
+    as it was; running it again finishes the job.
+
+    \b
+    Examples:
+      casefolio deploy                      # the first target
+      casefolio deploy --target r2 --dry-run
+      casefolio deploy --target server --delete
+    """
+    from generator.deploy.plan import describe, summary
+    from generator.deploy.publish import Request
+    from generator.deploy.publish import deploy as run_deploy
+    from generator.errors import CasefolioError
+
+    progress = (lambda line: click.echo(f"  {line}", err=True)) if verbose else None
+    request = Request(target, dry_run, force, delete, not no_build)
+    try:
+        outcome = run_deploy(site_dir, request, progress)
+    except CasefolioError as exc:
+        report(exc.problems)
+        click.secho("deploy failed", fg="red", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.secho("interrupted: files not yet sent are as they were; run the same command "
+                    "again to finish", fg="red", err=True)
+        sys.exit(130)
+    plan = outcome.plan
+    if outcome.done:
+        if not quiet:
+            for note in outcome.notes:
+                click.echo(note)
+            click.secho(f"deployed to {outcome.where}: {summary(plan)}", fg="green")
+            click.echo(f"live at {outcome.url}")
+        return
+    for line in describe(plan, limit=0 if verbose else 50):
+        click.echo(line)
+    click.echo(f"dry run for {outcome.where}: {summary(plan)}; nothing was changed")
+    click.echo(f"live at {outcome.url}")
 
 
 def _plural(count: int, word: str) -> str:

@@ -8,13 +8,22 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
 from generator import __version__
 from generator.content.frontmatter import load_yaml, normalize_text
-from generator.content.schema import Invalid, Strict, check_slug, validate
+from generator.content.schema import (
+    Figure,
+    Invalid,
+    Strict,
+    canonical_unit,
+    check_slug,
+    parse_figure,
+    validate,
+)
 from generator.errors import CasefolioError, Problem
 
 _NOT_IN_URL = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]")
@@ -61,8 +70,71 @@ class Niche(Strict):
     pitch: str = ""
 
 
+class HighlightEntry(Strict):
+    """A home page tile: a case study's result by label, or a figure of the consultancy."""
+
+    case_study: str | None = None
+    metric: str | None = None
+    value: Figure | None = None
+    label: str | None = None
+    unit: str = "count"
+
+    _value = field_validator("value", mode="before")(classmethod(lambda cls, v: parse_figure(v)))
+    _unit = field_validator("unit")(classmethod(lambda cls, v: canonical_unit(v)))
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> HighlightEntry:
+        by_result = self.case_study is not None or self.metric is not None
+        if by_result and (self.value is not None or self.label is not None):
+            raise Invalid("a highlight is either a case study's result or a figure, not both",
+                          "`{case_study: slug, metric: Label}` or `{value: 100+, label: "
+                          "Stores optimised}`")
+        if by_result and (self.case_study is None or self.metric is None):
+            raise Invalid("a case study's highlight needs `case_study` and `metric`",
+                          "e.g. `{case_study: skincare-checkout, metric: Checkout "
+                          "conversion rate}`")
+        if not by_result and (self.value is None or not self.label):
+            raise Invalid("a figure highlight needs `value` and `label`",
+                          "e.g. `{value: 100+, label: Stores optimised}`")
+        return self
+
+
 class MarkdownOptions(Strict):
     raw_html: bool = True
+
+
+DEPLOY_FIELDS = {  # per type of deploy target: its fields besides name, type and delete
+    "gh-pages": ("remote", "branch"), "s3": ("bucket", "prefix", "endpoint", "region"),
+    "rsync": ("destination",), "folder": ("path",)}
+
+
+class DeployTarget(Strict):
+    """One place `casefolio deploy` publishes to (deploy/ reads it; docs/deployment.md)."""
+
+    name: str = Field(min_length=1)
+    type: Literal["gh-pages", "s3", "rsync", "folder"]
+    delete: bool = False  # remove files the site no longer has (s3, rsync, folder)
+    remote: str = "origin"
+    branch: str = "gh-pages"
+    bucket: str = ""
+    prefix: str = ""
+    endpoint: str | None = None
+    region: str | None = None
+    destination: str = ""
+    path: str = ""
+
+    @model_validator(mode="after")
+    def _fields_of_its_type(self) -> DeployTarget:
+        own = DEPLOY_FIELDS[self.type]
+        for key in sorted(self.model_fields_set - {"name", "type", "delete", *own}):
+            raise Invalid(f"`{key}` is not a field of a target of type {self.type}",
+                          f"type {self.type} takes: name, type, {', '.join(own)}"
+                          + (", delete" if self.type != "gh-pages" else ""))
+        required = {"s3": "bucket", "rsync": "destination", "folder": "path"}.get(self.type)
+        if required and not getattr(self, required):
+            raise Invalid(f"a target of type {self.type} needs `{required}`",
+                          "see docs/deployment.md for an example")
+        return self
 
 
 class SiteSettings(Strict):
@@ -80,8 +152,10 @@ class SiteSettings(Strict):
     navigation: tuple[NavItem, ...] = ()
     niches: dict[str, Niche] = Field(default_factory=dict)
     markdown: MarkdownOptions = MarkdownOptions()
+    highlights: tuple[HighlightEntry, ...] = ()
     page_size: int = Field(default=24, ge=1)
     share_cards: bool = True
+    deploy: tuple[DeployTarget, ...] = ()
     plugins: tuple[str, ...] = ()  # module paths, resolved in the site folder first
 
     @field_validator("base_url")
@@ -97,6 +171,16 @@ class SiteSettings(Strict):
                           "e.g. `base_url: https://example.com/` or, for a site in a "
                           "subfolder, `base_url: https://example.github.io/agency/`")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("deploy")
+    @classmethod
+    def _unique_targets(cls, value: tuple[DeployTarget, ...]) -> tuple[DeployTarget, ...]:
+        names = [t.name for t in value]
+        for name in names:
+            if names.count(name) > 1:
+                raise Invalid(f"two deploy targets are named `{name}`",
+                              "give each a name of its own: `--target NAME` picks one")
+        return value
 
     @field_validator("niches")
     @classmethod
@@ -139,6 +223,7 @@ class Config:
     theme_dir: Path
     options: BuildOptions = field(default_factory=BuildOptions)
     fingerprint: str = ""  # changes whenever anything here changes
+    highlight_lines: tuple[int | None, ...] = ()  # site.yaml line of each `highlights:` entry
 
     @property
     def base_url(self) -> str:
@@ -206,7 +291,9 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
             rel, positions.get(("theme",)), f"unknown theme `{settings.theme}`",
             f"available themes: {', '.join(available_themes(site_dir))}")])
     digest = hashlib.blake2b(digest_size=16)
-    for part in (__version__, settings.model_dump_json(), repr(options), str(theme_dir)):
+    site = settings.model_dump_json(exclude={"deploy"})  # where it goes is not what it is
+    for part in (__version__, site, repr(options), str(theme_dir)):
         digest.update(part.encode())
         digest.update(b"\0")
-    return Config(site_dir, settings, theme_dir, options, digest.hexdigest())
+    lines = tuple(positions.get(("highlights", i)) for i in range(len(settings.highlights)))
+    return Config(site_dir, settings, theme_dir, options, digest.hexdigest(), lines)

@@ -33,6 +33,7 @@ from generator.kinds.index import (
 from generator.kinds.kind import Kind, View
 from generator.kinds.registry import Registry
 from generator.model import views as v
+from generator.model.metrics import format_figure as fmt_figure
 
 Fills = tuple[tuple[str, ...], tuple[str, ...]]  # a body's final link URLs and image html
 
@@ -185,9 +186,43 @@ def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v
                        frozenset(card_ids(index.pointing("tag", key))))
                  for key in sorted(set(index.targets("tag"))))
     studies = [index.cards[d.id] for d in index.docs.get("case-studies", [])]
-    stats = v.Stats(len(studies), len({c.niche for c in studies}), highlights(studies),
+    chosen = _site_highlights(index)
+    stats = v.Stats(len(studies), len({c.niche for c in studies}),
+                    chosen if index.config.settings.highlights else highlights(studies),
                     frozenset(card_ids(c.id for c in studies)))
     return tuple(niche_views), tags, stats
+
+
+def _site_highlights(index: Index) -> tuple[v.Highlight, ...]:
+    """site.yaml `highlights:`, resolved: each case study's result found by its label."""
+    config, out = index.config, []
+    slugs = {d.slug: d.id for d in index.docs.get("case-studies", [])}
+    lines = config.highlight_lines
+    for i, entry in enumerate(config.settings.highlights):
+        line = lines[i] if i < len(lines) else None
+        if entry.value is not None:
+            out.append(v.Highlight(entry.label or "", fmt_figure(entry.value, entry.unit)))
+            continue
+        study = slugs.get(entry.case_study or "")
+        if study is None:
+            index.problems.append(Problem(
+                "site.yaml", line, f"highlights[{i}]: no published case study "
+                f"`{entry.case_study}`", did_you_mean(entry.case_study or "", slugs)
+                or "use a case study's slug (its file name)"))
+            continue
+        card = index.cards[study]
+        found = [r for r in card.results if r.label == entry.metric] or [
+            r for r in card.results if r.label.strip().casefold()
+            == (entry.metric or "").strip().casefold()]
+        if not found:
+            labels = [r.label for r in card.results]
+            index.problems.append(Problem(
+                "site.yaml", line, f"highlights[{i}]: `{entry.case_study}` has no result "
+                f"labelled `{entry.metric}`", did_you_mean(entry.metric or "", labels)
+                or f"its results: {', '.join(labels) or 'none'}"))
+            continue
+        out.append(v.Highlight(found[0].label, found[0].primary, note=card.who, url=card.url))
+    return tuple(out)
 
 
 def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site | None:

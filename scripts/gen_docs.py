@@ -32,6 +32,7 @@ from generator.check import CHECKS  # noqa: E402
 from generator.cli import main  # noqa: E402
 from generator.config import SiteSettings  # noqa: E402
 from generator.content.frontmatter import load_yaml, split  # noqa: E402
+from generator.content.schema import Figure  # noqa: E402
 from generator.kinds.registry import KINDS  # noqa: E402
 from generator.scaffold import scaffold_files  # noqa: E402
 
@@ -75,17 +76,40 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "comparisons": "Before/after screenshot pairs shown side by side.",
     },
     "Metric": {
-        "label": "What was measured, e.g. *Checkout conversion rate*.",
-        "before": "The value before, a plain number (no `%` or currency sign).",
-        "after": "The value after, a plain number.",
-        "unit": "`%`, a three-letter currency code (`USD`, `EUR`...), `s`, `ms` or `count`. "
+        "label": "What was measured, e.g. *Checkout conversion rate*; shown with your capitals.",
+        "before": "The value before. With `after:`, one shape of result (`10` -> `2`). A number "
+                  "may be qualified (`~60000`, `500+`, `<3`, `>10`) or a range (`2-3`); it is "
+                  "shown as written, never more precisely.",
+        "after": "The value after, written like `before:`.",
+        "value": "A single result instead of before/after: `value: 400+` with `unit: days` "
+                 "reads *400+ days*; `2-3` months reads *2–3 months*.",
+        "change": "A relative change alone, no figures: `-40%` (*−40%*) or a multiple `6x`. "
+                  "Not together with `before`/`after`.",
+        "unit": "`%`; an ISO 4217 currency code (`USD`, `EUR`...; `UDS` is an error with a "
+                "suggestion); time `ms`, `s`, `min`, `h`, `days`, `weeks`, `months`, `years`; "
+                "`count`; or any other text, shown after the number (`PRs/week`, `accounts`). "
                 "A `%` change is shown in percentage points *and* relative: 2.1% -> 2.9% is "
                 "+0.8 pp, +38%.",
         "higher_is_better": "`false` for costs, bounce rates and load times, so a drop shows "
                             "as an improvement.",
+        "goal": "What counts as the good outcome: `increase`, `decrease` or `hold` (*held "
+                "flat*: before and after equal, or `change: 0%`).",
+        "show": "`auto` picks relative (*−38%*) for moderate changes and a multiplier (*5x "
+                "faster*, *11x*) from a ratio of 3; `relative`, `multiplier` or `difference` "
+                "(*−8 min*, *+0.8 pp*) always win.",
+        "headline": "`true` on the result that leads on cards, share cards and the facts box "
+                    "(default: the first).",
         "period": "When and how it was measured, e.g. *4-week A/B test*.",
         "experiment": "The A/B test behind the number. casefolio shows the 95% confidence "
-                      "interval and warns when the lift is not significant.",
+                      "interval, warns when the lift is not significant, and refuses a test "
+                      "significant in the opposite direction of the claim.",
+    },
+    "HighlightEntry": {
+        "case_study": "A case study's slug: its result labelled `metric` becomes a tile.",
+        "metric": "The label of that case study's result.",
+        "value": "Or a figure of the consultancy, e.g. `100+`.",
+        "label": "What the figure counts, e.g. *Stores optimised*.",
+        "unit": "The figure's unit, as in a result.",
     },
     "Experiment": {
         "control": "The arm without the change.",
@@ -137,6 +161,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "menu": "`true` lists the page in the site menu.",
     },
     "SiteSettings": {
+        "highlights": "The home page's stat tiles, in order. Default: medians of results two "
+                      "or more case studies share (same label and unit, plain numbers), then "
+                      "the featured case studies' headline results, the largest first.",
         "title": "The site's name, in every page title.",
         "base_url": "Where the site is deployed, e.g. `https://example.com/` or "
                     "`https://you.github.io/portfolio/`. Links and feeds use it; "
@@ -160,10 +187,29 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                        "cover and each service: its title and headline result. Each costs ~5 "
                        "ms once (cached in `.casefolio/images/`); `false` skips them (a cover "
                        "still becomes the share image).",
+        "deploy": "Where `casefolio deploy` publishes the site; the first target is the "
+                  "default, `--target NAME` picks another. See "
+                  "[deployment.md](deployment.md).",
         "plugins": "Python modules that extend casefolio: each may add a content kind, pages, "
                    "template filters and globals, or Markdown syntax. A name is looked up in "
                    "the site folder first (`plugins/talks.py` is `plugins.talks`), then among "
                    "installed modules. See [plugins](plugins.md).",
+    },
+    "DeployTarget": {
+        "name": "The target's name, for `casefolio deploy --target NAME`.",
+        "type": "`gh-pages` (a branch of the site's git repository), `s3` (S3-compatible "
+                "storage), `rsync` (over ssh) or `folder`.",
+        "delete": "Remove files the site no longer has (s3, rsync, folder), as `--delete` "
+                  "does; never outside the bucket's prefix or the folder.",
+        "remote": "gh-pages: the git remote pushed to.",
+        "branch": "gh-pages: the branch that holds the built site.",
+        "bucket": "s3: the bucket (required).",
+        "prefix": "s3: the folder inside the bucket, e.g. `site/`; nothing outside it is "
+                  "touched.",
+        "endpoint": "s3: the storage's URL for R2, B2, MinIO...; leave out for AWS.",
+        "region": "s3: the region, e.g. `eu-west-1` (`auto` for R2).",
+        "destination": "rsync: `user@host:/var/www/site/` (required).",
+        "path": "folder: the folder to copy into, relative to the site (required).",
     },
     "Organization": {
         "name": "The organization's name.",
@@ -212,7 +258,8 @@ HEADINGS = {
     "Price": "Price", "Faq": "FAQ entry",
     "SiteSettings": "site.yaml", "Organization": "Organization",
     "CallToAction": "Call to action", "Form": "Form", "NavItem": "Menu item", "Niche": "Niche",
-    "MarkdownOptions": "Markdown options",
+    "MarkdownOptions": "Markdown options", "HighlightEntry": "Highlight",
+    "DeployTarget": "Deploy target",
 }
 
 CONTENT_INTRO = """\
@@ -335,7 +382,7 @@ Pretty URLs, relative to `base_url`:
 | feed, sitemap, robots, not found | `/feed.xml`, `/sitemap.xml`, `/robots.txt`, `/404.html` |
 """
 
-COMMANDS = ("init", "new", "check", "build", "serve")
+COMMANDS = ("init", "new", "check", "build", "serve", "deploy")
 
 
 class DocsError(Exception):
@@ -388,7 +435,9 @@ def type_name(annotation: Any) -> str:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"[{HEADINGS[annotation.__name__]}](#{anchor(HEADINGS[annotation.__name__])})"
     names = {str: "text", int: "whole number", float: "number", bool: "`true` or `false`",
-             dt.date: "date (YYYY-MM-DD)"}
+             dt.date: "date (YYYY-MM-DD)",
+             Figure: "number, as written: `2.9`, `~60000`, `500+`, `<3`, `>10`, a range "
+                     "`2-3`; in `change:` `-40%` or `6x`"}
     if annotation in names:
         return names[annotation]
     raise DocsError(f"no words for the type {annotation!r}: add it to type_name()")

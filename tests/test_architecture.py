@@ -18,8 +18,9 @@ PACKAGE = REPO / "generator"
 # Earlier stages first. A module may import its own part and the parts of earlier levels only;
 # parts on one level do not import each other.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "workers"), ("content",), ("config",), ("model",), ("images",), ("kinds",), ("site",), ("output",),
-    ("parallel",), ("incremental",), ("build",), ("check", "serve", "scaffold", "importer"), ("cli",),
+    ("errors", "workers"), ("content",), ("config",), ("model",), ("images",), ("kinds",),
+    ("site",), ("output",), ("parallel",), ("incremental",), ("build",),
+    ("check", "serve", "scaffold", "importer", "deploy"), ("cli",),
 ]
 # The longest chain of imports between generator's modules, counted in modules (at run time).
 # 15 since kinds/: site -> kinds.registry -> kinds.<kind> -> kinds.index -> images (was 13,

@@ -19,7 +19,9 @@ SKIP = {
     "casefolio serve": "runs until stopped (tests/test_serve covers it)",
     "git remote add": "deploy: needs a GitHub repository",
     "git push": "deploy: needs a GitHub repository",
+    "casefolio deploy": "deploy: publishes to the GitHub repository (tests/test_deploy.py)",
 }
+ONLY_IN = {"casefolio deploy": "docs/tutorial.md"}  # steps the README's short tutorial leaves out
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Tutorial", "GIT_AUTHOR_EMAIL": "tutorial@example.com",
                 "GIT_COMMITTER_NAME": "Tutorial", "GIT_COMMITTER_EMAIL": "tutorial@example.com"}
 
@@ -81,7 +83,8 @@ def test_tutorial_commands_work_as_written(source: str, tmp_path: Path) -> None:
                  ["casefolio", "build"]):
         assert step in ran, f"{source}'s tutorial no longer runs {' '.join(step)}"
     site, skipped = follow(lines, tmp_path)
-    assert {next(p for p in SKIP if s.startswith(p)) for s in skipped} == set(SKIP)
+    expected = {p for p in SKIP if ONLY_IN.get(p, source) == source}
+    assert {next(p for p in SKIP if s.startswith(p)) for s in skipped} == expected
     assert site.name == "my-site"
     assert (site / "output" / "index.html").is_file()
     assert (site / "content" / "case-studies" / "checkout-redesign-for-acme.md").is_file()

@@ -5,6 +5,8 @@ The models mirror CONTENT-MODEL.md exactly: unknown keys are errors with a "did 
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 from typing import Any, Literal, TypeVar
 
@@ -14,7 +16,29 @@ from generator.content.frontmatter import Positions
 from generator.errors import Problem, did_you_mean
 
 SLUG_RE = re.compile(r"[\w][\w.-]*")  # always fullmatch: `$` would let a trailing "\n" in
-UNITS = ("%", "count", "s", "ms")
+TIME_UNITS = ("ms", "s", "min", "h", "days", "weeks", "months", "years")
+UNIT_ALIASES = {"sec": "s", "secs": "s", "second": "s", "seconds": "s", "mins": "min",
+                "minute": "min", "minutes": "min", "hr": "h", "hrs": "h", "hour": "h",
+                "hours": "h", "day": "days", "week": "weeks", "month": "months",
+                "year": "years", "percent": "%"}
+# ISO 4217 codes in use (a three-capital unit must be one of them, so `UDS` is caught).
+_CURRENCY_CODES = """
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
+BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP
+GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR
+KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK
+MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR
+SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
+UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL"""
+CURRENCIES = frozenset(_CURRENCY_CODES.split())
+COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "SEK", "NOK", "DKK",
+                     "INR", "NZD", "SGD", "PLN")
+MAX_FIGURE = 1e15   # beyond any real result: a slip of the keyboard, and a float overflow risk
+_NUMBER = r"\d[\d,_]*(?:\.\d+)?|\.\d+"
+_QUALIFIED = re.compile(rf"(?P<pre>~|<|>|≈|under |over |about )?\s*(?P<sign>[-−+])?"
+                        rf"(?P<num>{_NUMBER})\s*(?P<plus>\+)?")
+_RANGE = re.compile(rf"(?P<lo>{_NUMBER})\s*(?:-|–|—|to)\s*(?P<hi>{_NUMBER})")
+_PREFIX = {"≈": "~", "about ": "~", "under ": "<", "over ": ">"}
 
 
 class Strict(BaseModel):
@@ -42,9 +66,141 @@ def check_slug(value: str | None) -> str | None:
     return value
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Figure:
+    """A number as the author wrote it: `2.9`, `~60000`, `500+`, `<3`, `>10`, `2-3`, or in a
+    `change:` `-40%` / `6x`. Never shown more precisely than written."""
+
+    low: float
+    high: float          # == low unless a range
+    qualifier: str = ""  # "" | "~" | "+" | "<" | ">" | "range"
+    decimals: int = 0    # as written: 5.37 -> 2
+    kind: str = ""       # in a change: "%" or "x"
+
+    @property
+    def plain(self) -> bool:
+        return not self.qualifier
+
+    @property
+    def written(self) -> str:
+        def num(x: float) -> str:
+            return f"{x:,.{self.decimals}f}"
+        if self.qualifier == "range":
+            return f"{num(self.low)}–{num(self.high)}{self.kind}"
+        sign = "−" if self.low < 0 else ""
+        pre = self.qualifier if self.qualifier in ("~", "<", ">") else ""
+        post = "+" if self.qualifier == "+" else ""
+        return f"{pre}{sign}{num(abs(self.low))}{self.kind}{post}"
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _number(text: str) -> float:
+    number = float(text.replace(",", "").replace("_", ""))
+    if not abs(number) <= MAX_FIGURE:
+        raise Invalid(f"`{text[:40]}` is too large for a result",
+                      f"results up to {MAX_FIGURE:,.0f} are supported: check the number")
+    return number
+
+
+def parse_figure(value: Any, *, kind: str = "") -> Figure | None:
+    """A figure from YAML: a plain number, or text with a qualifier or a range."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise Invalid(f"expected a number, got {_show(value)}",
+                      "write a number such as `2.9`, or qualified: `~60000`, `500+`, `<3`, "
+                      "`2-3`")
+    if not isinstance(value, str):
+        if isinstance(value, int) and abs(value) > MAX_FIGURE:
+            raise Invalid("the number is too large for a result",
+                          f"results up to {MAX_FIGURE:,.0f} are supported: check the number")
+        number = float(value)
+        if not math.isfinite(number) or abs(number) > MAX_FIGURE:
+            raise Invalid("expected an ordinary number", "write a number such as 2.9")
+        text = repr(value)
+        return Figure(number, number, "", 0 if isinstance(value, int) else _decimals(text),
+                      kind)
+    text = value.strip()
+    if (m := _RANGE.fullmatch(text)) is not None:
+        low, high = _number(m["lo"]), _number(m["hi"])
+        if low >= high:
+            raise Invalid(f"the range `{text}` is written backwards (or is empty)",
+                          f"write the low end first: `{m['hi']}-{m['lo']}`" if low > high
+                          else "write one number")
+        return Figure(low, high, "range", max(_decimals(m["lo"]), _decimals(m["hi"])), kind)
+    m = _QUALIFIED.fullmatch(text)
+    if m is None or (m["pre"] and m["plus"]):
+        unit_hint = ("a multiple goes in `change:` (`change: 6x`) or in `unit: x`"
+                     if text.rstrip().lower().endswith("x") else
+                     "put the unit in `unit:`")
+        raise Invalid(f'expected a number, got "{text[:40]}"',
+                      f"write a number, optionally with `~`, `<`, `>` before it, `+` after "
+                      f"it, or a range `2-3`; {unit_hint}")
+    number = _number(m["num"])
+    if m["sign"] in ("-", "−"):
+        number = -number
+    pre = _PREFIX.get(m["pre"] or "", m["pre"] or "")
+    qualifier = pre or ("+" if m["plus"] else "")
+    return Figure(number, number, qualifier, _decimals(m["num"]), kind)
+
+
+def parse_change(value: Any) -> Figure | None:
+    """`change:` is a relative change (`-40%`, `+15%`, `0%`) or a multiple (`6x`)."""
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    for suffix, kind in (("%", "%"), ("x", "x"), ("×", "x"), ("X", "x")):
+        if text.endswith(suffix) and not text.endswith("+" + suffix):
+            figure = parse_figure(text[: -len(suffix)].strip(), kind=kind)
+            break
+        if text.endswith(suffix + "+"):
+            figure = parse_figure(text[: -len(suffix) - 1].strip() + "+", kind=kind)
+            break
+    else:
+        raise Invalid(f"expected a change such as `-40%` or `6x`, got {_show(value)}",
+                      "write the percentage with its `%` sign, or a multiple with `x`")
+    assert figure is not None
+    if kind == "x" and figure.low <= 0:
+        raise Invalid(f"a multiple is above 0, got {figure.written}",
+                      "write e.g. `change: 6x`, or a fall as a percentage: `change: -80%`")
+    if kind == "%" and figure.low < -100 and figure.qualifier != "<":
+        raise Invalid(f"a fall of more than 100% is impossible, got {figure.written}",
+                      "a fall of 10x is `change: -90%`")
+    return figure
+
+
+def canonical_unit(unit: str) -> str:
+    """`%`, a currency (ISO 4217), a time unit, `count`, or free text shown as written."""
+    text = unit.strip()
+    if not text:
+        raise Invalid("the unit is empty", "leave `unit:` out for a plain count")
+    if text in ("%", "count", *TIME_UNITS) or text in CURRENCIES:
+        return text
+    if text.lower() in UNIT_ALIASES:
+        return UNIT_ALIASES[text.lower()]
+    if re.fullmatch(r"[A-Z]{3}", text):
+        swapped = [c for c in (*COMMON_CURRENCIES, *sorted(CURRENCIES))
+                    if sorted(c) == sorted(text)]
+        raise Invalid(f"unknown currency `{text}`",
+                      (f"did you mean `{swapped[0]}`?" if swapped else "")
+                      or did_you_mean(text, COMMON_CURRENCIES) or did_you_mean(text, CURRENCIES)
+                      or "use an ISO 4217 code such as USD, EUR or GBP; other units are "
+                      "written in lower case")
+    if len(text) > 30:
+        raise Invalid("a unit is a short word", "e.g. `unit: accounts` or `unit: PRs/week`")
+    return text
+
+
+def _plain(figure: Figure) -> Figure:
+    return dataclasses.replace(figure, qualifier="") if figure.qualifier != "range" else figure
+
+
 class Arm(Strict):
-    visitors: int = Field(gt=0)
-    conversions: int = Field(ge=0)
+    visitors: int = Field(gt=0, le=10**12)
+    conversions: int = Field(ge=0, le=10**12)
 
     @model_validator(mode="after")
     def _conversions_fit(self) -> Arm:
@@ -60,21 +216,91 @@ class Experiment(Strict):
 
 
 class Metric(Strict):
-    label: str
-    before: float
-    after: float
+    """One result, in exactly one shape: `before`/`after`, a single `value`, or a `change`."""
+
+    label: str = Field(min_length=1)
+    before: Figure | None = None
+    after: Figure | None = None
+    value: Figure | None = None
+    change: Figure | None = None
     unit: str = "count"
-    higher_is_better: bool = True
+    higher_is_better: bool | None = None
+    goal: Literal["increase", "decrease", "hold"] | None = None
+    show: Literal["auto", "relative", "multiplier", "difference"] = "auto"
+    headline: bool = False
     period: str = ""
     experiment: Experiment | None = None
 
-    @field_validator("unit")
+    _figures = field_validator("before", "after", "value", mode="before")(
+        classmethod(lambda cls, v: parse_figure(v)))
+    _change = field_validator("change", mode="before")(
+        classmethod(lambda cls, v: parse_change(v)))
+
+    @field_validator("unit", mode="before")
     @classmethod
-    def _known_unit(cls, value: str) -> str:
-        if value in UNITS or re.fullmatch(r"[A-Z]{3}", value):
-            return value
-        raise Invalid(f"unknown unit `{value}`",
-                      'use "%", a currency code such as USD or EUR, s, ms or count')
+    def _known_unit(cls, value: Any) -> Any:
+        return canonical_unit(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Metric:
+        pair = self.before is not None or self.after is not None
+        if self.change is not None and pair:
+            raise Invalid("`change:` cannot go together with `before`/`after`",
+                          "remove `change:`: the change is worked out from before and after")
+        if self.value is not None and (pair or self.change is not None):
+            raise Invalid("`value:` is a single result: it cannot go with `before`, `after` "
+                          "or `change`", "keep `value:` alone, or write `before:` and `after:`")
+        if pair and (self.before is None or self.after is None):
+            missing = "after" if self.after is None else "before"
+            raise Invalid(f"`{missing}:` is missing: a before/after result needs both",
+                          f"add `{missing}:`, or write a single result as `value:`")
+        if not pair and self.value is None and self.change is None:
+            raise Invalid("a result needs `before` and `after`, a `value`, or a `change`",
+                          "e.g. `before: 10` and `after: 2`, `value: 400+`, or "
+                          "`change: -40%`")
+        if self.experiment is not None and not pair:
+            raise Invalid("an `experiment:` backs a before/after result",
+                          "add `before:` and `after:` (the control and variant rates)")
+        for name in ("before", "after"):
+            figure = getattr(self, name)
+            if figure is not None and figure.qualifier == "range" and self.experiment:
+                raise Invalid(f"`{name}:` is a range, but an experiment measures one rate",
+                              f"write `{name}:` as the measured number")
+        if self.change is not None and self.unit not in ("count", "%"):
+            raise Invalid("a `change:` is a percentage or a multiple and has no unit",
+                          "remove `unit:`, or write the figures as `before:` and `after:`")
+        if self.goal is not None and self.higher_is_better is not None and (
+                self.goal == "hold" or (self.goal == "increase") != self.higher_is_better):
+            raise Invalid(f"`goal: {self.goal}` contradicts `higher_is_better: "
+                          f"{str(self.higher_is_better).lower()}`",
+                          "keep one of the two: `goal:` says the same and more")
+        if self.goal == "hold":
+            if self.value is not None:
+                raise Invalid("`goal: hold` needs something that could have moved",
+                              "write `before:` and `after:` (equal), or `change: 0%`")
+            if self.change is not None and (self.change.low != 0 or self.change.high != 0
+                                            or self.change.qualifier):
+                raise Invalid(f"`goal: hold`, but the change is {self.change.written}",
+                              "write `change: 0%`, or remove `goal: hold`")
+            if (self.before is not None and self.after is not None
+                    and (self.before != _plain(self.before) or self.before != self.after)):
+                raise Invalid(f"`goal: hold`, but the value moved from {self.before.written} "
+                              f"to {self.after.written}",
+                              "write the same plain number in `before:` and `after:`, or "
+                              "remove `goal: hold` and say what happened")
+        if (self.show == "multiplier" and self.before is not None and self.after is not None
+                and (self.before.low <= 0 or self.after.low < 0 or (
+                    self.after.high == 0 and self.after.qualifier in ("", "~")))):
+                raise Invalid("`show: multiplier` needs a before and an after above 0",
+                              "use `show: relative` or `show: difference`")
+        return self
+
+    @property
+    def direction(self) -> str:
+        """increase, decrease or hold: what the author counts as the good outcome."""
+        if self.goal is not None:
+            return self.goal
+        return "decrease" if self.higher_is_better is False else "increase"
 
 
 class Testimonial(Strict):

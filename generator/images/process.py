@@ -546,10 +546,12 @@ def _lay_out_card(draw: Any, job: CardJob, fills: Mapping[str, Any]) -> None:
                   stroke_fill=fills["title"])
         y += round(size * 1.2)
     metric, label = _printable(job.metric), _printable(job.metric_label)
-    if metric:
-        draw.text((left, height - 100), metric, font=_font(96), fill=fills["metric"],
+    if metric:  # "+38%" at full size; "43,000+ resources" smaller, leaving room for the label
+        size = next((s for s in (96, 80, 64) if draw.textlength(metric, font=_font(s))
+                     <= inner * 0.6), 52)
+        draw.text((left, height - 100), metric, font=_font(size), fill=fills["metric"],
                   anchor="ls", stroke_width=1, stroke_fill=fills["metric"])
-        label_x = left + draw.textlength(metric, font=_font(96)) + 28
+        label_x = left + draw.textlength(metric, font=_font(size)) + 28
         label_lines = _wrap(label, _font(34), width - 72 - label_x, draw)[:2]
         for i, line in enumerate(label_lines):
             y = height - 100 - (len(label_lines) - 1 - i) * 42

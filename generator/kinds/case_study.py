@@ -36,7 +36,7 @@ from generator.kinds.index import (
 )
 from generator.kinds.kind import Kind, Pages
 from generator.model import views as v
-from generator.model.metrics import result
+from generator.model.metrics import result, unsupported_claims
 
 FOLDER = "case-studies"
 RELATED_LIMIT = 3
@@ -81,6 +81,10 @@ class CaseStudyMeta(Common):
             raise Invalid("`client` is required",
                           "add `client: Name`, or set `confidential: true` and "
                           "`client_description:`")
+        marked = [m.label for m in self.metrics if m.headline]
+        if len(marked) > 1:
+            raise Invalid(f"{len(marked)} results are marked `headline: true` "
+                          f"({', '.join(marked)})", "mark one: it leads on cards and share cards")
         return self
 
 
@@ -96,7 +100,8 @@ def card(doc: Document, url: str, config: Config) -> v.Card:
     return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, meta.date,
                   who=(meta.client_description if meta.confidential else meta.client) or "",
                   niche=meta.niche, niche_name=niche.name if niche else meta.niche,
-                  headline=results[0] if results else None, results=results,
+                  headline=next((r for r in results if r.marked),
+                                results[0] if results else None), results=results,
                   services=meta.services, practices=meta.practices, tags=meta.tags,
                   featured=meta.featured)
 
@@ -166,9 +171,27 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
         og_image=img.og_image(og, config.base_url,
                               meta.cover.alt if meta.cover else meta.title) if og else None,
     )
+    for field in ("title", "summary"):
+        for claim in unsupported_claims(getattr(meta, field), study.results):
+            index.problems.append(Problem(
+                doc.rel, doc.line(field), f"the {field} claims {claim.text}, which no "
+                "result supports" + (f" (nearest: {claim.nearest})" if claim.nearest
+                                     else ""),
+                "correct the figure, or add the result behind it to `metrics:`",
+                severity="warning"))
     for i, metric in enumerate(study.results):
         ev = metric.evidence
-        if ev is not None and not ev.significant and (metric.improved or False):
+        if ev is not None and metric.absolute != 0 and ev.significant and (
+                (ev.lift > 0) != (metric.absolute > 0)):
+            index.problems.append(Problem(
+                doc.rel, doc.line("metrics", i, "experiment"),
+                f"metrics[{i}] `{metric.label}`: the experiment contradicts the claim: "
+                f"{metric.before_text} → {metric.after_text} says "
+                f"{'up' if metric.absolute > 0 else 'down'}, the A/B test is significant "
+                f"the other way ({ev.describe()})",
+                "check which arm is `control` and which `variant`, and the before/after "
+                "figures"))
+        elif ev is not None and not ev.significant and (metric.improved or False):
             index.problems.append(Problem(
                 doc.rel, doc.line("metrics", i, "experiment"),
                 f"metrics[{i}] `{metric.label}`: the experiment does not support the claimed "

@@ -22,7 +22,7 @@ from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
 from generator.model import views as v
-from generator.model.metrics import Result, median, signed_percent
+from generator.model.metrics import Result, aggregate
 
 T = TypeVar("T")
 
@@ -128,32 +128,28 @@ def image_rel(doc: Document, src: str) -> str:
 
 
 def headline(metric: Result | None, who: str = "") -> tuple[str, str]:
-    """A share card's key metric: ('+38%', 'Mobile conversion rate, Lumen Skincare')."""
+    """A share card's key result: ('+38%', 'Mobile conversion rate, Lumen Skincare'),
+    ('400+ days', 'Unbroken uptime record, Kuvio')."""
     if metric is None:
         return "", ""
-    change = metric.relative_text if metric.relative is not None else metric.absolute_text
-    return change, f"{metric.label}, {who}" if who else metric.label
+    return metric.primary, f"{metric.label}, {who}" if who else metric.label
 
 
 def highlights(cards: Iterable[v.Card], limit: int = 3) -> tuple[v.Highlight, ...]:
-    """Median relative improvement per metric label, most reported labels first."""
-    improvements: dict[str, list[float]] = defaultdict(list)
-    names: dict[str, str] = {}
-    for card in cards:
-        for metric in card.results:
-            if metric.relative is None:
-                continue
-            key = metric.label.strip().lower()
-            names.setdefault(key, metric.label.strip())
-            improvements[key].append(metric.relative)
-    ranked = sorted(improvements.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
-    out = []
-    for key, values in ranked:
-        mid = median(values) or 0.0
-        count = len(values)
-        prefix = "median " if count > 1 else ""
-        out.append(v.Highlight(names[key], mid, count,
-                               f"{prefix}{signed_percent(mid)} {names[key].lower()}"))
+    """The contract's default tiles: medians of results two or more case studies share, then
+    the featured case studies' headline results, the largest first. A label held by one
+    case study is never an aggregate."""
+    cards = list(cards)
+    shared = aggregate((card.id, r) for card in cards for r in card.results)
+    out = [v.Highlight(a.label, a.text, a.count) for a in shared[:limit]]
+    taken = {a.label.casefold() for a in shared}
+    featured = sorted((c for c in cards if c.featured and c.headline is not None
+                       and c.headline.label.strip().casefold() not in taken),
+                      key=lambda c: (-c.headline.magnitude, c.id))  # type: ignore[union-attr]
+    for card in featured[:max(0, limit - len(out))]:
+        r = card.headline
+        assert r is not None
+        out.append(v.Highlight(r.label, r.primary, note=card.who, url=card.url))
     return tuple(out)
 
 

@@ -157,12 +157,14 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Highlight:
-    """An aggregate result, e.g. median +27% conversion rate over 9 engagements."""
+    """A home or niche tile: a median over `count` case studies ('−47%', 'Cost per lead',
+    count 2), one case study's headline result (note: the client), or a figure from site.yaml."""
 
     label: str
-    median_relative: float
-    count: int
     text: str
+    count: int = 0      # case studies behind a median; 0 when not an aggregate
+    note: str = ""      # who, for one case study's result
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
