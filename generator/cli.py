@@ -22,20 +22,11 @@ SITE_DIR = click.argument("site_dir", default=".", type=click.Path(file_okay=Fal
 
 
 def report(problems: object, *, err: bool = True) -> None:
-    """Print problems grouped by file, coloured on a terminal and plain when piped."""
-    from generator.errors import Problem
+    """Print problems grouped by file (console.report, imported when there is something to
+    print, so that --help stays light)."""
+    from generator.console import report as print_problems
 
-    current = None
-    for problem in problems:  # type: ignore[attr-defined]
-        assert isinstance(problem, Problem)
-        if problem.path != current and current is not None:
-            click.echo("", err=err)
-        current = problem.path
-        colour = "red" if problem.severity == "error" else "yellow"
-        lines = problem.format().split("\n")
-        click.secho(lines[0], fg=colour, err=err)
-        for line in lines[1:]:
-            click.secho(line, dim=True, err=err)
+    print_problems(problems, err=err)  # type: ignore[arg-type]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

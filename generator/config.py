@@ -224,10 +224,16 @@ class Config:
     options: BuildOptions = field(default_factory=BuildOptions)
     fingerprint: str = ""  # changes whenever anything here changes
     highlight_lines: tuple[int | None, ...] = ()  # site.yaml line of each `highlights:` entry
+    # The theme's theme.yaml `image_sizes:` (place -> a <picture>'s `sizes`), see theme_sizes.
+    sizes: tuple[tuple[str, str], ...] = ()
 
     @property
     def base_url(self) -> str:
         return self.settings.base_url
+
+    def image_sizes(self, place: str) -> str:
+        """The theme's `sizes` for an image shown in this place (prose, cover, comparison)."""
+        return dict(self.sizes).get(place) or dict(self.sizes).get("prose") or "100vw"
 
     @property
     def base_path(self) -> str:
@@ -290,10 +296,34 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
         raise CasefolioError([Problem(
             rel, positions.get(("theme",)), f"unknown theme `{settings.theme}`",
             f"available themes: {', '.join(available_themes(site_dir))}")])
+    sizes = theme_sizes(theme_dir)
     digest = hashlib.blake2b(digest_size=16)
     site = settings.model_dump_json(exclude={"deploy"})  # where it goes is not what it is
-    for part in (__version__, site, repr(options), str(theme_dir)):
+    for part in (__version__, site, repr(options), str(theme_dir), repr(sizes)):
         digest.update(part.encode())
         digest.update(b"\0")
     lines = tuple(positions.get(("highlights", i)) for i in range(len(settings.highlights)))
-    return Config(site_dir, settings, theme_dir, options, digest.hexdigest(), lines)
+    return Config(site_dir, settings, theme_dir, options, digest.hexdigest(), lines, sizes)
+
+
+def theme_sizes(theme_dir: Path) -> tuple[tuple[str, str], ...]:
+    """The theme's theme.yaml `image_sizes:`; a theme without one lays images out like the
+    built-in default theme (whose theme.yaml then applies)."""
+    for folder in (theme_dir, BUILTIN_THEMES / "default"):
+        path = folder / "theme.yaml"
+        if path.is_file():
+            rel = str(path)
+            try:
+                data, _ = load_yaml(normalize_text(path.read_text("utf-8")), rel)
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CasefolioError([Problem(rel, None, f"cannot read: {exc}",
+                                              "save it as UTF-8 text")]) from None
+            sizes = data.get("image_sizes") if isinstance(data, dict) else None
+            if not isinstance(sizes, dict) or not all(
+                    isinstance(k, str) and isinstance(v, str) for k, v in sizes.items()):
+                raise CasefolioError([Problem(rel, None, "`image_sizes:` must map places "
+                                              "(prose, cover, comparison) to `sizes` text",
+                                              'e.g. `prose: "(min-width: 48rem) 44rem, '
+                                              '100vw"`')])
+            return tuple(sorted(sizes.items()))
+    return ()

@@ -336,7 +336,7 @@ def test_a_prose_edit_patches_the_site_instead_of_linking_it_again(
     links it again: every other view is the very same object, one page is rendered."""
     state, served = BuildState(), tmp_path / "served"
     published, _ = incremental(site, state, served, {})
-    before = state.site[1]
+    before = state.site.site
     path = site / "content/case-studies/kiln-ceramics-product-page.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nOne *more* sentence.\n",
                     encoding="utf-8")
@@ -345,7 +345,7 @@ def test_a_prose_edit_patches_the_site_instead_of_linking_it_again(
         raise AssertionError("walked the whole site for one reported save")
     monkeypatch.setattr("generator.build.walk", no_walk)
     result = build(site, OPTIONS, state, changed=frozenset({path}))
-    after = state.site[1]
+    after = state.site.site
     assert after is not before and result.rendered == 1
     edited = [v for v in after.case_studies if v.id == "case-studies/kiln-ceramics-product-page"]
     assert "One <em>more</em> sentence." in edited[0].html

@@ -138,7 +138,7 @@ def test_pages_rendered_by_forked_workers_are_byte_identical(generated: Path) ->
 
     state = BuildState()
     result = build(generated, state=state)
-    site, routes = state.site[1], state.site[3]
+    site, routes = state.site.site, state.site.routes
     theme = theme_for(site.config, state)
     single = render_routes(routes, site, theme)
     pooled = parallel.render_all(routes, site, theme, processes=2)

@@ -44,9 +44,6 @@ ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
     "PNG": {"compress_level": 6},  # 9 would save ~10% at 5x the time, on files rarely served
 }
-PROSE_SIZES = "(min-width: 48rem) 44rem, 100vw"  # the default theme's .prose column
-COVER_SIZES = PROSE_SIZES  # the default theme puts the cover at the top of the body column
-COMPARISON_SIZES = "(min-width: 64rem) 22rem, (min-width: 36rem) 50vw, 100vw"  # half of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +201,7 @@ def _digest(*parts: object) -> str:
 
 # --- html ---------------------------------------------------------------------------------
 
-def picture_html(job: ImageJob, alt: str, base_path: str, *, sizes: str = PROSE_SIZES,
+def picture_html(job: ImageJob, alt: str, base_path: str, *, sizes: str,
                  title: str = "", eager: bool = False) -> str:
     """A `<picture>`: WebP first, the original format as fallback, sized so nothing shifts.
     Lazy unless `eager` (the one image above the fold, fetched first)."""

@@ -140,7 +140,8 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
     meta = meta_of(doc)
     config, base, cards = index.config, index.base, index.cards
     cover_html = index.picture(doc, meta.cover.src, meta.cover.alt, doc.line("cover", "src"),
-                               ALT_HINT, img.COVER_SIZES, eager=True) if meta.cover else ""
+                               ALT_HINT, config.image_sizes("cover"),
+                               eager=True) if meta.cover else ""
     comparisons_html = "".join(_comparison(doc, i, c, index)
                                for i, c in enumerate(meta.comparisons))
     folder = f"{FOLDER}/{doc.slug}/"
@@ -233,7 +234,7 @@ def routes(pages: Pages) -> None:
 def _comparison(doc: Document, i: int, pair: Comparison, index: Index) -> str:
     before, after = (index.picture(doc, side.src, side.alt,
                                    doc.line("comparisons", i, name, "src"), ALT_HINT,
-                                   img.COMPARISON_SIZES)
+                                   index.config.image_sizes("comparison"))
                      for name, side in (("before", pair.before), ("after", pair.after)))
     return img.comparison_html(before, after, pair.caption)
 

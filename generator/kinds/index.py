@@ -118,7 +118,7 @@ class Index:
                 return img.img_html(self.base + asset.out, alt, title)
             else:
                 return img.picture_html(job, alt, self.base, title=title, eager=eager,
-                                        **({"sizes": sizes} if sizes else {}))
+                                        sizes=sizes or self.config.image_sizes("prose"))
         return ""
 
 

@@ -37,6 +37,7 @@ import click
 
 from generator.build import BuildState, build
 from generator.config import BuildOptions
+from generator.console import report
 from generator.content.markdown import warm_up
 from generator.errors import CasefolioError, Problem
 from generator.output.writer import Output, safe_relpath, sync_dir
@@ -341,11 +342,7 @@ class Terminal:
             click.echo(message, err=err)
 
     def problems(self, problems: Iterable[Problem]) -> None:
-        for problem in problems:
-            first, *rest = problem.format().split("\n")
-            click.secho(first, fg="red" if problem.severity == "error" else "yellow", err=True)
-            for line in rest:
-                click.secho(line, dim=True, err=True)
+        report(problems, grouped=False)
 
 
 def write_changes(before: Mapping[str, Output], outputs: Iterable[Output],
