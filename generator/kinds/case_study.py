@@ -172,6 +172,14 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
         og_image=img.og_image(og, config.base_url,
                               meta.cover.alt if meta.cover else meta.title) if og else None,
     )
+    _check_claims(doc, meta, study, index)
+    return study
+
+
+def _check_claims(doc: Document, meta: CaseStudyMeta, study: v.CaseStudy, index: Index,
+                  ) -> None:
+    """Figures in the title or summary that no result supports; experiments that contradict
+    or do not support their result."""
     for field in ("title", "summary"):
         for claim in unsupported_claims(getattr(meta, field), study.results):
             index.problems.append(Problem(
@@ -199,7 +207,6 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
                 f"lift ({ev.describe()}, p = {ev.p_value:.2f})",
                 "run the test longer or present the result as directional",
                 severity="warning"))
-    return study
 
 
 def reprose(view: Any, doc: Document, body: str, sections: list[str]) -> Any:
