@@ -85,7 +85,7 @@ def links(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("name", ["README.md", "docs/content.md", "docs/configuration.md",
                                   "docs/commands.md", "docs/deployment.md", "docs/tutorial.md",
-                                  "docs/migrating.md"])
+                                  "docs/migrating.md", "docs/content-model.md"])
 def test_links_in_the_docs_resolve(name: str) -> None:
     """Relative links point at files that exist, and #anchors at headings that exist."""
     path = REPO / name
@@ -98,3 +98,16 @@ def test_links_in_the_docs_resolve(name: str) -> None:
         if fragment and dest.suffix == ".md":
             headings = re.findall(r"^#+ (.+)$", dest.read_text(encoding="utf-8"), re.M)
             assert fragment in {gen_docs.anchor(h) for h in headings}, f"{name}: {target}"
+
+
+def test_the_readme_links_the_content_model_that_ships() -> None:
+    assert "docs/content-model.md" in links(REPO / "README.md")
+    assert "CONTENT-MODEL.md" not in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_shipped_content_model_is_the_contract() -> None:
+    """docs/content-model.md is a copy of the contract kept beside the repository."""
+    contract = Path(__file__).resolve().parents[2] / "shared" / "CONTENT-MODEL.md"
+    if not contract.is_file():
+        pytest.skip(f"{contract} is not here (e.g. in CI)")
+    assert (REPO / "docs" / "content-model.md").read_bytes() == contract.read_bytes()

@@ -31,10 +31,16 @@ def test_wheel_install_builds_a_site(tmp_path: Path) -> None:
                     "-q", "-w", str(tmp_path / "dist"), str(src)], check=True)
     wheel = next((tmp_path / "dist").glob("casefolio-*.whl"))
     env_dir = tmp_path / "venv"
-    # The fresh venv reuses this interpreter's installed dependencies (no network needed),
-    # but casefolio itself comes only from the wheel.
-    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
+    # The dependencies come from the environment running the tests (a venv or not, with the
+    # system's packages or not; no network): the site folders on its path go on the new venv's
+    # path as plain entries, after its own site-packages, so their .pth files (this checkout's
+    # editable install among them) are not run and casefolio comes only from the wheel.
+    own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    folders = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    (Path(own) / "running-environment.pth").write_text("\n".join(folders) + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall",
                     str(wheel)], check=True)
     site = write_files(tmp_path / "site", minimal_files())

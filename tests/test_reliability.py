@@ -116,8 +116,10 @@ BAD_INPUTS = {
         k: f"&{k} [{', '.join([f'*{p}'] * 10)}]" for p, k in zip("abcdefgh", "bcdefghi",
                                                                    strict=True)})},
                   "acme.md:", "move bulk data elsewhere"),
+    # Stopped by our depth limit, or first by the YAML scanner's own (newer PyYAML builds):
+    # either way a located problem with one of our hints, never the library's wording.
     "10,000 nested YAML lists": ({CS: case(tags="[" * 10_000 + "]" * 10_000)},
-                                 "acme.md:7: the YAML is nested too deeply", "levels deep"),
+                                 "acme.md:7: ", "levels deep|brackets on this line"),
     "alias that contains itself": ({CS: case(tags="&t [*t]")},
                                    "acme.md:7: the YAML is nested too deeply",
                                    "levels deep"),
@@ -181,11 +183,11 @@ BAD_INPUTS = {
                             "content/case-studies/cover.png"),
     "unknown field": ({CS: case(nich="ecommerce")}, "acme.md:7: unknown field `nich`",
                       "did you mean `niche`?"),
-    "unknown unit": ({CS: case(metrics="[{label: x, before: 1, after: 2, unit: percent}]")},
-                     "acme.md:7: metrics[0].unit: unknown unit `percent`", "a currency code"),
+    "unknown currency": ({CS: case(metrics="[{label: x, before: 1, after: 2, unit: UDS}]")},
+                         "acme.md:7: metrics[0].unit: unknown currency `UDS`", "USD"),
     "infinite number": ({CS: case(metrics="[{label: x, before: .inf, after: 2}]")},
-                        "acme.md:7: metrics[0].before: expected a finite number",
-                        "write an ordinary number"),
+                        "acme.md:7: metrics[0].before: expected an ordinary number",
+                        "write a number"),
     "price per a typo": (
         {"content/services/retainer.md":
          "---\ntitle: R\nsummary: S\nprice: {amount: 1, currency: USD, per: mnth}\n---\n"},

@@ -14,6 +14,7 @@ Both survive HTML escaping; any look-alike the author wrote is defused, so only 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -357,6 +358,14 @@ _MAYBE_HTML = re.compile(r"<[A-Za-z/!?]")
 _ODD_CHARS = re.compile(
     "[\x00\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
+# markdown-it-pyrs follows an older CommonMark where it differs: a non-ASCII symbol (£, €, ©)
+# next to `*_~` is not punctuation to it; an inline comment may not hold `--`, start `<!-->` or
+# end `--->`; a line-ending `\\` inside a multi-line link definition breaks it; and it does not
+# decode an autolink's %XX (or punycode) in the link text. Such documents go to the reference.
+_DELIMITERS = re.compile(r"[*_~]+")
+_ANGLED = re.compile(r"<[^<>\s]*>")  # an autolink, or something like one
+_ENCODED = re.compile(r"%[0-9A-Fa-f]{2}|xn--", re.I)
+_EMPTY_BLOCKQUOTE = re.compile(r'(<blockquote data-sourcepos="[0-9:-]*">)\n(?=</blockquote>)')
 _SOURCEPOS = re.compile(r' data-sourcepos="[0-9:-]*"')
 _POS = r' data-sourcepos="(?P<{}>\d+):[0-9:-]*"'
 _LINK = r"<a" + _POS.format("al") + r' href="(?P<href>[^"]*)"'
@@ -403,6 +412,41 @@ def _inline_fast(m: re.Match[str], found: _Found) -> str:
     return f'<img src="{src}" alt="{alt}"{title_attr} loading="lazy" decoding="async" />'
 
 
+def _older_commonmark(body: str, raw_html: bool) -> bool:
+    """Whether the body holds a construct where markdown-it-pyrs follows an older CommonMark."""
+    if not body.isascii() and _symbol_beside_delimiter(body):
+        return True
+    if raw_html and "<!--" in body and _newer_comment(body):
+        return True
+    if "\\\n" in body and "]:" in body:
+        return True
+    return "<" in body and any(_ENCODED.search(m[0]) for m in _ANGLED.finditer(body))
+
+
+def _symbol_beside_delimiter(body: str) -> bool:
+    """Whether a non-ASCII symbol (Unicode category S) stands right before or after `*_~`."""
+    for run in _DELIMITERS.finditer(body):
+        start, end = run.span()
+        for char in body[start - 1 : start] if start else "", body[end : end + 1]:
+            if char and not char.isascii() and unicodedata.category(char)[0] == "S":
+                return True
+    return False
+
+
+def _newer_comment(body: str) -> bool:
+    """Whether some `<!--...-->` is a comment only to CommonMark 0.31 (in linear time)."""
+    start = body.find("<!--")
+    while start != -1:
+        end = body.find("-->", start + 4)
+        if end == -1:
+            return False
+        text = body[start + 4 : end]
+        if text.startswith((">", "->")) or "--" in text or text.endswith("-"):
+            return True  # (a second `<!--` before the end puts `--` in the text)
+        start = body.find("<!--", end + 3)
+    return False
+
+
 # A backtick after a `[` with no `]` between them on the same line (the pyrs panic pattern).
 _PANICS = re.compile(r"\[[^\]\n]*`")
 
@@ -413,6 +457,8 @@ def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None
         return None
     if "`" in body and "[" in body and _PANICS.search(body):
         return None  # markdown-it-pyrs <= 0.6 panics (loudly, on stderr) on a ` after a lone [
+    if _older_commonmark(body, raw_html):
+        return None
     if _DEEP_LINE.search(body) or (
         _inline_markup(body) > _INLINE_BUDGET
         and max(map(_inline_markup, _PARAGRAPH_BREAK.split(body))) > _INLINE_BUDGET
@@ -429,6 +475,8 @@ def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None
     if html.count('class="footnote-ref"') != html.count('class="footnote-item"'):
         return None  # some footnote is referenced twice
     html = _FOOTNOTE_ITEM.sub(r"\1", html)
+    if "<blockquote" in html:  # the reference writes an empty blockquote on one line
+        html = _EMPTY_BLOCKQUOTE.sub(r"\1", html)
     found = _Found(line_offset)
     h2s: list[Heading] = []  # top-level h2s, each marked off by NULs in the output
     depth = [0, 0]  # container depth: now, deepest
