@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import posixpath
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,8 +21,9 @@ from generator.content.sources import (
     Source,
     classify,
     fingerprint,
-    is_ignored,
+    is_ignored_path,
     of_kinds,
+    outside_links,
     read_file,
     walk,
 )
@@ -27,12 +31,13 @@ from generator.errors import CasefolioError, Problem, fail_if
 from generator.images.process import process_all
 from generator.incremental import cache, prose
 from generator.kinds.registry import for_site
+from generator.kinds.registry import load as load_registry
 from generator.output.headers import headers_outputs
 from generator.output.render import Output, Route, affected, patch_routes, render_routes, routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool, check_output_dir, output_signature, write_site
 from generator.parallel import load_all, render_all
-from generator.site import Site, build_site, patch_bodies, published
+from generator.site import Site, build_site, patch_bodies, public_assets, published
 from generator.workers import collector_paused
 
 
@@ -170,26 +175,31 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
     state = state if state is not None else BuildState()
     timings: dict[str, float] = {}
     with _timed(timings, "config"):
-        config = load_config(site_dir, options)
+        try:
+            config = load_config(site_dir, options)
+        except CasefolioError as exc:  # still say what is wrong in the content files
+            raise CasefolioError([*exc.problems, *_content_problems(site_dir)]) from None
     with _timed(timings, "discovery"):
         known = read_changed(site_dir, state, changed)
         problems: list[Problem] = []
         if known is not None:
             sources, assets = known
         else:
-            sources, assets, problems = read_inputs(site_dir, state)
+            sources, assets, problems = read_inputs(site_dir, state, config.link_roots)
             state.inputs = None if problems else InputsMemo(sources, assets)
         sources, outside = of_kinds(sources, for_site(config).folders)
         problems += outside
     with _timed(timings, "markdown"):
         documents = load_documents(sources, config, state, problems)
-    fail_if(problems)
-    with _timed(timings, "site"):
-        site, site_problems, page_routes, edited = link_site(config, documents, assets, state)
+    with _timed(timings, "site"):  # linking what did load: every error of the build at once
+        broken = frozenset(p.path for p in problems if p.severity == "error")
+        site, site_problems, page_routes, edited = link_site(config, documents, assets, state,
+                                                             broken)
         problems += site_problems + unique_urls(documents)
     fail_if(problems)
     with _timed(timings, "templates"):
         theme = theme_for(config, state)
+        fail_if(theme_ids_taken(documents, site, theme))
         outputs = render_pages(page_routes, site, theme, state, on_page, edited, spool)
     rendered = sum(1 for o in outputs if state.outputs.get(o.path) is not o)
     with _timed(timings, "assets"):
@@ -263,14 +273,18 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
     return result
 
 
-def read_inputs(site_dir: Path, state: BuildState,
+def read_inputs(site_dir: Path, state: BuildState, allowed: tuple[str, ...] = (),
                 ) -> tuple[list[Source], list[Asset], list[Problem]]:
-    """sources.read_sources, reading again only the files whose stat signature changed."""
+    """sources.read_sources, reading again only the files whose stat signature changed; a
+    symbolic link out of the site (but into `allowed` folders) is an error."""
     sources: list[Source] = []
     assets: list[Asset] = []
     problems: list[Problem] = []
     skipped: list[Path] = []
-    paths = walk(site_dir / "content", skipped) + walk(site_dir / "static", skipped)
+    links: list[Path] = []
+    paths = (walk(site_dir / "content", skipped, problems=problems, links=links)
+             + walk(site_dir / "static", skipped, problems=problems, links=links))
+    problems += outside_links(site_dir, links, allowed)
     _forget_others(state, (site_dir / "content", site_dir / "static"), paths)
     for path in paths:
         read = _read_file(path, state, site_dir)
@@ -283,6 +297,20 @@ def read_inputs(site_dir: Path, state: BuildState,
                          "to a folder, or not a regular file", "copy the folder or file in "
                          "instead of linking it", severity="warning") for p in skipped]
     return sources, assets, problems
+
+
+def _content_problems(site_dir: Path) -> list[Problem]:
+    """The errors of reading and parsing every content file, without a configuration."""
+    if not (site_dir / "site.yaml").is_file():
+        return []  # not a site at all: the missing site.yaml says enough
+    registry = load_registry(site_dir.resolve(), ())  # its plugins are named in site.yaml
+    sources, _, problems = read_inputs(site_dir, BuildState())
+    sources, outside = of_kinds(sources, registry.folders)
+    problems += outside
+    for loaded in load_all(sources, registry.reading(True), {}):
+        if isinstance(loaded, list):
+            problems.extend(loaded)
+    return [p for p in problems if p.severity == "error"]
 
 
 def _forget_others(state: BuildState, roots: Iterable[Path], paths: Iterable[Path]) -> None:
@@ -319,13 +347,17 @@ def _read_file(path: Path, state: BuildState, site_dir: Path | None = None) -> F
 
 
 def link_site(config: Config, documents: list[Document], assets: list[Asset], state: BuildState,
+              broken: frozenset[str] = frozenset(),
               ) -> tuple[Site, list[Problem], list[Route], frozenset[str] | None]:
     """build_site and its routes, reused while the published documents, the assets and the
     configuration are the very same as last build's, and patched when the only change is
     the prose of some documents. Also returns the ids of the documents so patched (None
     when the site was linked afresh: then anything may have changed)."""
     docs = publish(documents, config, state)
-    key = (config.fingerprint, *docs, *assets)
+    assets = public_assets(documents, docs, assets)
+    absent = _absent(documents, docs, config, broken) if len(docs) < len(documents) or broken \
+        else {}
+    key = (config.fingerprint, tuple(sorted(absent.items())), *docs, *assets)
     cached = state.site
     if cached is not None and len(cached.key) == len(key):
         edits = [(a, b) for a, b in zip(cached.key, key, strict=True) if a is not b and a != b]
@@ -342,10 +374,25 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
                 rendered = (state.rendered_from is not None
                             and state.rendered_from.site is cached.site)
                 return patched, list(cached.problems), page_routes, ids if rendered else None
-    site, problems = build_site(config, for_site(config), docs, assets)
+    site, problems = build_site(config, for_site(config), docs, assets, absent)
     page_routes = routes(site)
     state.site = SiteMemo(key, site, tuple(problems), page_routes)
     return site, problems, page_routes, None
+
+
+def _absent(documents: list[Document], docs: list[Document], config: Config,
+            broken: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """The content files left out of the site and why (see build_site): drafts, future case
+    studies, and files whose own errors are reported (why "")."""
+    kept = {id(d) for d in docs}
+    today = config.today()
+    absent = {rel: (posixpath.splitext(posixpath.basename(rel))[0], "") for rel in broken}
+    for doc in documents:
+        if id(doc) not in kept:
+            absent[doc.rel] = (doc.slug, "is a draft" if doc.meta.draft else
+                               f"is dated {doc.meta.date} (after today, {today}): "  # type: ignore[attr-defined]
+                               "not published yet")
+    return absent
 
 
 def publish(documents: list[Document], config: Config, state: BuildState) -> list[Document]:
@@ -388,12 +435,12 @@ def read_changed(site_dir: Path, state: BuildState, changed: Iterable[Path] | No
     for path in paths:
         rel = path.relative_to(site_dir).as_posix()
         if rel not in where:
-            if any(is_ignored(part) for part in rel.split("/")) or (
+            if is_ignored_path(rel.split("/")) or (
                     not os.path.lexists(path) and not any(r.startswith(rel + "/")
                                                           for r in where)):
                 continue  # an editor's backup or swap file, or one that came and went
             return None
-        if not path.is_file():
+        if not path.is_file() or path.is_symlink():  # a link: the full path checks where to
             return None
         state.forget([path])
         read = _read_file(path, state, site_dir)
@@ -420,7 +467,8 @@ def image_outputs(site: Site, site_dir: Path, state: BuildState,
     jobs, files = site.images, []
     step = IMAGE_BATCH if spool else max(1, len(jobs))
     for start in range(0, len(jobs), step):
-        for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images",
+        for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images"
+                             if site.config.options.write_cache else None,
                              reuse=state.outputs):  # type: ignore[arg-type]  # bytes here
             files.append(Output(f.path, spool.put(f.data) if spool and f.data is not None
                                 else f.data, f.key))
@@ -558,6 +606,32 @@ def unique_urls(documents: list[Document]) -> list[Problem]:
         if first is not doc:
             problems.append(Problem(doc.rel, doc.line("slug"), f"same URL as {first.rel} "
                                     f"(both are `{doc.id}`)", "give one of them another `slug:`"))
+    return problems
+
+
+_ID = re.compile(r'\sid="([^"]+)"')
+
+
+@functools.lru_cache(maxsize=16384)  # serve: nearly every body is the same as last time
+def _ids_in(html: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_ID.findall(html)))
+
+
+def theme_ids_taken(documents: list[Document], site: Site, theme: Theme) -> list[Problem]:
+    """Headings whose id is one the theme's templates give their own elements (`#cta-form`):
+    the page would hold two, and the theme's links and scripts would find the heading."""
+    problems = []
+    for doc in documents:
+        if doc.id not in site.fingerprints or 'id="' not in doc.rendered.html:
+            continue
+        lines = {h.anchor: h.line for h in doc.rendered.toc}
+        lines.update((s.anchor, s.line) for s in doc.rendered.sections if s.anchor)
+        for anchor in _ids_in(doc.rendered.html):
+            where = theme.ids.get(anchor)
+            if where is not None:
+                problems.append(Problem(doc.rel, lines.get(anchor), f"id `{anchor}` is also "
+                                        f"an element of the theme ({where[0]}:{where[1]})",
+                                        f"give the heading another id, e.g. `{{#{anchor}-1}}`"))
     return problems
 
 

@@ -7,6 +7,7 @@ sees everything at once) when some other part of the build fails.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from generator.errors import CasefolioError, Problem
 from generator.kinds.case_study import CaseStudyMeta
 from generator.kinds.registry import Registry
 from generator.kinds.service import ServiceMeta
+from generator.model import guides
 from generator.site import published
 
 SUMMARY_LIMIT = 160
@@ -36,7 +38,8 @@ CHECKS = {
                "characters (search engines cut meta descriptions there)",
     "metrics": "a case study has no `metrics:`",
     "price": "a service has no `price:`",
-    "backing": "a practice (a `##` section of a collection) that no case study cites",
+    "backing": "a practice (a `##` section of a collection, or `###` at `practice_level: 3`; "
+               "not one marked `{-}`) that no case study cites",
     "images": "a raw HTML `<img>` without alt text (Markdown, cover and comparison images "
               "without alt text or file are build errors)",
     "placeholders": "`TODO` left in a published file (the archetypes of `casefolio new` use it)",
@@ -75,7 +78,7 @@ def check_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> Report
     state = BuildState()
     pages = 0
     try:
-        result = build(site_dir, options, state)
+        result = build(site_dir, dataclasses.replace(options, write_cache=False), state)
         problems = list(result.warnings)
         pages = result.pages
     except CasefolioError as exc:
@@ -137,7 +140,7 @@ def _document_checks(config: Config, docs: list[Document]) -> Iterator[Problem]:
                             'after: 2.9, unit: "%"}]`')
         else:
             yield from _summary(doc)
-        if isinstance(meta, ServiceMeta) and meta.price is None:
+        if isinstance(meta, ServiceMeta) and meta.price is None and not meta.tiers:
             yield _warn(doc.rel, doc.line("price") or doc.line(), "no price: a productized "
                         "service sells on a visible, flat fee",
                         "add e.g. `price: {amount: 4500, currency: USD, per: month}`")
@@ -186,11 +189,12 @@ def _backing(docs: list[Document]) -> Iterator[Problem]:
     for doc in docs:
         if doc.kind != "practices" or (doc.slug, "") in cited:
             continue
-        for section in doc.rendered.sections:
-            if section.anchor and (doc.slug, section.anchor) not in cited:
-                yield _warn(doc.rel, section.line, f"practice `{section.title}` is not backed "
+        level = doc.meta.practice_level  # type: ignore[attr-defined]
+        for practice in guides.practices(doc.rendered, level):
+            if (doc.slug, practice.anchor) not in cited:
+                yield _warn(doc.rel, practice.line, f"practice `{practice.text}` is not backed "
                             "by any case study", "cite it from a case study: `practices: "
-                            f"[{doc.slug}#{section.anchor}]`")
+                            f"[{doc.slug}#{practice.anchor}]`")
 
 
 def _strings(value: Any, key: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int,

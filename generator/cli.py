@@ -17,8 +17,26 @@ from generator import __version__
 if TYPE_CHECKING:
     from generator.errors import CasefolioError
 
-SITE_DIR = click.argument("site_dir", default=".", type=click.Path(file_okay=False,
-                                                                   path_type=Path))
+
+
+class TextPath(click.Path):
+    """A path argument whose name is text: it goes into pages, messages and the cache as UTF-8,
+    so bytes in another encoding (which Python reads as lone surrogates) are refused here."""
+
+    def convert(self, value: object, param: click.Parameter | None,  # type: ignore[override]
+                ctx: click.Context | None) -> object:
+        converted = super().convert(value, param, ctx)  # type: ignore[arg-type]
+        try:
+            str(converted).encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(str(converted)).decode("utf-8", "backslashreplace")
+            self.fail(f"{shown}: the name is not UTF-8 text; rename it, or choose another "
+                      "folder", param, ctx)
+        return converted
+
+
+SITE_DIR = click.argument("site_dir", default=".", type=TextPath(file_okay=False,
+                                                                 path_type=Path))
 
 
 def report(problems: object, *, err: bool = True) -> None:
@@ -48,9 +66,10 @@ def main() -> None:
 
 @main.command()
 @SITE_DIR
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=TextPath(path_type=Path), default=None,
               help="Output folder (default: SITE_DIR/output).")
-@click.option("--base-url", help="Override site.yaml's base_url, e.g. for a preview deploy.")
+@click.option("--base-url", help="Override site.yaml's base_url, e.g. for a preview deploy "
+              "(an absolute http(s) URL; an empty one is an error).")
 @click.option("--drafts", is_flag=True, help="Include drafts.")
 @click.option("--future", is_flag=True, help="Include case studies dated in the future.")
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder that casefolio "
@@ -115,7 +134,8 @@ def build(site_dir: Path, output: Path | None, base_url: str | None, drafts: boo
 @SITE_DIR
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on; 0.0.0.0 exposes the preview to your network.")
-@click.option("-p", "--port", default=8000, show_default=True, help="Port (0 = any free port).")
+@click.option("-p", "--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0 = any free port).")
 @click.option("--drafts", is_flag=True, help="Include drafts.")
 @click.option("--future", is_flag=True, help="Include case studies dated in the future.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
@@ -152,7 +172,7 @@ def fail(exc: CasefolioError) -> NoReturn:
 
 
 @main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=TextPath(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Write into a non-empty folder, adding only the "
               "files that are missing (existing files are never replaced).")
 @click.option("--github-pages", is_flag=True, help="Also write .github/workflows/pages.yml, "
@@ -192,7 +212,7 @@ def init(directory: Path, force: bool, github_pages: bool, quiet: bool, verbose:
 @click.option("--niche", help="The niche id from site.yaml (case studies and services).")
 @click.option("--slug", help="The file name and URL segment (default: from the title).")
 @click.option("-s", "--site", "site_dir", default=".", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="The site folder.")
+              type=TextPath(file_okay=False, path_type=Path), help="The site folder.")
 @quiet_verbose
 def new(kind: str, title: str, niche: str | None, slug: str | None, site_dir: Path,
         quiet: bool, verbose: bool) -> None:
@@ -282,8 +302,8 @@ def check(site_dir: Path, fmt: str, strict: bool, drafts: bool, future: bool, qu
 
 @main.command("import")
 @click.argument("generator", type=click.Choice(["hugo", "jekyll", "zola"]))
-@click.argument("source", type=click.Path(file_okay=False, path_type=Path))
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("source", type=TextPath(file_okay=False, path_type=Path))
+@click.argument("target", type=TextPath(path_type=Path))
 @click.option("--force", is_flag=True, help="Write into a non-empty TARGET (files there with "
               "the same names are replaced; nothing is deleted).")
 @click.option("--case-studies", "case_studies", multiple=True, metavar="SECTION",

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from generator import __version__
+from generator.brand import FONT_FORMATS, HEX_RE, Palette, palette
 from generator.content.frontmatter import load_yaml, normalize_text
 from generator.content.schema import (
     Figure,
@@ -33,22 +35,42 @@ if not BUILTIN_THEMES.is_dir():  # running from a source checkout or an editable
     BUILTIN_THEMES = Path(__file__).parent.parent / "themes"
 
 
+SAFE_SCHEMES = ("http", "https", "mailto", "tel")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # what a browser strips before the scheme
+
+
+def safe_url(value: str) -> str:
+    """A link a visitor may follow: http(s), mailto:, tel: or relative, never `javascript:`,
+    `data:` or `vbscript:` (read the way a browser reads it, tabs and newlines removed)."""
+    seen = re.sub(r"[\t\n\r]", "", value).lstrip(_C0_AND_SPACE)
+    scheme = _SCHEME.match(seen)
+    if scheme and scheme[1].lower() not in SAFE_SCHEMES:
+        raise Invalid(f"`{scheme[1]}:` URLs are not allowed (they run code or hide content "
+                      "in the link)", "use an http(s), mailto: or tel: URL, or a path on the "
+                      "site such as /contact/")
+    return value
+
+
+SafeUrl = Annotated[str, AfterValidator(safe_url)]
+
+
 class Organization(Strict):
     name: str
     email: str | None = None
     logo: str | None = None
-    url: str | None = None
-    same_as: tuple[str, ...] = ()
+    url: SafeUrl | None = None
+    same_as: tuple[SafeUrl, ...] = ()
 
 
 class Form(Strict):
-    action: str
+    action: SafeUrl
     fields: tuple[str, ...] = ("name", "email", "message")
 
 
 class CallToAction(Strict):
     label: str
-    url: str | None = None
+    url: SafeUrl | None = None
     form: Form | None = None
 
     @model_validator(mode="after")
@@ -62,7 +84,7 @@ class CallToAction(Strict):
 
 class NavItem(Strict):
     label: str
-    url: str
+    url: SafeUrl
 
 
 class Niche(Strict):
@@ -135,6 +157,43 @@ class DeployTarget(Strict):
             raise Invalid(f"a target of type {self.type} needs `{required}`",
                           "see docs/deployment.md for an example")
         return self
+class Brand(Strict):
+    """Colours and font for the built-in theme; see generator/brand.py for what they become."""
+
+    primary: str | None = None
+    accent: str | None = None
+    font: str = "system"
+
+    @field_validator("primary", "accent")
+    @classmethod
+    def _hex(cls, value: str | None) -> str | None:
+        if value is not None and not HEX_RE.fullmatch(value):
+            raise Invalid(f"`{value}` is not a hex colour",
+                          'write it as "#rrggbb" in quotes, e.g. `primary: "#0b3d4f"`')
+        return value
+
+    @field_validator("font")
+    @classmethod
+    def _font(cls, value: str) -> str:
+        if value in ("system", "serif"):
+            return value
+        if (value.startswith("static/") and ".." not in value
+                and re.fullmatch(r"[\w./-]+", value)
+                and Path(value).suffix.lower() in FONT_FORMATS):
+            return value
+        raise Invalid(f"unknown font `{value}`", "write `system`, `serif`, or the path of a "
+                      "font file in static/ (.woff2, .woff, .ttf or .otf), e.g. "
+                      "`font: static/fonts/Inter.woff2`")
+
+
+class Person(Strict):
+    """A consultant, cited by id from case studies and articles."""
+
+    name: str = Field(min_length=1)
+    role: str = ""
+    photo: str | None = None
+    bio: str = ""
+    url: str | None = None
 
 
 class SiteSettings(Strict):
@@ -153,10 +212,13 @@ class SiteSettings(Strict):
     niches: dict[str, Niche] = Field(default_factory=dict)
     markdown: MarkdownOptions = MarkdownOptions()
     highlights: tuple[HighlightEntry, ...] = ()
+    brand: Brand = Brand()
+    people: dict[str, Person] = Field(default_factory=dict)
     page_size: int = Field(default=24, ge=1)
     share_cards: bool = True
     deploy: tuple[DeployTarget, ...] = ()
     plugins: tuple[str, ...] = ()  # module paths, resolved in the site folder first
+    allow_links_to: tuple[str, ...] = ()
 
     @field_validator("base_url")
     @classmethod
@@ -212,6 +274,7 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     serve: bool = False  # building for the dev server (live reload script, drafts banner...)
+    write_cache: bool = True  # False: nothing written in the site folder (`casefolio check`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +289,7 @@ class Config:
     highlight_lines: tuple[int | None, ...] = ()  # site.yaml line of each `highlights:` entry
     # The theme's theme.yaml `image_sizes:` (place -> a <picture>'s `sizes`), see theme_sizes.
     sizes: tuple[tuple[str, str], ...] = ()
+    palette: Palette | None = None  # the theme tokens site.yaml `brand:` sets
 
     @property
     def base_url(self) -> str:
@@ -234,6 +298,12 @@ class Config:
     def image_sizes(self, place: str) -> str:
         """The theme's `sizes` for an image shown in this place (prose, cover, comparison)."""
         return dict(self.sizes).get(place) or dict(self.sizes).get("prose") or "100vw"
+
+    @property
+    def link_roots(self) -> tuple[str, ...]:
+        """The real paths of the folders outside the site that links may lead into."""
+        return tuple(os.path.realpath(self.site_dir / Path(folder).expanduser())
+                     for folder in self.settings.allow_links_to)
 
     @property
     def base_path(self) -> str:
@@ -283,11 +353,11 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
     if not isinstance(data, dict):
         raise CasefolioError([Problem(rel, 1, "site.yaml must be a set of `key: value` fields",
                                       "start with `title:` and `base_url:`")])
-    if options.base_url:
+    if options.base_url is not None:  # `--base-url ''` too: an error, never site.yaml's
         data = {**data, "base_url": options.base_url}
     settings, problems = validate(SiteSettings, data, positions, rel)
     if settings is None:
-        if options.base_url:  # the bad value came from the command line, not from the file
+        if options.base_url is not None:  # the bad value came from the command line
             problems = [Problem("--base-url", None, p.message, p.hint)
                         if p.message.startswith("base_url:") else p for p in problems]
         raise CasefolioError(problems)
@@ -297,13 +367,26 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
             rel, positions.get(("theme",)), f"unknown theme `{settings.theme}`",
             f"available themes: {', '.join(available_themes(site_dir))}")])
     sizes = theme_sizes(theme_dir)
+    brand = settings.brand
+    tokens = None
+    if brand != Brand():
+        tokens = palette(brand.primary, brand.accent, brand.font)
+        problems = [Problem(rel, positions.get(("brand", f.key)), f.message(), f.hint())
+                    for f in ([] if isinstance(tokens, Palette) else tokens)]
+        if brand.font.startswith("static/") and not (site_dir / brand.font).is_file():
+            problems.append(Problem(rel, positions.get(("brand", "font")),
+                                    f"brand.font: no such file {brand.font}",
+                                    "put the font file there, or write `font: system`"))
+        if problems:
+            raise CasefolioError(problems)
     digest = hashlib.blake2b(digest_size=16)
     site = settings.model_dump_json(exclude={"deploy"})  # where it goes is not what it is
     for part in (__version__, site, repr(options), str(theme_dir), repr(sizes)):
         digest.update(part.encode())
         digest.update(b"\0")
     lines = tuple(positions.get(("highlights", i)) for i in range(len(settings.highlights)))
-    return Config(site_dir, settings, theme_dir, options, digest.hexdigest(), lines, sizes)
+    return Config(site_dir, settings, theme_dir, options, digest.hexdigest(), lines, sizes,
+                  tokens if isinstance(tokens, Palette) else None)
 
 
 def theme_sizes(theme_dir: Path) -> tuple[tuple[str, str], ...]:

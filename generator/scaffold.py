@@ -7,10 +7,13 @@ instantly. The site's own `archetypes/<kind>.md` overrides the built-in one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import re
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,11 @@ RENAMES = {"gitignore": ".gitignore"}
 GITHUB_PAGES = ("github-pages.yml", ".github/workflows/pages.yml")
 MAX_SLUG = 60
 _PLAIN_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# What YAML may not hold as it is (its printable set), and lone surrogates: bytes that were
+# not UTF-8 in the command line.
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,23 +56,50 @@ def init_site(dest: Path, *, force: bool = False, github_pages: bool = False,
     if dest.exists() and not dest.is_dir():
         raise CasefolioError([Problem(str(dest), None, "is a file, not a folder",
                                       "choose a new folder name: casefolio init my-site")])
-    if dest.is_dir() and any(dest.iterdir()) and not force:
+    with _writing(dest, "choose a new folder name: casefolio init my-site"):
+        full = dest.is_dir() and any(dest.iterdir())
+    if full and not force:
         raise CasefolioError([Problem(str(dest), None, "the folder is not empty",
                                       "choose a new folder, or pass --force to add the "
                                       "files that are missing (existing files are kept)")])
     written, kept = [], []
     for rel, text in scaffold_files(github_pages).items():
         path = dest / rel
+        if _write_new(path, text, "choose another folder: casefolio init my-site"):
+            written.append(path)
+        else:
+            kept.append(path)
+    with _writing(dest / "static", "choose another folder: casefolio init my-site"):
+        (dest / "static").mkdir(exist_ok=True)
+    return written, kept
+
+
+def _write_new(path: Path, text: str, hint: str) -> bool:
+    """Write a new file (and its folders); False when one is already there. A file in the
+    way of a folder, a folder that may not be written, a name too long: a Problem."""
+    with _writing(path, hint):
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with path.open("x", encoding="utf-8") as out:
                 out.write(text)
         except FileExistsError:
-            kept.append(path)
-            continue
-        written.append(path)
-    (dest / "static").mkdir(exist_ok=True)
-    return written, kept
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def _writing(path: Path, hint: str) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        where = Path(exc.filename) if isinstance(exc.filename, str) else path
+        blocked = next((p for p in (where, *where.parents) if p.exists() and not p.is_dir()),
+                       None)
+        if isinstance(exc, FileExistsError | NotADirectoryError) and blocked is not None:
+            message = f"cannot write {path}: {blocked} is a file, not a folder"
+        else:
+            message = f"cannot write {where}: {exc.strerror or exc}"
+        raise CasefolioError([Problem(str(path), None, message, hint)]) from None
 
 
 def scaffold_files(github_pages: bool = False) -> dict[str, str]:
@@ -94,6 +129,10 @@ def new_document(site_dir: Path, kind: str, title: str, *, niche: str | None = N
         raise CasefolioError([Problem(kind, None, f"unknown kind `{kind}`", hint)])
     settings = read_settings(site_dir)
     title = " ".join(title.split())
+    if _NOT_TEXT.search(title):
+        raise CasefolioError([Problem(kind, None, "the title is not valid text (bytes that "
+                                      "are not UTF-8, or control characters)",
+                                      "type the title again in a UTF-8 terminal")])
     if not title:
         raise CasefolioError([Problem(kind, None, "the title is empty",
                                       'give the title in quotes: casefolio new '
@@ -103,21 +142,17 @@ def new_document(site_dir: Path, kind: str, title: str, *, niche: str | None = N
         raise CasefolioError([Problem(kind, None, f"cannot make a file name from `{title}`",
                                       "pass one with --slug, e.g. --slug acme-checkout")])
     notes: list[str] = []
-    values = {"title": json.dumps(title, ensure_ascii=False), "slug": slug,
+    values = {"title": _yaml_string(title), "slug": slug,
               "date": (today or site_today(settings)).isoformat(), "kind": kind,
               "niche": _yaml_id(_niche_for(kind, niche, settings, notes)),
               "niches": f"[{_yaml_id(niche)}]" if niche else "[]"}
     text = fill(archetype(site_dir, kind, kinds[kind][1]), values)
     folder = site_dir / "content" / kinds[kind][0]
     path = folder / f"{slug}.md"
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        with path.open("x", encoding="utf-8") as out:
-            out.write(text)
-    except FileExistsError:
+    if not _write_new(path, text, f"make {folder} a folder you may write to"):
         raise CasefolioError([Problem(str(path), None, "already exists; not overwritten",
                                       "edit that file, or choose another title or --slug"),
-                              ]) from None
+                              ])
     return NewFile(path, tuple(notes))
 
 
@@ -135,9 +170,18 @@ def make_slug(text: str, max_length: int = MAX_SLUG) -> str:
 def archetype(site_dir: Path, kind: str, default: str = "") -> str:
     """The site's archetypes/<kind>.md if it has one, else the plugin's or the built-in one."""
     own = site_dir / "archetypes" / f"{kind}.md"
-    if own.is_file() or default:
-        return own.read_text("utf-8") if own.is_file() else default
-    return (ARCHETYPES / f"{kind}.md").read_text("utf-8")
+    if not os.path.lexists(own):
+        return default or (ARCHETYPES / f"{kind}.md").read_text("utf-8")
+    try:
+        return own.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        problem = f"is not UTF-8 text (byte {exc.start})"
+    except IsADirectoryError:
+        problem = "is a folder, not a file"
+    except OSError as exc:
+        problem = f"cannot be read: {exc.strerror or exc}"
+    raise CasefolioError([Problem(str(own), None, f"the archetype {problem}",
+                                  f"fix or remove it to use the built-in {kind} archetype")])
 
 
 def site_kinds(site_dir: Path, settings: dict[str, Any]) -> dict[str, tuple[str, str]]:
@@ -159,10 +203,9 @@ def _installed_plugins() -> bool:
 
 
 def fill(template: str, values: dict[str, str]) -> str:
-    """Replace exactly `{{name}}` for each known name; anything else is left as written."""
-    for name, value in values.items():
-        template = template.replace("{{" + name + "}}", value)
-    return template
+    """Replace exactly `{{name}}` for each known name, in one pass (a value that holds
+    `{{slug}}` stays as it is); anything else is left as written."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), template)
 
 
 def read_settings(site_dir: Path) -> dict[str, Any]:
@@ -174,7 +217,12 @@ def read_settings(site_dir: Path) -> dict[str, Any]:
         raise CasefolioError([Problem(str(path), None, "site.yaml not found",
                                       f"is {site_dir} a casefolio site? pass its folder with "
                                       "--site, or create one with `casefolio init DIR`")])
-    data, _ = load_yaml(normalize_text(path.read_text("utf-8")), "site.yaml")
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CasefolioError([Problem(str(path), None, f"cannot be read: {exc}",
+                                      "save it as UTF-8 text")]) from None
+    data, _ = load_yaml(normalize_text(text), "site.yaml")
     return data if isinstance(data, dict) else {}
 
 
@@ -212,7 +260,13 @@ def _niche_for(kind: str, niche: str | None, settings: dict[str, Any],
     return known[0]
 
 
+def _yaml_string(text: str) -> str:
+    """A YAML double-quoted scalar for any text (JSON's escapes are YAML's, but YAML also
+    refuses some characters written as they are)."""
+    return _NOT_YAML.sub(lambda m: f"\\u{ord(m[0]):04x}", json.dumps(text, ensure_ascii=False))
+
+
 def _yaml_id(value: str | None) -> str:
     if value is None:
         return "TODO"
-    return value if _PLAIN_ID.match(value) else json.dumps(value, ensure_ascii=False)
+    return value if _PLAIN_ID.match(value) else _yaml_string(value)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from generator.config import Config
 from generator.content.document import Document
@@ -27,6 +29,7 @@ from generator.kinds.index import (
     card_ids,
     filled,
     highlights,
+    image_rel,
     tag_slug,
     unique,
 )
@@ -95,10 +98,48 @@ def published(docs: Iterable[Document], config: Config) -> list[Document]:
     return keep
 
 
+_FILE_REF = re.compile(r"""\b(?:href|src)="([^":?#/][^":?#]*)["?#]""")
+
+
+def public_assets(documents: list[Document], docs: list[Document], assets: list[Asset],
+                  ) -> list[Asset]:
+    """The assets less the files of unpublished documents (a draft's screenshots, the PDF of a
+    contract beside it): every file of a draft's bundle (the folder of its index.md), and a
+    file in content/ that unpublished documents refer to and no published one does."""
+    shown = {id(doc) for doc in docs}
+    hidden = [doc for doc in documents if id(doc) not in shown]
+    if not hidden:
+        return assets
+    bundles = tuple(posixpath.dirname(doc.rel) + "/" for doc in hidden
+                    if posixpath.basename(doc.rel) == "index.md")
+    private = set().union(*(_files_of(doc) for doc in hidden))
+    if private:
+        private -= set().union(*(_files_of(doc) for doc in docs))
+    if not bundles and not private:
+        return assets
+    return [a for a in assets if not a.rel.startswith("content/")
+            or (a.rel not in private and not a.rel.startswith(bundles))]
+
+
+def _files_of(doc: Document) -> set[str]:
+    """The site-relative paths of the files a document shows or links to."""
+    meta = doc.meta
+    cover = getattr(meta, "cover", None)
+    srcs = [image.src for image in doc.rendered.images]
+    srcs += [cover.src] if cover else []
+    srcs += [side.src for pair in getattr(meta, "comparisons", ()) for side in (pair.before,
+                                                                                pair.after)]
+    srcs += [unquote(m[1]) for m in _FILE_REF.finditer(doc.rendered.html)]
+    return {image_rel(doc, src) for src in srcs}
+
+
 def build_site(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
+               absent: Mapping[str, tuple[str, str]] | None = None,
                ) -> tuple[Site, list[Problem]]:
-    """Link every document to the others and derive what templates show."""
-    index = _index(config, registry, docs, assets)
+    """Link every document to the others and derive what templates show. `absent`: the
+    content files that are not among `docs`, site-relative path -> (slug, why): a reference
+    to one says why ("is a draft"), or nothing when why is "" (its own error says it)."""
+    index = _index(config, registry, docs, assets, absent or {})
     for kind in registry.kinds:
         for doc in index.docs[kind.folder]:
             kind.link(doc, index)
@@ -118,12 +159,13 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
     site = Site(config, registry, views, {view.id: view for group in views.values()
                                           for view in group},
                 niches, tags, stats, tuple(index.copied), fingerprints,
-                images=(*img.publish(index.image_jobs, index.shown), *index.jobs), fills=fills)
+                images=(*img.publish(index.image_jobs, index.shown, _linked_files(docs, index)),
+                        *index.jobs), fills=fills)
     return site, problems
 
 
 def _index(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
-           ) -> Index:
+           absent: Mapping[str, tuple[str, str]]) -> Index:
     """Every document's kind order, URL, card and anchors."""
     kinds = {kind.folder: kind for kind in registry.kinds}
     by_kind: dict[str, list[Document]] = {folder: [] for folder in kinds}
@@ -139,16 +181,17 @@ def _index(config: Config, registry: Registry, docs: list[Document], assets: lis
     anchors.update({d.id: {h.anchor: h.text for h in d.rendered.toc}
                     for d in docs if d.id not in anchors})
     return Index(config, by_kind, urls, cards, anchors, assets,
-                 {doc.rel: doc for doc in docs})
+                 {doc.rel: doc for doc in docs}, absent)
 
 
 def _fill(doc: Document, index: Index) -> Fills:
     """The final URL of each link and the html of each image of a body; the body filled."""
     links, images = [], []
     for link in doc.rendered.links:
-        target, found = _resolve_link(doc, link.target, index)
+        target, found = index.resolve_link(doc, link.target)
         if found is None:
-            index.problems.append(Problem(doc.rel, link.line, target[0], target[1]))
+            if target[0]:
+                index.problems.append(Problem(doc.rel, link.line, target[0], target[1]))
             links.append("#")
         else:
             links.append(target[0])
@@ -177,10 +220,20 @@ def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v
             case_studies=cards_of(ids), services=cards_of(svc), collections=cards_of(cols),
             highlights=highlights(cards_of(ids)), reads=frozenset(card_ids([*ids, *svc, *cols]))))
     names: dict[str, str] = {}  # tag slug -> the tag as first written
+    files: dict[str, str] = {}  # tag slug -> the file that first wrote it
+    clashes: set[tuple[str, str]] = set()
     for kind_docs in index.docs.values():
         for doc in kind_docs:
-            for tag in getattr(doc.meta, "tags", ()):
-                names.setdefault(tag_slug(tag), tag)
+            for i, tag in enumerate(getattr(doc.meta, "tags", ())):
+                key = tag_slug(tag)
+                first = names.setdefault(key, tag)
+                if first.casefold() != tag.casefold() and (first, tag) not in clashes:
+                    clashes.add((first, tag))  # "C++" and "C" would share one page: say so
+                    index.problems.append(Problem(
+                        doc.rel, doc.line("tags", i), f"tags `{first}` (in {files[key]}) and "
+                        f"`{tag}` would share one page, tags/{key}/", "spell them the same, or "
+                        "rename one so that its letters and digits differ"))
+                files.setdefault(key, doc.rel)
     tags = tuple(v.Tag(f"tags/{key}", base + f"tags/{key}/", names[key],
                        cards_of(index.pointing("tag", key)),
                        frozenset(card_ids(index.pointing("tag", key))))
@@ -272,8 +325,8 @@ def prose_only(before: Document, after: Document) -> bool:
             and [x.target for x in a.links] == [x.target for x in b.links]
             and [(x.src, x.alt, x.title) for x in a.images]
             == [(x.src, x.alt, x.title) for x in b.images]
-            and [(h.level, h.text, h.anchor) for h in a.toc]
-            == [(h.level, h.text, h.anchor) for h in b.toc]
+            and [(h.level, h.text, h.anchor, h.unnumbered) for h in a.toc]
+            == [(h.level, h.text, h.anchor, h.unnumbered) for h in b.toc]
             and [(s.anchor, s.title) for s in a.sections if s.anchor]
             == [(s.anchor, s.title) for s in b.sections if s.anchor])
 
@@ -283,20 +336,23 @@ def view_by_id(site: Site, doc_id: str) -> Any | None:
     return site.by_id.get(doc_id)
 
 
-def _resolve_link(doc: Document, target: str, index: Index,
-                  ) -> tuple[tuple[str, str], str | None]:
-    """A relative .md link -> (final URL, ''), or ((message, hint), None) when it dangles."""
-    path, _, fragment = target.partition("#")
-    rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
-    found = index.by_rel.get(rel)
-    anchors = index.anchors
-    if found is None:
-        hint = did_you_mean(rel, index.by_rel) or "check the file name and the ../ part"
-        return (f"link to `{target}`: no such content file ({rel})", hint), None
-    if fragment and fragment not in anchors[found.id]:
-        hint = did_you_mean(fragment, anchors[found.id]) or (
-            f"anchors in {rel}: {', '.join(sorted(anchors[found.id])) or 'none'}")
-        return (f"link to `{target}`: no heading with anchor `#{fragment}` in {rel}",
-                hint), None
-    url = index.urls[found.id] + (f"#{fragment}" if fragment else "")
-    return (url, ""), found.id
+_HREF = re.compile(r"""\bhref=["']([^"'#?]+)""")
+
+
+def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
+    """The output paths that pages link to by href (a full-size screenshot, say) and the
+    logo site.yaml names: the originals of these images are published beside their variants."""
+    base = index.base
+    found = set()
+    for doc in docs:
+        folder = index.urls[doc.id][len(base):]  # 'case-studies/acme/', 'about/'
+        for href in _HREF.findall(doc.rendered.html):
+            href = unquote(href)
+            if href.startswith(base):
+                found.add(href[len(base):])
+            elif not href.startswith("/") and ":" not in href.partition("/")[0]:
+                found.add(posixpath.normpath(posixpath.join(folder, href)))
+    organization = index.config.settings.organization
+    if organization and organization.logo:
+        found.add(organization.logo.removeprefix("static/").lstrip("/"))
+    return found

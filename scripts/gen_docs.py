@@ -137,24 +137,47 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "title": "The collection's name, e.g. *Landing-page best practices*.",
         "summary": "What the practices are for; the meta description.",
         "topic": "A short topic label, e.g. *Landing pages*.",
+        "practice_level": "`2`: each `##` is a practice. `3`: each `###` is a practice and "
+                          "each `##` a chapter grouping them.",
+        "authors": "Who wrote it: ids from `people:` in site.yaml. Shown under the title and "
+                   "in JSON-LD (`Person`).",
+        "updated": "When it was last revised; shown under the title and in JSON-LD "
+                   "(`dateModified`).",
     },
     "ServiceMeta": {
         "title": "The service's name, e.g. *Conversion retainer*.",
         "summary": "What the client gets, in one sentence; the meta description.",
         "niches": "Ids from `niches:` in site.yaml that the service is for.",
-        "price": "The flat fee. `casefolio check` warns when a service has none.",
+        "price": "What it costs: an amount, a range, *from*, per a period, or "
+                 "`price: on request`. `casefolio check` warns when a service has neither "
+                 "`price` nor `tiers`.",
+        "tiers": "Instead of `price`: the options, shown side by side as columns.",
+        "testimonials": "Quotes from clients of this service.",
         "deliverables": "What the client receives.",
         "outcome": "The promised result, e.g. *More revenue per visitor within 90 days*.",
         "faq": "Questions buyers ask, with answers.",
     },
     "Price": {
-        "amount": "The fee, a plain number.",
+        "amount": "The fee, a plain number, or a range `[100, 500]` (shown *€100–500*).",
         "currency": "A three-letter currency code: `USD`, `EUR`, `GBP`...",
-        "per": "The billing period.",
+        "per": "The billing period; left out, the price is one-off. The theme calls a price "
+               "a flat fee only when it is one amount, not *from*, not a range and not "
+               "billed by the hour, day or session.",
+        "from_": "`true` reads *from £300*: the price starts there.",
+        "note": "Shown after the price, e.g. *+ VAT*.",
+        "on_request": "`true` is the same as writing `price: on request`: no amount is "
+                      "shown and the call to action leads.",
+    },
+    "Tier": {
+        "name": "The option's name, e.g. *Startup*.",
+        "description": "Who it is for, in a sentence.",
+        "price": "Its price, in any form a service's `price` takes.",
+        "includes": "What it includes, shown as a checklist.",
     },
     "Faq": {
         "q": "The question.",
-        "a": "The answer.",
+        "a": "The answer, inline Markdown: `[links](../pages/terms.md)` to content files "
+             "are resolved and checked like body links.",
     },
     "PageMeta": {
         "summary": "The meta description (`casefolio check` warns when it is missing).",
@@ -182,11 +205,20 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "niches": "The markets you serve, by id. Case studies and services refer to the ids; "
                   "each niche gets a page at `/niches/<id>/`.",
         "markdown": "How Markdown is read.",
+        "brand": "Your colours and font in the built-in theme, in light and dark mode and "
+                 "print, without overriding templates. Contrast is checked at build time.",
+        "people": "The consultants, by id; guides (and case studies and articles) cite the "
+                  "ids.",
         "page_size": "Case studies per page of the case study index.",
         "share_cards": "Draw a 1200x630 share image (`og:image`) for each case study without a "
                        "cover and each service: its title and headline result. Each costs ~5 "
                        "ms once (cached in `.casefolio/images/`); `false` skips them (a cover "
                        "still becomes the share image).",
+        "allow_links_to": "Folders outside the site that symbolic links in `content/` and "
+                          "`static/` may point into, relative to the site folder or absolute, "
+                          "e.g. `[../brand-kit]`. A link to any other file outside the site "
+                          "is an error naming it: it would publish that file (a link to "
+                          "`/proc/self/environ` would publish the build's secrets).",
         "deploy": "Where `casefolio deploy` publishes the site; the first target is the "
                   "default, `--target NAME` picks another. See "
                   "[deployment.md](deployment.md).",
@@ -238,6 +270,25 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "MarkdownOptions": {
         "raw_html": "Allow raw HTML inside Markdown.",
     },
+    "Brand": {
+        "primary": "A hex colour, e.g. `\"#0b3d4f\"`: the hero, bands and panels, and links. "
+                   "Text on it is light or dark ink, whichever keeps WCAG AA (4.5:1); as link "
+                   "text the nearest shade that passes on the page background is used (darker "
+                   "in light mode, lighter in dark mode). A colour on which neither ink "
+                   "passes is an error that suggests the nearest one that does.",
+        "accent": "A hex colour for buttons and highlights; its text is the ink that passes, "
+                  "checked like `primary`.",
+        "font": "`system` (the device's own), `serif`, or a font file in static/ "
+                "(`static/fonts/Inter.woff2`; .woff2, .woff, .ttf or .otf), loaded with "
+                "`@font-face` and preloaded.",
+    },
+    "Person": {
+        "name": "Their name.",
+        "role": "Their role, e.g. *Founder, CRO lead*.",
+        "photo": "A picture, e.g. `static/people/anna.jpg`.",
+        "bio": "A sentence or two about them.",
+        "url": "Their profile elsewhere, e.g. LinkedIn; bylines link to it.",
+    },
 }
 
 # What the "required" column says where a rule involves two fields.
@@ -255,7 +306,7 @@ HEADINGS = {
     "PageMeta": "Pages: `content/pages/*.md`",
     "Metric": "Metric", "Experiment": "Experiment", "Arm": "Experiment arm",
     "Testimonial": "Testimonial", "ImageRef": "Image", "Comparison": "Comparison",
-    "Price": "Price", "Faq": "FAQ entry",
+    "Price": "Price", "Tier": "Tier", "Faq": "FAQ entry", "Brand": "Brand", "Person": "Person",
     "SiteSettings": "site.yaml", "Organization": "Organization",
     "CallToAction": "Call to action", "Form": "Form", "NavItem": "Menu item", "Niche": "Niche",
     "MarkdownOptions": "Markdown options", "HighlightEntry": "Highlight",
@@ -324,7 +375,7 @@ price: {amount: 4500, currency: USD, per: month}
 deliverables: [Monthly research report, Two A/B tests a month]
 outcome: More revenue per visitor within 90 days, or the next month is free.
 faq:
-  - {q: How long is the commitment?, a: Month to month.}
+  - {q: How long is the commitment?, a: "Month to month, [cancel any time](../pages/terms.md)."}
 """,
     "PageMeta": """\
 title: About
@@ -352,7 +403,17 @@ CONTENT_NOTES = {
                     "`{#one-goal}` after the heading, or the heading text made URL-safe. "
                     "Case studies cite it as `practices: [landing-pages#one-goal]` and are "
                     "shown under it as evidence; `casefolio check` warns about practices no "
-                    "case study backs.",
+                    "case study backs. A heading marked `{-}` or `{.unnumbered}` (as in "
+                    "Pandoc, also `{#id .unnumbered}`) is prose: not numbered, not citable, "
+                    "no backing warning, and it keeps its anchor, e.g. `## What's in this "
+                    "guide {-}`. With `practice_level: 3`, each `###` is a practice and each "
+                    "`##` a chapter.",
+    "ServiceMeta": "Prices as offers are priced: `price: {amount: 300, currency: GBP, per: "
+                   "project, from: true, note: + VAT}` reads *from £300 per project + VAT*; "
+                   "`amount: [100, 500]` is a range (*€100–500 per session*); `price: on "
+                   "request` shows no amount. `tiers:` (each with `name`, `description`, "
+                   "`price`, `includes`) are shown as columns, the card saying *from* the "
+                   "lowest. Pages say *flat fee* only where every price is one.",
     "PageMeta": "`content/pages/about.md` becomes `/about/`.",
 }
 
@@ -432,6 +493,8 @@ def type_name(annotation: Any) -> str:
         return f"mapping of id to {type_name(args[1])}"
     if origin is Literal:
         return " \\| ".join(f"`{a}`" for a in args)
+    if origin is typing.Annotated and args[0] is str:  # config.SafeUrl
+        return "URL (http, https, mailto: or tel:, or a path on the site)"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"[{HEADINGS[annotation.__name__]}](#{anchor(HEADINGS[annotation.__name__])})"
     names = {str: "text", int: "whole number", float: "number", bool: "`true` or `false`",
@@ -493,7 +556,7 @@ def field_table(model: type[BaseModel]) -> str:
         extra = constraints(info)
         if extra:
             kind += f" ({', '.join(extra)})"
-        rows.append(f"| `{name}` | {kind} | {default_text(model, name, info)} | "
+        rows.append(f"| `{info.alias or name}` | {kind} | {default_text(model, name, info)} | "
                     f"{describe(model, name)} |")
     return "\n".join(rows) + "\n"
 

@@ -156,6 +156,36 @@ def test_dark_mode_changes_colours_and_keeps_contrast(served: str, browser: Any)
     context.close()
 
 
+def test_a_dark_saturated_brand_keeps_axe_at_zero(tmp_path_factory: pytest.TempPathFactory,
+                                                   browser: Any) -> None:
+    """site.yaml `brand:` with a deep purple and a magenta: every page type, light and dark."""
+    site_yaml = (REPO / "site.yaml").read_text(encoding="utf-8") + (
+        'brand:\n  primary: "#4c0f7a"\n  accent: "#c2185b"\n  font: serif\n')
+    out = build_example(tmp_path_factory.mktemp("brand"), site_yaml=site_yaml)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_Quiet, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    root = f"http://127.0.0.1:{server.server_address[1]}/"
+    report = {}
+    try:
+        for scheme in ("light", "dark"):
+            context = browser.new_context(viewport=PHONE, color_scheme=scheme)
+            page, problems = open_page(context, root)
+            assert page.evaluate("getComputedStyle(document.querySelector('.hero'))"
+                                 ".backgroundImage").count("rgb(76, 15, 122)") == 1
+            for kind, rel in PAGE_TYPES.items():
+                visit(page, root + rel)
+                problems += run_axe(page)
+                if problems:
+                    report[f"{scheme} {kind}"] = problems[:]
+                    problems.clear()
+            context.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert report == {}
+
+
 # --- proof first -------------------------------------------------------------------------------
 
 def test_home_first_phone_screen_has_headline_result_and_cta(served: str, phone: Any) -> None:

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 import generator.build
 import generator.config
 import generator.site
+from generator import seal
 from generator.build import BuildResult, BuildState, build, build_to
 from generator.cli import main
 from generator.config import BuildOptions
@@ -572,3 +573,47 @@ def test_a_text_read_late_must_still_be_the_one_fingerprinted(tmp_path: Path) ->
     path.write_text("two")
     with pytest.raises(CasefolioError, match="changed while the build was reading it"):
         text_of(source)
+
+
+class _Planted:
+    """A pickle that makes a folder when it is loaded: what a planted cache file could run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.mkdir, (str(self.path),)
+
+
+def _planted_files(folder: Path, proof: Path) -> None:
+    """Every cache file replaced by one whose header and checksum are right for the payload."""
+    import pickle
+    import zlib
+
+    payload = pickle.dumps(_Planted(proof))
+    for path in sorted(folder.glob("*.pickle")):
+        env = path.read_bytes().split(b" ")[2]  # what the file holds, kept as it was
+        path.write_bytes(b"%s %s %s %08x %d\n" % (cache.MAGIC, cache.environment().encode(), env,
+                                                   zlib.crc32(payload), len(payload)) + payload)
+
+
+def test_a_planted_cache_is_never_unpickled(site: Path, pristine, tmp_path: Path) -> None:
+    proof = tmp_path / "the-cache-ran-code"
+    _planted_files(cache.cache_dir(site), proof)
+    rebuilt = cached_build(site, site / "output")
+    assert not proof.exists()
+    assert rebuilt.reparsed == documents_in(rebuilt)
+    assert tree(site / "output") == pristine
+
+
+def test_a_cache_sealed_by_someone_else_is_not_trusted(site: Path, tmp_path: Path,
+                                                        monkeypatch) -> None:
+    """The key is the user's, kept outside every site: a cache committed to a repository or
+    copied from another machine, sealed with another key (its key file beside it), is rebuilt;
+    the same user's own cache, restored elsewhere as CI does, is trusted."""
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("output"))
+    assert cache.load(copy, copy / "output")[0] != {}  # restored by its owner: warm
+    (copy / ".casefolio" / "key").write_bytes(seal.user_key_file().read_bytes())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    assert cache.load(copy, copy / "output")[0] == {}

@@ -178,3 +178,10 @@ def test_build_and_serve_keep_their_options() -> None:
     serve = {p.name for p in main.commands["serve"].params}
     assert serve == {"site_dir", "host", "port", "drafts", "future", "open_browser", "poll",
                      "quiet", "verbose"}
+
+
+@pytest.mark.parametrize("port", ["70000", "-5", "65536"])
+def test_serve_refuses_a_port_out_of_range(tmp_path, port: str) -> None:
+    result = CliRunner().invoke(main, ["serve", str(tmp_path), "--port", port])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--port" in result.output and isinstance(result.exception, SystemExit)

@@ -139,7 +139,7 @@ def test_variants_srcset_and_sizes_are_emitted(image_site) -> None:
         with Image.open(BytesIO(files[path])) as im:
             width = int(path.split("-")[-1].split("w.")[0])
             assert im.format == "WEBP" and im.size == (width, round(800 * width / 1200))
-    assert "case-studies/before.png" in files                    # the original, cleaned
+    assert "case-studies/before.png" not in files  # no page links to the original (#17 §8)
     assert not any(a.rel.endswith(".png") for a in result.site.assets)  # never copied raw
 
 
@@ -209,7 +209,8 @@ def test_the_last_builds_files_are_reused_without_reading_the_cache(image_site, 
 
 
 def test_exif_and_gps_are_stripped_and_orientation_applied(make_site) -> None:
-    site = make_site({"content/case-studies/acme.md": case("", "photo.jpg"),
+    site = make_site({"content/case-studies/acme.md": case("", "photo.jpg")
+                      + "\n[Full size](/case-studies/photo.jpg)\n",  # the original too
                       "content/case-studies/photo.jpg": jpeg_with_gps(1280, 960)})
     result, files = run(site)
     assert 'width="960" height="1280"' in study(result).html    # upright: portrait
@@ -226,7 +227,8 @@ def test_exif_and_gps_are_stripped_and_orientation_applied(make_site) -> None:
 def test_png_text_and_exif_chunks_are_stripped(make_site) -> None:
     source = png_with_metadata()
     assert b"eXIf" in source and b"Jane at home" in source
-    site = make_site({"content/case-studies/acme.md": case("", "shot.png"),
+    site = make_site({"content/case-studies/acme.md": case("", "shot.png")
+                      + "\n[Full size](/case-studies/shot.png)\n",  # the original too
                       "content/case-studies/shot.png": source})
     _, files = run(site)
     shots = [d for p, d in files.items() if p.startswith("case-studies/shot")]
@@ -437,7 +439,7 @@ def test_worker_processes_give_the_same_bytes_and_fill_the_cache(tmp_path, monke
     calls = counting(monkeypatch)
     pooled = images.process_all(jobs, tmp_path / "pooled", processes=2)
     assert calls == []                          # all made in worker processes...
-    assert pooled == serial and len(serial) == 14
+    assert pooled == serial and len(serial) == 12  # no original of a shown image (#17 §8)
     cached = {p.name for p in (tmp_path / "pooled").iterdir()}
     assert cached == {p.name for p in (tmp_path / "serial").iterdir()}   # ...which cached them
     assert {f"{f.key}.{f.path.rsplit('.', 1)[1]}" for f in pooled} == cached
@@ -489,3 +491,59 @@ def test_a_theme_sets_its_images_sizes_in_theme_yaml(image_site) -> None:
     (site / "themes/narrow/theme.yaml").unlink()   # a theme without one: the default's
     page = study(build(site))
     assert 'sizes="(min-width: 48rem) 44rem, 100vw"' in page.html
+@pytest.mark.parametrize("damage", [lambda data: data[:100], lambda data: b"",
+                                    lambda data: data[:-1] + bytes([data[-1] ^ 1])],
+                         ids=["truncated", "empty", "flipped-byte"])
+def test_a_damaged_cached_image_is_made_again_not_published(image_site, damage) -> None:
+    site = image_site()
+    _, pristine = run(site)
+    cached = [p for p in (site / ".casefolio" / "images").iterdir() if not p.name.startswith(".")]
+    assert cached
+    for path in cached:
+        path.write_bytes(damage(path.read_bytes()))
+    _, again = run(site)
+    assert again == pristine
+
+
+# --- images too big for a format, or for memory ---------------------------------------------
+
+
+def test_a_full_page_screenshot_taller_than_webp_allows_builds(image_site) -> None:
+    """WebP holds at most 16,383 px a side: such an image is published in its own format."""
+    site = image_site({"content/case-studies/before.png": png(500, 17_000)})
+    result, files = run(site)
+    tall = [p for p in files if "before" in p]
+    assert tall and not any(p.endswith(".webp") for p in tall)
+    assert any(Image.open(BytesIO(files[p])).height > 16_383 for p in tall)
+    page = next(o.data for o in result.outputs if o.path == "case-studies/acme/index.html")
+    assert b"before" in page
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A 1-bit PNG of width x height zero pixels: a few hundred kB that decode to gigabytes."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    packer, row = zlib.compressobj(9), b"\0" * (1 + (width + 7) // 8)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("where", ["static/bomb.png", "content/case-studies/before.png"])
+@pytest.mark.parametrize("size", [(20_000, 20_000), (10_000, 10_000)], ids=["error", "warning"])
+def test_a_decompression_bomb_is_an_error_naming_the_file(image_site, where, size) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    site = image_site({where: png_bomb(*size)})
+    result = CliRunner().invoke(main, ["build", str(site)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert where in result.output and "pixels" in result.output

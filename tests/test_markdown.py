@@ -307,6 +307,29 @@ def test_deep_nesting_neither_recurses_nor_crashes(md, body):
     assert rendered.html and time.process_time() - start < 5
 
 
+_DEEP = 100_000  # the fast engine overflowed an 8 MB stack from ~24k; slower inputs use 30k
+_FOOTNOTE = "x[^1]\n\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [_FOOTNOTE + "[^1]: " + "> " * _DEEP + "x", _FOOTNOTE + "[^1]: " + "- " * _DEEP + "x",
+     _FOOTNOTE + "> [^1]: " + "1. " * _DEEP + "x", _FOOTNOTE + "[^1]: " * _DEEP + "x",
+     _FOOTNOTE + "- [^1]: " * _DEEP + "x", "> " * _DEEP + "x", "- " * _DEEP + "x",
+     "| a |\n|---|\n| " + "*" * _DEEP + "x" + "*" * _DEEP + " |", "[" * 30_000 + "x" + "](y)" * 30_000,
+     "<div>" * _DEEP + "\n\n" + "*a " * _DEEP, "x" + "^[" * 30_000 + "x" + "]" * 30_000],
+    ids=["footnote-quotes", "footnote-bullets", "quoted-footnote-ordered", "footnotes-in-footnotes",
+         "bullet-footnotes", "quotes", "bullets", "table-emphasis", "brackets", "raw-html",
+         "inline-footnotes"],
+)  # fmt: skip
+def test_nesting_100k_deep_in_any_container_does_not_kill_the_process(body):
+    """In a subprocess: a stack overflow in native code is a signal, which would kill pytest."""
+    script = "import sys\nfrom generator.content.markdown import render\nrender(sys.stdin.read())\n"
+    done = subprocess.run([sys.executable, "-c", script], input=body, text=True,
+                          capture_output=True, cwd=FIXTURES.parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 @pytest.mark.slow
 def test_twenty_megabytes_render_in_reasonable_time():
     unit = (

@@ -5,8 +5,10 @@ ever written outside it, whatever a path says (issue 5)."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -32,7 +34,7 @@ from generator.output.writer import (
     sync_dir,
     write_site,
 )
-from tests.conftest import REPO
+from tests.conftest import CASE, REPO, SITE_YAML
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -69,11 +71,22 @@ def no_writing(monkeypatch):
     (lambda site: site / "site.yaml", "it is the site's own site.yaml"),
     (lambda site: site / ".casefolio/cache", "it is the site's own .casefolio"),
     (lambda site: Path("/"), "it is the root of the file system"),
+    (lambda site: site / ".git", "it is the site's own .git"),
+    (lambda site: site / ".git/objects", "it is the site's own .git"),
+    (lambda site: site / "archetypes", "it is the site's own archetypes/"),
+    (lambda site: site / ".github", "it is the site's own .github"),
+    (lambda site: site.parent / "other-repo", "it holds a git repository (.git)"),
+    (lambda site: site.parent / "other-repo/.git", "it holds a git repository (.git)"),
 ])
 def test_refuses_folders_holding_the_site_or_the_system(make_site, no_writing, where,
                                                         reason: str) -> None:
     site = make_site({"templates/partials/x.html": "x", "themes/mine/templates/base.html": "x",
-                      ".casefolio/cache/build.pickle": b"x"})
+                      ".casefolio/cache/build.pickle": b"x", ".git/HEAD": "ref: main\n",
+                      ".git/objects/ab/cd": b"x", "archetypes/case-study.md": "---\n---\n",
+                      ".github/workflows/pages.yml": "on: push\n"})
+    (site.parent / "other-repo/.git").mkdir(parents=True, exist_ok=True)
+    (site.parent / "other-repo/.git/HEAD").write_text("ref: main\n")
+    (site.parent / "other-repo/README").write_text("mine")
     before = tree(site)
     code, output = run(str(site), "-o", str(where(site)), "--force")
     assert code == 1
@@ -161,16 +174,68 @@ def test_stale_files_go_but_foreign_files_stop_the_build(make_site) -> None:
     assert Path("/etc").is_dir()                             # a link is removed, not followed
 
 
-def test_a_marker_without_a_file_list_still_counts_as_ours(make_site) -> None:
-    """Output folders written before the marker listed its files keep working."""
+def test_an_old_marker_without_a_file_list_does_not_empty_the_folder(make_site) -> None:
+    """An old marker cannot tell our files from the user's (a docs/CNAME): --force only."""
     site = make_site()
-    out = site / "output"
+    out = site / "docs"
     out.mkdir()
-    (out / "old-page.html").write_text("old")
+    (out / "CNAME").write_text("www.example.com\n")
     (out / MARKER).write_bytes(MARKER_TEXT)
+    assert foreign_files(out) == ["CNAME"]
+    code, output = run(str(site), "-o", str(out))
+    assert code == 1 and "does not list the files it wrote" in output and "CNAME" in output
+    assert "--force" in output
+    assert (out / "CNAME").read_text() == "www.example.com\n"
+    code, output = run(str(site), "-o", str(out), "--force")
+    assert code == 0, output
+    assert not (out / "CNAME").exists() and foreign_files(out) == []
+
+
+def test_a_lone_old_marker_is_still_ours(make_site) -> None:
+    site = make_site()
+    (site / "output").mkdir()
+    (site / "output" / MARKER).write_bytes(MARKER_TEXT)
     assert run(str(site))[0] == 0
-    assert not (out / "old-page.html").exists()
-    assert foreign_files(out) == []
+    assert (site / "output/index.html").is_file()
+
+
+# --- a manifest cannot delete what is not in the folder --------------------------------------
+
+def tampered(out: Path, *lines: str) -> None:
+    marker = out / MARKER
+    marker.write_bytes(marker.read_bytes() + "".join(f"{line}\n" for line in lines).encode())
+
+
+def test_a_tampered_manifest_deletes_nothing_outside_the_output(make_site, tmp_path) -> None:
+    site = make_site({f"static/files/{i}.txt": str(i) for i in range(40)})  # kept: in place
+    out = site / "output"
+    assert run(str(site))[0] == 0
+    notes, elsewhere = site / "NOTES.txt", tmp_path / "elsewhere.txt"
+    notes.write_text("mine")
+    elsewhere.write_text("mine too")
+    tampered(out, "../NOTES.txt", str(elsewhere), f"..{os.sep}..{os.sep}elsewhere.txt",
+             "about/../../NOTES.txt")
+    (site / "content/pages/about.md").write_text("---\ntitle: Changed\n---\nNew.\n")
+    code, output = run(str(site))
+    assert code == 0, output
+    assert notes.read_text() == "mine" and elsewhere.read_text() == "mine too"
+    assert "Changed" in (out / "about/index.html").read_text(encoding="utf-8")
+    assert "NOTES" not in (out / MARKER).read_text()          # repaired
+
+
+def test_an_in_place_write_never_deletes_through_a_link_to_a_folder(tmp_path: Path) -> None:
+    """The manifest names a file under a folder that is now a link out: it stays."""
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "NOTES.txt").write_text("mine")
+    pages = [Output(f"p{i}.html", b"x", "") for i in range(4)]
+    write_site(pages, out)
+    (out / "sub").symlink_to(outside, target_is_directory=True)
+    tampered(out, "sub/NOTES.txt")
+    write_site([Output(p.path, None, "") for p in pages[:3]] + [Output("new.html", b"n", "")],
+               out)
+    assert (outside / "NOTES.txt").read_text() == "mine"
+    assert not (out / "p3.html").exists() and (out / "new.html").is_file()
 
 
 def test_sync_dir_refuses_a_foreign_folder(tmp_path: Path) -> None:
@@ -398,3 +463,172 @@ def test_an_output_folder_under_a_file_is_a_clear_error(make_site, tmp_path: Pat
     code, output = run(str(site), "-o", str(tmp_path / "a-file/out"))
     assert code == 1 and "cannot write the output" in output
     assert "hint: check that the folder above it exists" in output
+
+
+# --- issue 17: what is published, what is kept --------------------------------------------
+
+def test_the_output_folder_keeps_its_mode_and_a_new_one_follows_the_umask(make_site) -> None:
+    """mkdtemp's 0700 would lock out a web server running as another user."""
+    site = make_site()
+    out = site / "output"
+    out.mkdir()
+    out.chmod(0o751)
+    assert run(str(site))[0] == 0
+    assert (out / "index.html").is_file() and stat.S_IMODE(out.stat().st_mode) == 0o751
+    assert run(str(site), "--force")[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o751
+    umask = os.umask(0o027)
+    try:
+        assert run(str(site), "-o", str(site.parent / "fresh"))[0] == 0
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((site.parent / "fresh").stat().st_mode) == 0o750
+
+
+KILL_AFTER_SWAP = textwrap.dedent("""\
+    import os, signal, sys
+    import generator.output.writer as w
+    swapped, unlinked = [False], [0]
+    real_exchange, real_unlink = w._exchange, os.unlink
+    def exchange(a, b):
+        done = real_exchange(a, b)
+        swapped[0] = True
+        return done
+    def unlink(path, *args, **kwargs):  # removing the previous output, swapped out
+        real_unlink(path, *args, **kwargs)
+        if swapped[0]:
+            unlinked[0] += 1
+            name = os.path.basename(os.fsdecode(path))
+            if name == w.MARKER if os.environ["KILL_ON"] == "marker" else (
+                    unlinked[0] == int(os.environ["KILL_ON"])):
+                os.kill(os.getpid(), signal.SIGKILL)
+    w._exchange, os.unlink = exchange, unlink
+    from generator.cli import main
+    main(["build", sys.argv[1], "--force"])
+""")
+
+
+@pytest.mark.parametrize("kill_on", ["marker", "3"])
+def test_sigkill_while_removing_the_previous_output_is_tidied_by_the_next_build(
+        make_site, kill_on: str) -> None:
+    site, _ = changed_site(make_site)
+    done = subprocess.run([sys.executable, "-c", KILL_AFTER_SWAP, str(site)], cwd=REPO,
+                          env={**os.environ, "KILL_ON": kill_on}, capture_output=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    assert "Changed" in (site / "output/about/index.html").read_text(encoding="utf-8")
+    assert [p for p in site.iterdir() if p.name.startswith(".output.casefolio-")]
+    assert run(str(site))[0] == 0
+    assert not [p for p in site.iterdir() if p.name.startswith(".output.casefolio-")]
+
+
+def test_links_out_of_the_site_are_refused_unless_allowed(make_site, tmp_path: Path) -> None:
+    brand = tmp_path / "brand"
+    brand.mkdir()
+    (brand / "secret.txt").write_text("API_KEY=hunter2")
+    site = make_site({"static/inside.txt": "fine"})
+    (site / "static/env.txt").symlink_to(brand / "secret.txt")
+    (site / "content/case-studies/contract.txt").symlink_to(brand / "secret.txt")
+    (site / "static/also-inside.txt").symlink_to(site / "static/inside.txt")
+    if Path("/proc/self/environ").exists():
+        (site / "static/environ").symlink_to("/proc/self/environ")
+    code, output = run(str(site))
+    assert code == 1
+    assert "static/env.txt: a symbolic link to a file outside the site" in output
+    assert "content/case-studies/contract.txt: a symbolic link to a file outside" in output
+    assert ("static/environ: a symbolic link" in output) == (site / "static/environ").exists()
+    assert "allow_links_to" in output and "also-inside" not in output
+    assert not (site / "output").exists()
+    (site / "static/environ").unlink(missing_ok=True)
+    (site / "site.yaml").write_text(SITE_YAML + "allow_links_to: [../brand]\n")
+    code, output = run(str(site))
+    assert code == 0, output
+    assert (site / "output/env.txt").read_text() == "API_KEY=hunter2"
+    assert (site / "output/also-inside.txt").read_text() == "fine"
+
+
+def png() -> bytes:
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_files_only_a_draft_refers_to_are_not_published(make_site) -> None:
+    draft = CASE.format(title="Secret deal").replace("---\nBody", "draft: true\n---\nBody") + (
+        "\n![The new checkout](deal-shot.png)\n\n[The contract](contract%20v2.pdf)\n"
+        "\n![Shared](shared.png)\n")
+    published = CASE.format(title="Acme checkout") + "\n![Shared](shared.png)\n"
+    site = make_site({"content/case-studies/secret.md": draft,
+                      "content/case-studies/acme.md": published,
+                      "content/case-studies/deal-shot.png": png(),
+                      "content/case-studies/contract v2.pdf": b"%PDF-1.4 signed",
+                      "content/case-studies/shared.png": png(),
+                      "content/case-studies/loose.pdf": b"%PDF-1.4 linked by hand"})
+    code, output = run(str(site))
+    assert code == 0, output
+    names = {p.relative_to(site / "output").as_posix()
+             for p in (site / "output").rglob("*") if p.is_file()}
+    assert not [n for n in names if "deal-shot" in n or "contract" in n]
+    assert [n for n in names if "shared" in n] and "case-studies/loose.pdf" in names
+    code, output = run(str(site), "--drafts")
+    assert code == 0, output
+    assert (site / "output/case-studies/contract v2.pdf").read_bytes() == b"%PDF-1.4 signed"
+
+
+def test_a_draft_bundle_keeps_all_its_files_unpublished() -> None:
+    """content/<kind>/<slug>/index.md and its files: the files go only with the page."""
+    from types import SimpleNamespace
+
+    from generator.content.sources import Asset
+    from generator.site import public_assets
+
+    def doc(rel: str) -> SimpleNamespace:
+        rendered = SimpleNamespace(images=(), html="<p>No links.</p>")
+        return SimpleNamespace(rel=rel, meta=SimpleNamespace(), rendered=rendered)
+    bundle, flat = doc("content/case-studies/deal/index.md"), doc("content/pages/about.md")
+    assets = [Asset(rel, rel.removeprefix("content/"), "f") for rel in (
+        "content/case-studies/deal/shot.png", "content/case-studies/deal/docs/contract.pdf",
+        "content/case-studies/dealer.png", "content/pages/team.jpg", "static/deal/x.txt")]
+    kept = public_assets([bundle, flat], [flat], assets)  # type: ignore[list-item]
+    assert [a.rel for a in kept] == ["content/case-studies/dealer.png",
+                                     "content/pages/team.jpg", "static/deal/x.txt"]
+    assert public_assets([bundle, flat], [bundle, flat], assets) is assets  # type: ignore
+
+
+def test_an_unreadable_content_folder_is_an_error(make_site, monkeypatch) -> None:
+    """chmod 000 does not stop root, so the folder's listing is made to fail as it would."""
+    site = make_site({"content/pages/team.md": "---\ntitle: Team\n---\nUs.\n"})
+    assert run(str(site))[0] == 0
+    before = tree(site / "output")
+    unreadable = str(site / "content/pages")
+    real = os.scandir
+
+    def scandir(path=".", *args):
+        if os.fspath(path) == unreadable:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path, *args)
+    monkeypatch.setattr(os, "scandir", scandir)
+    (site / "content/case-studies/acme.md").write_text(CASE.format(title="Changed"))
+    code, output = run(str(site))
+    assert code == 1
+    assert "content/pages: cannot read this folder: Permission denied" in output
+    assert "chmod" in output and tree(site / "output") == before
+
+
+def test_well_known_is_published_and_left_out_dotfiles_are_named(make_site) -> None:
+    site = make_site({"static/.well-known/security.txt": "Contact: mailto:s@example.com\n",
+                      "static/.well-known/acme-challenge/token": "abc",
+                      "static/.htaccess": "Deny from all\n", "static/css/.env": "SECRET=1\n",
+                      "static/.DS_Store": b"\0", "static/.gitkeep": "",
+                      "content/case-studies/.hidden.txt": "x"})
+    code, output = run(str(site))
+    assert code == 0, output
+    out = site / "output"
+    assert (out / ".well-known/security.txt").read_text() == "Contact: mailto:s@example.com\n"
+    assert (out / ".well-known/acme-challenge/token").read_text() == "abc"
+    assert not (out / ".htaccess").exists() and not (out / "css/.env").exists()
+    assert "static/.htaccess: warning: not published: names starting with a dot" in output
+    assert "static/css/.env: warning: not published" in output
+    assert ".DS_Store" not in output and ".gitkeep" not in output
+    assert run(str(site))[0] == 0                               # up to date: still there
+    assert (out / ".well-known/security.txt").is_file()

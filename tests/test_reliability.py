@@ -191,7 +191,8 @@ BAD_INPUTS = {
     "price per a typo": (
         {"content/services/retainer.md":
          "---\ntitle: R\nsummary: S\nprice: {amount: 1, currency: USD, per: mnth}\n---\n"},
-        'retainer.md:4: price.per: expected one of month, project, week, got "mnth"',
+        'retainer.md:4: price.per: expected one of hour, day, session, week, month, quarter, '
+        'year, project, got "mnth"',
         "did you mean `month`?"),
     # Templates
     "template syntax error": (
@@ -482,3 +483,10 @@ def test_real_process_exits_1_without_traceback(make_site, files, expected: str)
     assert expected in done.stderr and "hint: " in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert tree(site / "output") == before
+
+
+@pytest.mark.parametrize("slug", ["c" * 300, "ü" * 150])
+def test_a_slug_too_long_for_a_folder_name_is_an_error_at_its_line(make_site, slug) -> None:
+    site = make_site({"content/pages/long.md": f"---\ntitle: Long\nslug: {slug}\n---\nx\n"})
+    code, output = run_cli(site)
+    assert code == 1 and "content/pages/long.md:3:" in output and "slug" in output

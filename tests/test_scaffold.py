@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,78 @@ def test_site_archetype_overrides_the_builtin(site: Path) -> None:
     text = new_document(site, "page", "Terms", today=TODAY).path.read_text()
     assert text == '---\ntitle: "Terms"\nsummary: Ours, 2025-06-01.\ndraft: true\n---\n' \
                    "{{unknown}} stays\n"
+
+
+# --- hostile titles and targets: an error naming the path, never a traceback -----------------
+
+
+def cli(*args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert isinstance(result.exception, SystemExit | None), result.exception
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("title", [
+    "{{slug}} and {{niche}}", "{{title}}: {{date}} {{niches}}", "a: b", "# not a comment",
+    "It's \"quoted\" 'twice'", "two\nlines: {{x}}", "{{", "}} ]", "- dash", "@at `tick` %TAG",
+    "back\\slash \\n", "Café für Zürich", "odd \x80\u2028 chars", "tab\there", "& *alias !tag |",
+])
+def test_new_writes_any_title_as_yaml_that_parses_back(site: Path, title: str) -> None:
+    path = new_document(site, "case-study", title, slug="t", today=TODAY).path
+    front = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+    assert front["title"] == " ".join(title.split())
+    assert build(site, BuildOptions(drafts=True)).site is not None
+
+
+def test_new_refuses_a_title_that_is_not_text(site: Path) -> None:
+    code, output = cli("new", "page", "caf\udce9", "-s", str(site))
+    assert code == 1 and "title" in output and not (site / "content/pages/caf.md").exists()
+
+
+def test_init_and_new_name_what_is_in_the_way(tmp_path: Path, site: Path) -> None:
+    (tmp_path / "afile").write_text("mine")
+    code, output = cli("init", str(tmp_path / "afile" / "site"))
+    assert code == 1 and f"{tmp_path / 'afile'} is a file" in output
+    shutil.rmtree(site / "content" / "pages")
+    (site / "content" / "pages").write_text("mine")
+    code, output = cli("new", "page", "About", "-s", str(site))
+    assert code == 1 and f"{site / 'content' / 'pages'} is a file" in output
+
+
+def test_init_and_new_report_a_folder_they_may_not_write(tmp_path: Path, site: Path,
+                                                          monkeypatch) -> None:
+    """Root writes anywhere, so the refusal is simulated where folders are made."""
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    code, output = cli("init", str(tmp_path / "new-site"))
+    assert code == 1 and "Permission denied" in output and str(tmp_path / "new-site") in output
+    code, output = cli("new", "service", "Audit", "-s", str(site))
+    assert code == 1 and "Permission denied" in output and "audit.md" in output
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: p.write_bytes(b"\xff\xfe---\ntitle: {{title}}\n---\n"),
+    lambda p: p.mkdir(),
+    lambda p: p.symlink_to("/proc/self/mem"),
+], ids=["not-utf8", "a-folder", "unreadable"])
+def test_an_unreadable_archetype_is_an_error_naming_it(site: Path, make) -> None:
+    own = site / "archetypes" / "page.md"
+    own.parent.mkdir(exist_ok=True)
+    make(own)
+    code, output = cli("new", "page", "About", "-s", str(site))
+    assert code == 1 and str(own) in output
+
+
+@pytest.mark.parametrize("command", [["build", "{site}", "-o", "{bad}"], ["build", "{bad}"],
+                                     ["init", "{bad}"], ["new", "page", "x", "-s", "{bad}"]])
+def test_path_arguments_that_are_not_utf8_are_refused(site: Path, tmp_path: Path,
+                                                      command: list[str]) -> None:
+    bad = str(tmp_path / "out\udcff\udcfe")
+    code, output = cli(*(a.format(site=site, bad=bad) for a in command))
+    assert code in (1, 2) and "\\xff\\xfe" in output

@@ -366,3 +366,52 @@ def test_ctrl_c_stops_cleanly(example_site: Path, tmp_path: Path) -> None:
     assert process.returncode == 0, err
     assert "Traceback" not in err and "Traceback" not in out
     assert not any(temp.iterdir())  # removed on the way out
+
+
+@pytest.mark.parametrize("path", ["/" + "a" * 256, "/" + "a" * 256 + "/", "/x/" + "%C3%A9" * 200,
+                                  "/" + "a/" * 3000])
+def test_overlong_paths_are_answered_not_crashed_on(serve, path: str) -> None:
+    serving = serve()
+    status, _, _ = fetch(serving, path)
+    assert status in (404, 414)
+    assert fetch(serving, "/")[0] == 200
+
+
+def test_a_removed_preview_folder_is_written_again(serve) -> None:
+    """A temp cleaner may remove the private folder while the server runs."""
+    serving = serve()
+    assert fetch(serving, PAGE)[0] == 200
+    shutil.rmtree(serving.rebuilder.preview.folder)
+    eventually(lambda: fetch(serving, PAGE)[0] == 200 and fetch(serving, "/")[0] == 200)
+
+
+def test_content_deleted_and_copied_back_is_served_again(serve, example_site: Path,
+                                                         tmp_path: Path) -> None:
+    serving = serve()
+    assert fetch(serving, PAGE)[0] == 200
+    shutil.move(example_site / "content", tmp_path / "content")
+    eventually(lambda: fetch(serving, PAGE)[0] == 404)
+    shutil.copytree(tmp_path / "content", example_site / "content")
+    eventually(lambda: fetch(serving, PAGE)[0] == 200)
+
+
+def test_a_closed_terminal_removes_the_preview_folder(example_site: Path, tmp_path: Path) -> None:
+    """SIGHUP (the terminal window closed) cleans up like Ctrl-C: no drafts left in /tmp."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", str(example_site), "--port", "0",
+         "--drafts"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(temp), "PYTHONUNBUFFERED": "1"})
+    try:
+        line = ""
+        deadline = time.monotonic() + 60
+        while "serving at" not in line and time.monotonic() < deadline:
+            line = process.stdout.readline()
+        assert "serving at" in line and any(temp.iterdir())
+        process.send_signal(signal.SIGHUP)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert "Traceback" not in err
+    assert not any(temp.iterdir())

@@ -35,6 +35,7 @@ PAGE_TYPES = {
     "collection": "practices/landing-pages/",
     "services": "services/",
     "service": "services/conversion-retainer/",
+    "tiered-service": "services/lead-gen-landing-pages/",
     "niche": "niches/ecommerce/",
     "tags": "tags/",
     "tag": "tags/checkout/",
@@ -453,3 +454,55 @@ def test_compiled_templates_are_kept_and_never_trusted_blindly(make_site) -> Non
     after = (site / "output/about/index.html").read_text(encoding="utf-8")
     assert "my own page" in after and "my own page" not in before
     assert (site / "output/case-studies/acme/index.html").is_file()
+
+
+def _compiled_parts(data: bytes) -> tuple[bytes, bytes]:
+    """A compiled template file split before its code: (everything up to the code, the code)."""
+    import marshal
+    import pickle
+    from io import BytesIO
+
+    from jinja2.bccache import bc_magic
+
+    at = data.index(bc_magic) + len(bc_magic)
+    stream = BytesIO(data[at:])
+    pickle.load(stream)  # the checksum of the template's source
+    head = data[: at + stream.tell()]
+    marshal.loads(data[len(head):])
+    return head, data[len(head):]
+
+
+def test_a_tampered_compiled_template_is_compiled_again_not_run(make_site) -> None:
+    """Unmarshalling runs code: a compiled file whose code was swapped for another template's
+    (valid bytecode, right header) must not render, let alone run."""
+    site = make_site()
+    build_to(site, site / "output")
+    pristine = {p.relative_to(site / "output"): p.read_bytes()
+                for p in sorted((site / "output").rglob("*.html"))}
+    compiled = sorted((site / ".casefolio").glob("jinja-*/*.cache"))
+    codes = [_compiled_parts(p.read_bytes())[1] for p in compiled]
+    for path, code in zip(compiled, codes[1:] + codes[:1], strict=True):
+        head, _ = _compiled_parts(path.read_bytes())
+        path.write_bytes(head + code)
+    shutil.rmtree(site / ".casefolio" / "cache")  # so every page is rendered again
+    build_to(site, site / "output")
+    assert {p.relative_to(site / "output"): p.read_bytes()
+            for p in sorted((site / "output").rglob("*.html"))} == pristine
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: p.mkdir(),
+    lambda p: p.symlink_to("/proc/self/mem"),
+    lambda p: p.write_bytes(b"\xff\xfe{{ x }}"),
+], ids=["a-folder", "unreadable", "not-utf8"])
+def test_a_template_override_that_cannot_be_read_is_an_error_naming_it(make_site, make) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    site = make_site()
+    (site / "templates").mkdir(exist_ok=True)
+    make(site / "templates" / "page.html")
+    result = CliRunner().invoke(main, ["build", str(site)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "templates/page.html" in result.output

@@ -201,14 +201,17 @@ def test_sigkill_at_every_step_leaves_the_old_or_the_new_site(built: Path,
     assert tree(out) == new
     # Writes: the spool's and the staging folder's markers, the 2 changed static files, the
     # next marker, the journal. Renames: the changed page from the spool into staging, the
-    # journal (the commit), the 3 files, the marker. Deleted: 1 stale file; the staging
-    # folder and the spool removed.
-    assert counts["write_bytes"] == 2 + 2 + 1 + 1 and counts["unlink"] == 1
-    assert counts["replace"] == 1 + 1 + 3 + 1 and counts["rmtree"] == 2
+    # journal (the commit), the 3 files, the marker. Deleted: 1 stale file; then the staging
+    # folder (its journal first, its marker last, the emptied folders below) and the spool
+    # (its marker last, after any spooled file that was not moved: bytes unchanged).
+    assert counts["write_bytes"] == 2 + 2 + 1 + 1
+    assert counts["replace"] == 1 + 1 + 3 + 1
+    assert counts["unlink"] >= 1 + 2 + 1 and counts["rmtree"] >= 1
     steps = ([("write_bytes", n, old) for n in range(1, counts["write_bytes"] + 1)]
              + [("replace", 1, old), ("replace", 2, old)]
              + [("replace", n, new) for n in range(3, counts["replace"] + 1)]
-             + [("unlink", 1, new), ("rmtree", 1, new), ("rmtree", 2, new)])
+             + [("unlink", n, new) for n in range(1, counts["unlink"] + 1)]
+             + [("rmtree", n, new) for n in range(1, counts["rmtree"] + 1)])
     for op, at, expected in steps:
         shutil.rmtree(built)
         shutil.copytree(pristine, built)

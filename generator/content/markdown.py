@@ -45,6 +45,7 @@ class Heading:
     text: str  # plain text of the heading
     anchor: str  # id attribute
     line: int  # 1-based line in the ORIGINAL file (line_offset applied)
+    unnumbered: bool = False  # marked `{-}` or `{.unnumbered}`, as in Pandoc: prose, not an item
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +120,26 @@ def _publish(html: str) -> str:
 CALLOUTS = ("tip", "note", "warning", "important")
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>|\x00I\d+\x00", re.S | re.I)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_EXPLICIT_TEXT = re.compile(r"\s*\{#([^{}\n]*)\}\s*\Z")  # on a heading's last text token
-_EXPLICIT_HTML = re.compile(r"\s*\{#([^{}<\n\x00]*)\}\s*\Z")  # the same, on its inner html
-_NOT_ID = re.compile(r"[^A-Za-z0-9_-]+")
+# A heading's trailing attributes, Pandoc style: `{#id}`, `{-}`, `{.unnumbered}`, or together
+# (`{#intro .unnumbered}`); on its last text token, and the same on its inner html.
+_EXPLICIT_TEXT = re.compile(r"\s*\{([^{}\n]*)\}\s*\Z")
+_EXPLICIT_HTML = re.compile(r"\s*\{([^{}<\n\x00]*)\}\s*\Z")
+_UNNUMBERED = ("-", ".unnumbered")
+
+
+def _attributes(block: str) -> tuple[str | None, bool] | None:
+    """`#intro .unnumbered` -> ('intro', True): the explicit id and whether the heading is
+    unnumbered; None when the braces are not attributes (`{braces}` stays text)."""
+    parts = block.split()
+    if block.startswith("#") and not any(p in _UNNUMBERED for p in parts):
+        return block[1:], False  # `{#my id!}`: the whole is the id (cleaned later)
+    if not parts or not all(p in _UNNUMBERED or p.startswith("#") for p in parts):
+        return None
+    ids = [p[1:] for p in parts if p.startswith("#")]
+    return (ids[-1] if ids else None), True
+
+
+_NOT_ID = re.compile(r"[^\w-]+")  # letters of any script stay (`{#über}`); HTML ids allow them
 
 
 _as_written = lru_cache(maxsize=4096)(normalizeLinkText)  # undoes markdown-it's %-encoding
@@ -163,7 +181,8 @@ class _Found:
         return f"\x00I{len(self.images) - 1}\x00"
 
     def heading(
-        self, level: int, inner: str, explicit: str | None, line: int, top: bool
+        self, level: int, inner: str, explicit: str | None, line: int, top: bool,
+        unnumbered: bool = False,
     ) -> Heading:
         text = _plain(inner)
         base = _NOT_ID.sub("", explicit or "") or slugify(text, entities=False) or "section"
@@ -174,7 +193,7 @@ class _Found:
             anchor = f"{base}-{n}"
         self.next_suffix[base] = n + 1
         self.ids.add(anchor)
-        heading = Heading(level, text, anchor, line + self.offset)
+        heading = Heading(level, text, anchor, line + self.offset, unnumbered)
         if top and level in (2, 3):
             self.toc.append(heading)
         return heading
@@ -291,12 +310,12 @@ def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0,
             _walk_inline(md, env, token, found)
         elif token.type == "heading_open":
             children = tokens[i + 1].children or []
-            explicit = _take_explicit_id(children)
+            explicit, unnumbered = _take_explicit_id(children)
             inner = md.renderer.renderInline(  # type: ignore[attr-defined]
                 children, md.options, env)
             line = token.map[0] + 1 if token.map else 1
             top = token.level == 0
-            heading = found.heading(int(token.tag[1]), inner, explicit, line, top)
+            heading = found.heading(int(token.tag[1]), inner, explicit, line, top, unnumbered)
             token.attrSet("id", heading.anchor)
             if top and token.tag == "h2":
                 cuts.append((i, heading))
@@ -328,14 +347,15 @@ def _walk_inline(md: MarkdownIt, env: Any, inline: Token, found: _Found) -> None
             child.attrs.update({"loading": "lazy", "decoding": "async"})
 
 
-def _take_explicit_id(children: list[Token]) -> str | None:
-    """Strip a trailing `{#id}` from the heading's last text and return it."""
+def _take_explicit_id(children: list[Token]) -> tuple[str | None, bool]:
+    """Strip trailing `{#id}` / `{-}` attributes from the heading's last text; return them."""
     last = children[-1] if children else None
     match = _EXPLICIT_TEXT.search(last.content) if last and last.type == "text" else None
-    if match is None or last is None:
-        return None
+    found = _attributes(match[1]) if match else None
+    if found is None or match is None or last is None:
+        return None, False
     last.content = last.content[: match.start()]
-    return match[1]
+    return found
 
 
 # --- the fast engine: markdown-it-pyrs, for documents it provably renders the same way -------
@@ -348,7 +368,9 @@ def _take_explicit_id(children: list[Token]) -> str | None:
 # nesting takes line-start markers or indentation, inline nesting takes `*_~[` within one
 # paragraph, so bounding both bounds the depth. Parity with `render_reference` is tested.
 
-_DEEP_LINE = re.compile(r"^[ \t>*+\-0-9.)]{64}", re.M)  # a line nested (or indented) that deep
+# A line nested (or indented) that deep; a footnote definition's label opens a container too,
+# so `[^1]: > > > ...` and `> [^1]: - - ...` count each label as one level.
+_DEEP_LINE = re.compile(r"^(?:[ \t>*+\-0-9.)]|\[\^[^\]\n]*\]:){64}", re.M)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
 _INLINE_BUDGET = 1000  # `*_~[` per paragraph: ample for prose, far from overflowing
 _MAX_DEPTH = 40  # container depth past which the two engines' limits might differ
@@ -493,9 +515,11 @@ def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None
             return _inline_fast(m, found)
         inner = _INLINE.sub(lambda i: _inline_fast(i, found), m["inner"])
         explicit = _EXPLICIT_HTML.search(inner)
-        inner = inner[: explicit.start()] if explicit else inner
-        level, top, explicit_id = int(m["h"][1]), depth[0] == 0, explicit and unescape(explicit[1])
-        heading = found.heading(level, inner, explicit_id, int(m["hl"]), top)
+        found_attributes = _attributes(unescape(explicit[1])) if explicit else None
+        inner = inner[: explicit.start()] if explicit and found_attributes else inner
+        explicit_id, unnumbered = found_attributes or (None, False)
+        level, top = int(m["h"][1]), depth[0] == 0
+        heading = found.heading(level, inner, explicit_id, int(m["hl"]), top, unnumbered)
         tag = f'<{m["h"]} id="{heading.anchor}">{inner}</{m["h"]}>\n'
         if not (top and level == 2):
             return tag

@@ -11,6 +11,7 @@ import re
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from generator.content.frontmatter import Positions
 from generator.errors import Problem, did_you_mean
@@ -56,6 +57,9 @@ class Invalid(ValueError):
         self.hint = hint
 
 
+MAX_SLUG_BYTES = 200
+
+
 def check_slug(value: str | None) -> str | None:
     """A slug becomes one URL path segment: no separators, no `..`, no NUL, nothing absolute."""
     if value is None:
@@ -63,6 +67,9 @@ def check_slug(value: str | None) -> str | None:
     if ".." in value or not SLUG_RE.fullmatch(value):
         raise Invalid("a slug is one URL segment of letters, digits, `-`, `_` or `.` "
                       "(no `/`, `\\`, `..` or spaces)", "e.g. `slug: checkout-redesign`")
+    if len(value.encode()) > MAX_SLUG_BYTES:  # it names a folder: file systems stop at 255
+        raise Invalid(f"the slug is {len(value)} characters long; at most {MAX_SLUG_BYTES} "
+                      "fit in a folder name", "a few words are best: `slug: checkout-redesign`")
     return value
 
 
@@ -330,15 +337,87 @@ class Common(Strict):
     _slug = field_validator("slug")(classmethod(lambda cls, v: check_slug(v)))
 
 
+Per = Literal["hour", "day", "session", "week", "month", "quarter", "year", "project"]
 class Price(Strict):
-    amount: float = Field(ge=0)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    per: Literal["month", "project", "week"] = "month"
+    """An amount or a range `[low, high]`, per a period or one-off, `from` it, with a note;
+    or, written `price: on request`, no amount at all."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    amount: float | tuple[float, float] | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    per: Per | None = None
+    from_: bool = Field(default=False, alias="from")
+    note: str = ""
+    on_request: bool = False
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _number_or_range(cls, value: Any) -> Any:
+        """One error for a bad amount, not one per spelling the union allows."""
+        if isinstance(value, list | tuple):
+            if len(value) != 2:
+                raise Invalid("a range is two numbers, `[low, high]`", "e.g. `[100, 500]`")
+            return tuple(_price_number(v) for v in value)
+        return None if value is None else _price_number(value)
+
+    @field_validator("amount")
+    @classmethod
+    def _amount(cls, value: float | tuple[float, float] | None,
+                ) -> float | tuple[float, float] | None:
+        low, high = value if isinstance(value, tuple) else (value, value)
+        if low is not None and high is not None and (low < 0 or high < low):
+            raise Invalid("an amount is a number of at least 0; a range is `[low, high]`",
+                          "e.g. `amount: 4500` or `amount: [100, 500]`")
+        return value
+
+    @model_validator(mode="after")
+    def _priced(self) -> Price:
+        if not self.on_request and (self.amount is None or self.currency is None):
+            raise Invalid("a price needs `amount:` and `currency:`",
+                          "e.g. `price: {amount: 4500, currency: USD, per: month}`, or "
+                          "`price: on request`")
+        return self
+
+
+def _price_number(value: Any) -> float:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise PydanticCustomError("float_parsing", "expected a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise PydanticCustomError("finite_number", "expected a finite number")
+    return number
+
+
+def _on_request(value: Any) -> Any:
+    """`price: on request` (any capitals) is the same as `price: {on_request: true}`."""
+    if isinstance(value, str) and value.strip().lower() in ("on request", "price on request"):
+        return {"on_request": True}
+    if isinstance(value, str):
+        raise Invalid(f"a price is a mapping or `on request`, got \"{value}\"",
+                      "e.g. `price: {amount: 4500, currency: USD, per: month}` or "
+                      "`price: on request`")
+    return value
+
+
+class Tier(Strict):
+    """One column of a tiered offer."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    price: Price | None = None
+    includes: tuple[str, ...] = ()
+
+    _price = field_validator("price", mode="before")(classmethod(
+        lambda cls, v: _on_request(v)))
 
 
 class Faq(Strict):
     q: str
-    a: str
+    a: str  # inline Markdown
 
 
 # Each content kind's own front matter (CaseStudyMeta...) is in its module under kinds/.

@@ -19,10 +19,34 @@ RACY_NS = 2_000_000_000
 _UNUSABLE_NAME = re.compile(r"[\\\x00-\x1f\x7f]")
 
 
+# The one hidden folder that is published: static/.well-known/ (security.txt, domain checks).
+WELL_KNOWN = ".well-known"
+# Hidden files left out without a word: nobody means to publish these.
+_QUIET = {".DS_Store", ".gitkeep", ".gitignore", ".gitattributes", ".keep", ".directory"}
+
+
 def is_ignored(name: str) -> bool:
     """Editor swap/backup/temp files and hidden files never count as site input."""
     return (name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swx", ".swo",
             ".tmp", ".bak", ".part", ".crdownload")) or name == "4913" or name == "Thumbs.db")
+
+
+def is_ignored_path(parts: tuple[str, ...] | list[str]) -> bool:
+    """is_ignored for a site-relative path's parts, where static/.well-known/ is not hidden."""
+    return any(is_ignored(part) and not (i == 1 and part == WELL_KNOWN and parts[0] == "static")
+               for i, part in enumerate(parts))
+
+
+def _left_out(name: str, rel: str) -> Problem | None:
+    """The warning for a hidden file or folder in static/ that is not published, if it is
+    one a person may have meant to publish (not an editor's or a system's own file)."""
+    if (not name.startswith(".") or name in _QUIET or name.startswith(("._", ".#"))
+            or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp"))):
+        return None
+    return Problem(rel, None, "not published: names starting with a dot are left out of the "
+                   "site (they are usually settings of an editor, git or a web server, which "
+                   "must not be served)", f"only static/{WELL_KNOWN}/ is published; rename "
+                   "the file if it is meant to be", severity="warning")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,32 +91,70 @@ def fingerprint(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def walk(root: Path, skipped: list[Path] | None = None) -> list[Path]:
+def walk(root: Path, skipped: list[Path] | None = None, *,
+         problems: list[Problem] | None = None, links: list[Path] | None = None) -> list[Path]:
     """Every file under root, sorted, skipping ignored names. Symlinked folders are not
     followed (so a symlink loop cannot hang the build) and named pipes, sockets and devices
     are left out (reading one would block or never end); both go to `skipped` when given.
-    Broken or looping file symlinks are kept, so reading them reports the problem."""
+    Broken or looping file symlinks are kept, so reading them reports the problem; file
+    symlinks also go to `links`. With `problems`, a folder that cannot be read is an error
+    there (not a skipped folder: its pages would silently be missing) and a hidden file left
+    out of static/ a warning. Under a static/ root, its .well-known/ folder is walked."""
     found: list[Path] = []
     todo = [root] if root.is_dir() else []
+    base = root.parent
     while todo:
         folder = todo.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            if skipped is not None:
+        except OSError as exc:
+            if problems is not None:
+                rel = folder.relative_to(base).as_posix()
+                problems.append(Problem(rel, None, f"cannot read this folder: {exc.strerror}",
+                                        f"make it readable: chmod u+rx '{rel}'"))
+            elif skipped is not None:
                 skipped.append(folder)
             continue
         for entry in entries:
             if is_ignored(entry.name):
+                if (entry.name == WELL_KNOWN and folder == root and root.name == "static"
+                        and entry.is_dir(follow_symlinks=False)):
+                    todo.append(Path(entry.path))
+                elif problems is not None and root.name == "static":
+                    left_out = _left_out(entry.name, f"{folder.relative_to(base).as_posix()}/"
+                                         f"{entry.name}")
+                    if left_out is not None:
+                        problems.append(left_out)
                 continue
             path = Path(entry.path)
             if entry.is_dir(follow_symlinks=False):
                 todo.append(path)
             elif _is_file_or_broken_link(entry):
                 found.append(path)
+                if links is not None and entry.is_symlink():
+                    links.append(path)
             elif skipped is not None:
                 skipped.append(path)
     return sorted(found)
+
+
+def outside_links(site_dir: Path, links: list[Path], allowed: tuple[str, ...] = ()
+                  ) -> list[Problem]:
+    """An error for each symbolic link that leads out of the site (a link to
+    /proc/self/environ would publish the build's secrets), unless into an allowed folder
+    (real paths, from site.yaml `allow_links_to`)."""
+    site = os.path.realpath(site_dir)
+    roots = tuple(root.rstrip(os.sep) + os.sep for root in (site, *allowed))
+    problems = []
+    for link in links:
+        target = os.path.realpath(link)
+        if not target.startswith(roots):
+            rel = link.relative_to(site_dir).as_posix()
+            problems.append(Problem(rel, None, f"a symbolic link to a file outside the site "
+                                    f"({target}): refusing to publish it", "copy the file "
+                                    "into the site, or name the folder it is in under "
+                                    "`allow_links_to:` in site.yaml"))
+    return problems
 
 
 def _is_file_or_broken_link(entry: os.DirEntry[str]) -> bool:
@@ -133,7 +195,7 @@ def classify(site_dir: Path, path: Path, data: bytes,
         return Asset(rel, rel.removeprefix("static/"), fingerprint(data)), []
     if path.suffix.lower() != ".md":
         return Asset(rel, rel.removeprefix("content/"), fingerprint(data)), []
-    if len(parts) != 2:
+    if len(parts) < 2:
         return None, [_outside(rel, ())]
     try:
         text = data.decode("utf-8")
@@ -157,8 +219,15 @@ def of_kinds(sources: Iterable[Source], folders: Sequence[str],
     (which folders are kinds is the registry's to say: kinds/, plugins)."""
     kept, problems = [], []
     for source in sources:
-        if source.kind in folders:
+        depth = source.rel.count("/")
+        if source.kind in folders and depth == 2:
             kept.append(source)
+        elif source.kind in folders:
+            problems.append(Problem(
+                source.rel, None, f"Markdown in a subfolder of content/{source.kind}/: "
+                "subfolders and page bundles are not supported yet",
+                f"move it to content/{source.kind}/{source.rel.rsplit('/', 1)[1]} (its images "
+                "can stay where they are: link them by a relative path)"))
         else:
             problems.append(_outside(source.rel, folders))
     return kept, problems

@@ -16,6 +16,7 @@ import os
 import tempfile
 import threading
 import unicodedata
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
+from generator import seal
 from generator.content.sources import Asset
 from generator.errors import CasefolioError, Problem
 from generator.model.views import OgImage
@@ -35,6 +37,7 @@ VERSION = "3"  # bump when the pixels change for the same parameters (resampling
 CARD_VERSION = "2"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
                     # which would re-encode every photo too
 WIDTHS = (480, 960, 1600)
+WEBP_MAX_SIDE = 16383
 OG_SIZE = (1200, 630)
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -118,12 +121,15 @@ def plan(site_dir: Path, assets: Iterable[Asset]) -> tuple[dict[str, ImageJob | 
     return jobs, rest
 
 
-def publish(jobs: dict[str, ImageJob | str], shown: Iterable[str]) -> list[ImageJob]:
-    """The jobs to run: an image shown on a page gets every variant, any other raster file in
+def publish(jobs: dict[str, ImageJob | str], shown: Iterable[str],
+            linked: Iterable[str] = ()) -> list[ImageJob]:
+    """The jobs to run: an image shown on a page gets its sized variants, and its clean full
+    copy only when a page links to that (`linked`: output paths); any other raster file in
     content/ or static/ just its clean copy (still published: something may link to it)."""
-    shown = set(shown)
-    return [job if rel in shown else replace(job, variants=tuple(
-                v for v in job.variants if v.role == "original"))
+    shown, linked = set(shown), set(linked)
+    return [replace(job, variants=tuple(v for v in job.variants if v.role != "original"
+                                        or v.path in linked)) if rel in shown
+            else replace(job, variants=tuple(v for v in job.variants if v.role == "original"))
             for rel, job in jobs.items() if isinstance(job, ImageJob)]
 
 
@@ -163,16 +169,22 @@ def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool] | str:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
-            width, height, fmt = im.width, im.height, str(im.format)
-            animated = bool(getattr(im, "is_animated", False))
-            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # orientation: a quarter turn
-                width, height = height, width
-        if fmt == "PNG":
+        with warnings.catch_warnings():  # too many pixels is an error, just below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                im.verify()
+                width, height, fmt = im.width, im.height, str(im.format)
+                animated = bool(getattr(im, "is_animated", False))
+                if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # orientation: a quarter turn
+                    width, height = height, width
+            if width * height > (Image.MAX_IMAGE_PIXELS or width * height):
+                return _too_many_pixels(width, height)
+            if fmt == "PNG":
+                with Image.open(path) as im:
+                    im.verify()
     except UnidentifiedImageError:
         return "not an image Pillow can read (corrupt, or not the format its name says)"
+    except Image.DecompressionBombError:
+        return _too_many_pixels()
     except (OSError, ValueError, SyntaxError) as exc:
         return f"unreadable image ({exc})"
     if fmt not in EXTENSIONS:
@@ -180,11 +192,23 @@ def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool] | str:
     return width, height, fmt, animated
 
 
+def _too_many_pixels(width: int | None = None, height: int | None = None) -> str:
+    from PIL import Image
+
+    size = f" ({width}x{height})" if width and height else ""
+    return (f"too many pixels to decode safely{size}: at most {Image.MAX_IMAGE_PIXELS:,} "
+            "(a decompression bomb, or an image far larger than any page shows); scale it down")
+
+
 def _variants(asset: Asset, width: int, height: int, fmt: str) -> tuple[Variant, ...]:
     stem = asset.out.rsplit(".", 1)[0]
     widths = sorted({min(w, width) for w in WIDTHS})
+    # WebP holds at most 16383 px a side: a full-page screenshot gets only its own format
+    # (a WebP source with fewer sizes would be all a browser picks from)
+    fits = round(height * widths[-1] / width) <= WEBP_MAX_SIDE
+    formats = dict.fromkeys(("WEBP", fmt) if fits else (fmt,))
     out = [_variant(f"{stem}-{w}w", asset.fingerprint, w, max(1, round(height * w / width)),
-                    f, "srcset") for f in dict.fromkeys(("WEBP", fmt)) for w in widths]
+                    f, "srcset") for f in formats for w in widths]
     out.append(Variant(asset.out, width, height, fmt, "original"))
     return tuple(out)
 
@@ -269,7 +293,7 @@ class _Lookup:
     missing: frozenset[str]                  # cache keys to encode
 
 
-def process_all(jobs: Sequence[Job], cache_dir: Path, *,
+def process_all(jobs: Sequence[Job], cache_dir: Path | None, *,
                 reuse: Mapping[str, Previous] | None = None, workers: int | None = None,
                 processes: int | None = None) -> list[ImageFile]:
     """Every job's files, in job order. `reuse`, the last build's outputs by path, saves even
@@ -294,7 +318,7 @@ def process_all(jobs: Sequence[Job], cache_dir: Path, *,
     return [f for look in looked for f in _collect(look, next(by_job) if look.missing else {})]
 
 
-def process(job: Job, cache_dir: Path, reuse: Mapping[str, Previous] | None = None,
+def process(job: Job, cache_dir: Path | None, reuse: Mapping[str, Previous] | None = None,
             ) -> list[ImageFile]:
     """The job's files: from the last build or the cache when there, else encoded and cached."""
     look = _look_up(job, cache_dir, reuse or {})
@@ -310,7 +334,7 @@ def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
                  for v in job.variants)
 
 
-def _look_up(job: Job, cache_dir: Path, reuse: Mapping[str, Previous]) -> _Lookup:
+def _look_up(job: Job, cache_dir: Path | None, reuse: Mapping[str, Previous]) -> _Lookup:
     files = _files(job)
     found: dict[str, bytes | None] = {}
     cached: dict[str, bytes | None] = {}
@@ -320,7 +344,7 @@ def _look_up(job: Job, cache_dir: Path, reuse: Mapping[str, Previous]) -> _Looku
             found[path] = old.data
             continue
         if key not in cached:
-            cached[key] = _read(cache_dir / f"{key}.{ext}")
+            cached[key] = _read(cache_dir / f"{key}.{ext}") if cache_dir else None
         if cached[key] is not None:
             found[path] = cached[key]
     return _Lookup(files, found, frozenset(k for p, k, _ in files if p not in found))
@@ -331,7 +355,7 @@ def _collect(look: _Lookup, made: Mapping[str, bytes]) -> list[ImageFile]:
             for path, key, _ in look.files]
 
 
-def _make(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes]:
+def _make(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str, bytes]:
     """The bytes of the job's files whose cache key is in `keys`, by key, each cached as soon as
     made (so a worker process writes its own files and sends back only bytes)."""
     if isinstance(job, CardJob):
@@ -347,7 +371,7 @@ def _make(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes]:
     return made
 
 
-def _attempt(job: Job, keys: frozenset[str], cache_dir: Path) -> dict[str, bytes] | Problem:
+def _attempt(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str, bytes] | Problem:
     try:
         return _make(job, keys, cache_dir)
     except CasefolioError as exc:
@@ -361,8 +385,8 @@ def _work(job: Job, keys: frozenset[str]) -> int:
 _pending: Sequence[tuple[Job, frozenset[str]]] = ()  # what forked workers make: inherited
 
 
-def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path, processes: int,
-                  ) -> list[dict[str, bytes] | Problem]:
+def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path | None,
+                  processes: int) -> list[dict[str, bytes] | Problem]:
     global _pending
     chunks, start, work = [], 0, 0
     for i, (job, keys) in enumerate(todo):
@@ -380,7 +404,7 @@ def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path, p
         _pending = ()
 
 
-def _make_chunk(start: int, end: int, cache_dir: Path) -> list[dict[str, bytes] | Problem]:
+def _make_chunk(start: int, end: int, cache_dir: Path | None) -> list[dict[str, bytes] | Problem]:
     """In a worker: gc.freeze (its initializer) keeps the collector off the inherited heap."""
     return [_attempt(job, keys, cache_dir) for job, keys in _pending[start:end]]
 
@@ -402,6 +426,9 @@ def _decode(job: ImageJob) -> _Decoded:
             im.load()
             icc = im.info.get("icc_profile") if im.mode != "CMYK" else None
             upright = ImageOps.exif_transpose(im)
+    except Image.DecompressionBombError:
+        raise CasefolioError([Problem(job.rel, None, _too_many_pixels(),
+                                      "scale it down in an image editor")]) from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise CasefolioError([Problem(job.rel, None, f"cannot decode this image: {exc}",
                                       "re-export it from your image editor")]) from None
@@ -450,22 +477,30 @@ def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False) 
 
 
 def _read(path: Path) -> bytes | None:
+    """A cached file's bytes, unless damaged or planted: those would be published as they are."""
     try:
-        return path.read_bytes()
+        contents = path.read_bytes()
     except OSError:
         return None
+    return seal.opened(seal.key(path.parent.parent), path.name, contents)
 
 
-def _store(cache_dir: Path, key: str, ext: str, data: bytes) -> bytes:
-    """Atomically, so a reader never sees half a file; a cache we cannot write is no error."""
+def _store(cache_dir: Path | None, key: str, ext: str, data: bytes) -> bytes:
+    """Atomically, so a reader never sees half a file; a cache we cannot write is no error
+    (and None, for `casefolio check`, is none)."""
+    if cache_dir is None:
+        return data
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
+        seal_key = seal.key(cache_dir.parent)
+        if seal_key is None:
+            return data
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
     except OSError:
         return data
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            f.write(seal.sealed(seal_key, f"{key}.{ext}", data))
         os.replace(tmp, cache_dir / f"{key}.{ext}")
     except OSError:
         Path(tmp).unlink(missing_ok=True)

@@ -10,8 +10,9 @@ at all is done.
 
 Never trusted: each file starts with a header naming everything that could make its contents
 wrong (the format, casefolio's code, Python and every library that shapes a Document), what it
-holds and a checksum of the rest. A file whose header or checksum does not match, or that fails
-to load in any way, is ignored (and removed). Files are replaced atomically; deleting the folder
+holds and a keyed digest of the rest (seal.py), checked before a byte is unpickled: unpickling
+runs what the bytes say. A file whose header or digest does not match, or that fails to load in
+any way, is ignored (and removed). Files are replaced atomically; deleting the folder
 is always safe.
 """
 
@@ -20,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import hmac
 import os
 import pickle
+import re
 import sys
 import zlib
 from collections.abc import Mapping
@@ -30,6 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from generator import seal
 from generator.content.document import Document
 from generator.content.markdown import Heading, Image, Link, Rendered, Section
 from generator.errors import Problem
@@ -37,7 +41,7 @@ from generator.output.writer import Output
 from generator.workers import collector_paused
 
 CACHE_DIR = Path(".casefolio") / "cache"
-MAGIC = b"casefolio-cache-3"
+MAGIC = b"casefolio-cache-4"
 SHARDS = 32  # an edit rewrites one shard: ~1/32 of the documents
 OUTPUTS = "outputs.pickle"
 INPUTS = "inputs.pickle"
@@ -229,13 +233,39 @@ def environment() -> str:
     the cache format, casefolio's own code, the Python version and the libraries' versions."""
     digest = hashlib.blake2b(MAGIC, digest_size=16)
     digest.update(sys.version.encode())
-    for name in LIBRARIES:
+    for name in _with_dependencies(LIBRARIES):
         digest.update(f"{name}={_version(name)};".encode())
     package = Path(__file__).parents[1]  # all of generator/, not only this folder
     for source in sorted(package.rglob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
+
+
+def _with_dependencies(names: tuple[str, ...]) -> list[str]:
+    """The libraries and, transitively, what they require (python-slugify's transliteration
+    table is text-unidecode's: a new version of it changes slugs), sorted."""
+    found: set[str] = set()
+    todo = [_canonical(n) for n in names]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for requirement in requires:
+            if "extra ==" not in requirement:  # an optional extra is not what this install runs
+                match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+                if match:
+                    todo.append(_canonical(match[0]))
+    return sorted(found)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _version(distribution: str) -> str:
@@ -245,16 +275,17 @@ def _version(distribution: str) -> str:
         return "none"
 
 
-# --- files: "MAGIC env contents crc length\n" + pickle -------------------------------------
+# --- files: "MAGIC env contents digest length\n" + pickle ----------------------------------
 
 
 def _write(path: Path, env: str, contents: str, payload: Any) -> None:
     """Replace path atomically, unless it already holds exactly these contents."""
-    if _header(path)[1:3] == [env, contents]:
+    key = seal.key(path.parent.parent)
+    if key is None or _header(path)[1:3] == [env, contents]:
         return
     data = pickle.dumps(payload(), protocol=pickle.HIGHEST_PROTOCOL)
-    header = b"%s %s %s %08x %d\n" % (MAGIC, env.encode(), contents.encode(),
-                                       zlib.crc32(data), len(data))
+    header = b"%s %s %s %s %d\n" % (MAGIC, env.encode(), contents.encode(),
+                                     seal.digest(key, path.name, data).encode(), len(data))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
@@ -283,10 +314,14 @@ def _read(path: Path, env: str) -> Any:
         return None
     line, _, payload = data.partition(b"\n")
     fields = line.decode("ascii", "replace").split()
+    key = seal.key(path.parent.parent)
+    if key is None:  # no key to check it with (say, a read-only site folder): not used
+        return None
     try:
-        valid = (len(fields) == 5 and fields[0] == MAGIC.decode() and fields[1] == env
-                 and int(fields[4]) == len(payload) and int(fields[3], 16) == zlib.crc32(payload))
-        value = pickle.loads(payload) if valid else None
+        valid = (len(fields) == 5 and fields[0] == MAGIC.decode()
+                 and fields[1] == env and int(fields[4]) == len(payload)
+                 and hmac.compare_digest(fields[3], seal.digest(key, path.name, payload)))
+        value = pickle.loads(payload) if valid else None  # only what this site's cache wrote
     except Exception:  # garbage that happened to pass the checks
         value = None
     if value is None:
@@ -322,7 +357,7 @@ def _pack(key: DocumentKey, doc: Document) -> tuple[Any, ...]:
         else:
             sections.append((s.anchor, s.title, s.line, s.html))
     return (key, doc.kind, doc.rel, doc.slug, doc.meta, doc.positions, doc.fingerprint, r.html,
-            [(h.level, h.text, h.anchor, h.line) for h in r.toc],
+            [(h.level, h.text, h.anchor, h.line, h.unnumbered) for h in r.toc],
             [(link.target, link.line) for link in r.links],
             [(i.src, i.alt, i.title, i.line) for i in r.images], tuple(sections), r.words, r.text)
 

@@ -35,6 +35,7 @@ from generator.kinds.index import (
     toc,
 )
 from generator.kinds.kind import Kind, Pages
+from generator.model import guides
 from generator.model import views as v
 from generator.model.metrics import result, unsupported_claims
 
@@ -117,7 +118,7 @@ def link(doc: Document, index: Index) -> None:
     services = index.slugs("services")
     for i, slug in enumerate(meta.services):
         if slug not in services:
-            index.unknown(doc, ("services", i), "service", slug, services, "content/services/")
+            index.missing(doc, ("services", i), "service", "services", slug)
         else:
             index.point(doc.id, "service", f"services/{slug}")
     collections = index.slugs("practices")
@@ -125,15 +126,23 @@ def link(doc: Document, index: Index) -> None:
         slug, _, anchor = ref.partition("#")
         cid = f"practices/{slug}"
         if slug not in collections:
-            index.unknown(doc, ("practices", i), "practice collection", slug, collections,
-                          "content/practices/")
-        elif anchor and anchor not in index.anchors[cid]:
-            index.unknown(doc, ("practices", i), f"practice in `{slug}`", anchor,
-                          index.anchors[cid], f"the `##` headings of {slug}")
+            index.missing(doc, ("practices", i), "practice collection", "practices", slug)
+        elif anchor and anchor not in (citable := _citable(index, cid)):
+            index.unknown(doc, ("practices", i), f"practice in `{slug}`", anchor, citable,
+                          f"the practice headings of {slug} (not those marked {{-}})")
         else:
             index.point(doc.id, "practice", f"{cid}#{anchor}")
     for tag in meta.tags:
         index.point(doc.id, "tag", tag_slug(tag))
+
+
+def _citable(index: Index, cid: str) -> dict[str, str]:
+    """A guide's practices a case study may cite: anchor -> heading text."""
+    def make() -> dict[str, str]:
+        doc = next(d for d in index.docs["practices"] if d.id == cid)
+        level = doc.meta.practice_level  # type: ignore[attr-defined]
+        return {h.anchor: h.text for h in guides.practices(doc.rendered, level)}
+    return index.once(f"citable:{cid}", make)
 
 
 def view(doc: Document, index: Index) -> v.CaseStudy:
@@ -224,12 +233,15 @@ def routes(pages: Pages) -> None:
     size = pages.page_size
     cards = [c.card for c in studies]
     count = max(1, -(-len(cards) // size))
+    services = pages.views("services")
+    used = [s.card for s in services if s.case_studies]  # a chip leads to their #used-in
+    used_reads = frozenset().union(*(s.reads | {s.id} for s in services))
     for number in range(1, count + 1):
         path = f"{FOLDER}/" + ("" if number == 1 else f"page/{number}/")
-        pages.add(path + "index.html", "case_studies.html", [ORDER],
+        pages.add(path + "index.html", "case_studies.html", used_reads | {ORDER},
                   page_kind=FOLDER, case_studies=cards[(number - 1) * size: number * size],
                   pager=pages.pager(f"{FOLDER}/", number, count),
-                  niches=pages.cards("niches"), services=pages.cards("services"),
+                  niches=pages.cards("niches"), services=used,
                   breadcrumbs=pages.trail(step) if number == 1 else pages.trail(
                       step, (f"Page {number}", path)))
     for study in studies:

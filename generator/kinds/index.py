@@ -33,7 +33,8 @@ class Index:
     def __init__(self, config: Config, docs: Mapping[str, list[Document]],
                  urls: Mapping[str, str], cards: Mapping[str, v.Card],
                  anchors: Mapping[str, Mapping[str, str]], assets: list[Asset],
-                 by_rel: Mapping[str, Document]) -> None:
+                 by_rel: Mapping[str, Document],
+                 absent: Mapping[str, tuple[str, str]] | None = None) -> None:
         self.config = config
         self.base = config.base_path
         self.docs = docs              # folder -> its documents, in the kind's order
@@ -41,6 +42,11 @@ class Index:
         self.cards = cards            # id -> card
         self.anchors = anchors        # id -> anchor -> heading text
         self.by_rel = by_rel          # content path -> document
+        # The content files not among the documents: path -> (slug, why), see build_site.
+        self.absent = absent or {}
+        self._absent_slugs = {(rel.split("/")[1], slug): (rel, why)
+                              for rel, (slug, why) in self.absent.items()
+                              if rel.count("/") == 2 and rel.lower().endswith(".md")}
         self.problems: list[Problem] = []
         self.html: dict[str, str] = {}                # id -> body, links and images filled
         self.sections_html: dict[str, list[str]] = {}
@@ -94,12 +100,49 @@ class Index:
             f"known: {', '.join(sorted(choices))}" if choices else f"add it to {where}")
         self.problems.append(Problem(doc.rel, doc.line(*key), f"unknown {what} `{value}`", hint))
 
+    def missing(self, doc: Document, key: tuple[str | int, ...], what: str, folder: str,
+                slug: str) -> None:
+        """Report a reference to a document of `folder` that is not published: why (a draft,
+        a future date), or nothing when it did not load (its own error says so), or, when
+        there is no such file, the likely fix."""
+        if (folder, slug) in self._absent_slugs:
+            rel, why = self._absent_slugs[folder, slug]
+            if why:
+                self.problems.append(Problem(doc.rel, doc.line(*key),
+                                             f"{what} `{slug}` ({rel}) {why}", PUBLISH_HINT))
+            return
+        self.unknown(doc, key, what, slug, self.slugs(folder), f"content/{folder}/")
+
+    def resolve_link(self, doc: Document, target: str) -> tuple[tuple[str, str], str | None]:
+        """A relative .md link -> (final URL, ''), or ((message, hint), None) when it
+        dangles (message '' when the target's own error says why)."""
+        path, _, fragment = target.partition("#")
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
+        found = self.by_rel.get(rel)
+        anchors = self.anchors
+        if found is None and rel in self.absent:
+            why = self.absent[rel][1]
+            return ((f"link to `{target}`: {rel} {why}", PUBLISH_HINT) if why
+                    else ("", "")), None
+        if found is None:
+            hint = did_you_mean(rel, self.by_rel) or "check the file name and the ../ part"
+            return (f"link to `{target}`: no such content file ({rel})", hint), None
+        if fragment and fragment not in anchors[found.id]:
+            hint = did_you_mean(fragment, anchors[found.id]) or (
+                f"anchors in {rel}: {', '.join(sorted(anchors[found.id])) or 'none'}")
+            return (f"link to `{target}`: no heading with anchor `#{fragment}` in {rel}",
+                    hint), None
+        url = self.urls[found.id] + (f"#{fragment}" if fragment else "")
+        return (url, ""), found.id
+
     def picture(self, doc: Document, src: str, alt: str, line: int | None, alt_hint: str,
                 sizes: str | None = None, eager: bool = False, title: str = "") -> str:
         """An image reference checked and turned into html ('' and a problem when it fails)."""
         rel = image_rel(doc, src)
         asset, job = self.assets.get(rel), self.image_jobs.get(rel)
-        if asset is None:
+        if asset is None and rel in self.absent:  # a file that could not be read: said already
+            pass
+        elif asset is None:
             self.problems.append(Problem(
                 doc.rel, line, f"image `{src}` not found",
                 did_you_mean(src, [posixpath.relpath(r, posixpath.dirname(doc.rel))
@@ -120,6 +163,10 @@ class Index:
                 return img.picture_html(job, alt, self.base, title=title, eager=eager,
                                         sizes=sizes or self.config.image_sizes("prose"))
         return ""
+
+
+PUBLISH_HINT = ("publish it (remove `draft: true`, or wait for its date) or remove the "
+                "reference; `casefolio serve` and `build --drafts --future` show it")
 
 
 def image_rel(doc: Document, src: str) -> str:
@@ -160,7 +207,11 @@ def toc(doc: Document) -> tuple[v.Heading, ...]:
 @functools.lru_cache(maxsize=4096)
 def tag_slug(tag: str) -> str:
     """A tag's URL segment (slugify is slow enough to matter at 10,000 pages)."""
-    return slugify(tag) or "tag"
+    return slugify(tag, replacements=_TAG_SIGNS) or "tag"
+
+
+# Signs that tell common tags apart, kept in their URL: C, C++ and C# get three pages.
+_TAG_SIGNS = (("++", " plus plus "), ("+", " plus "), ("#", " sharp "))
 
 
 def card_fingerprint(card: v.Card) -> str:

@@ -3,17 +3,27 @@ prove it."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from generator.config import Config
 from generator.content.document import Document
-from generator.content.schema import Common, Faq, Price
+from generator.content.markdown import fill, render
+from generator.content.schema import (
+    Common,
+    Faq,
+    Invalid,
+    Price,
+    Testimonial,
+    Tier,
+    _on_request,
+)
+from generator.errors import Problem
 from generator.images import process as img
 from generator.kinds import builtin
 from generator.kinds.index import Index, card_ids, headline
 from generator.kinds.kind import Kind, Pages
 from generator.model import views as v
-from generator.model.metrics import format_value
+from generator.model.offers import card_price, service_tags
 
 FOLDER = "services"
 
@@ -22,9 +32,21 @@ class ServiceMeta(Common):
     summary: str = Field(min_length=1)
     niches: tuple[str, ...] = ()
     price: Price | None = None
+    tiers: tuple[Tier, ...] = ()
     deliverables: tuple[str, ...] = ()
     outcome: str = ""
     faq: tuple[Faq, ...] = ()
+    testimonials: tuple[Testimonial, ...] = ()
+
+    _price = field_validator("price", mode="before")(classmethod(
+        lambda cls, v: _on_request(v)))
+
+    @model_validator(mode="after")
+    def _price_or_tiers(self) -> ServiceMeta:
+        if self.price is not None and self.tiers:
+            raise Invalid("give either `price:` or `tiers:`, not both",
+                          "a tiered offer puts a `price:` in each tier")
+        return self
 
 
 def meta_of(doc: Document) -> ServiceMeta:
@@ -32,16 +54,11 @@ def meta_of(doc: Document) -> ServiceMeta:
     return doc.meta
 
 
-def price_text(meta: ServiceMeta) -> str:
-    if meta.price is None:
-        return ""
-    per = {"month": "/month", "week": "/week", "project": " per project"}[meta.price.per]
-    return f"{format_value(meta.price.amount, meta.price.currency)}{per}"
-
-
 def card(doc: Document, url: str, config: Config) -> v.Card:
     meta = meta_of(doc)
-    return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, price_text=price_text(meta))
+    text, flat = card_price(meta.price, meta.tiers)
+    return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, price_text=text,
+                  flat_fee=flat)
 
 
 def link(doc: Document, index: Index) -> None:
@@ -60,19 +77,42 @@ def view(doc: Document, index: Index) -> v.Service:
     proof = studies[:1]
     og = img.card_job(f"{FOLDER}/{doc.slug}/", meta.title, *(
         headline(cards[proof[0]].headline, cards[proof[0]].who) if proof
-        else (cards[doc.id].price_text, "flat fee" if meta.price else "")),
+        else (cards[doc.id].price_text, "flat fee" if cards[doc.id].flat_fee else "")),
         config.settings.title) if config.settings.share_cards else None
     if og is not None:
         index.jobs.append(og)
+    own, tier_tags = service_tags(meta.price, meta.tiers)
     return v.Service(
         id=doc.id, url=index.urls[doc.id], card=cards[doc.id], title=meta.title,
         summary=meta.summary,
         niches=tuple(index.niche_cards[n] for n in meta.niches if n in index.niche_cards),
         price=meta.price, price_text=cards[doc.id].price_text,
-        deliverables=meta.deliverables, outcome=meta.outcome, faq=meta.faq,
+        deliverables=meta.deliverables, outcome=meta.outcome,
+        faq=tuple(_answer(doc, i, faq, index) for i, faq in enumerate(meta.faq)),
         html=index.html[doc.id], case_studies=index.cards_of(studies), draft=meta.draft,
         reads=frozenset(card_ids(studies)) | index.reads[doc.id],
-        og_image=img.og_image(og, config.base_url, meta.title) if og else None)
+        og_image=img.og_image(og, config.base_url, meta.title) if og else None,
+        price_tag=own, tiers=tuple(v.Tier(t.name, t.description, tag, t.includes)
+                                   for t, tag in zip(meta.tiers, tier_tags, strict=True)),
+        testimonials=meta.testimonials, flat_fee=cards[doc.id].flat_fee)
+
+
+def _answer(doc: Document, i: int, faq: Faq, index: Index) -> v.Answer:
+    """A FAQ answer as inline Markdown, its file links resolved like the body's."""
+    line = doc.line("faq", i, "a") or 1
+    rendered = render(faq.a, raw_html=False, line_offset=line - 1)
+    links = []
+    for link in rendered.links:
+        target, found = index.resolve_link(doc, link.target)
+        if found is None:
+            index.problems.append(Problem(doc.rel, line, f"faq[{i}].a: {target[0]}", target[1]))
+        else:
+            index.reads[doc.id].add(f"card:{found}")
+        links.append(target[0] if found is not None else "#")
+    body = fill(rendered.html, links, ["" for _ in rendered.images]).strip()
+    if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+        body = body[3:-4]
+    return v.Answer(faq.q, faq.a, rendered.text, body)
 
 
 def routes(pages: Pages) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from generator.content.schema import Comparison, Faq, ImageRef, Price, Testimonial
+from generator.content.schema import Comparison, ImageRef, Price, Testimonial
 from generator.model.metrics import Result
 
 
@@ -33,6 +34,7 @@ class Card:
     tags: tuple[str, ...] = ()
     featured: bool = False
     price_text: str = ""
+    flat_fee: bool = False         # every price of the service is a flat fee
     topic: str = ""
     count: int = 0                 # practices in a collection
 
@@ -55,6 +57,19 @@ class Practice:
     title: str
     html: str
     evidence: tuple[Card, ...]
+    number: int = 0        # 1, 2... in the guide; 0 for prose and chapters
+    level: int = 2         # the heading's level
+    role: str = "practice"  # practice | prose (a `{-}` heading) | chapter (at practice_level 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """A person from site.yaml `people:`, as a byline shows them."""
+
+    id: str
+    name: str
+    role: str
+    url: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +130,80 @@ class Collection:
     summary: str
     topic: str
     intro_html: str
-    practices: tuple[Practice, ...]
+    practices: tuple[Practice, ...]     # the numbered, citable practices
     evidence: tuple[Card, ...]          # every case study citing any practice here
     draft: bool
     reads: frozenset[str]
+    parts: tuple[Practice, ...] = ()    # after the intro, in order: practices, prose, chapters
+    practice_level: int = 2
+    authors: tuple[Author, ...] = ()
+    updated: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTag:
+    """A price ready to show: '£300' + 'per project', with 'from' and '+ VAT' apart."""
+
+    text: str         # the whole: "from £300 per project + VAT", "Price on request"
+    amount: str       # "£300", "€100–500", "" when on request
+    per: str          # "per project", "a month", "" when one-off
+    prefix: str       # "from" or ""
+    note: str         # "+ VAT"
+    on_request: bool
+    flat: bool        # a flat fee (see the module docstring)
+    low: float | None = None    # for JSON-LD
+    high: float | None = None
+    currency: str = ""
+    period: str = ""  # the `per:` as written, "" for one-off
+    unit_code: str = ""
+
+
+    def offer(self, name: str, url: str) -> dict[str, Any]:
+        """A schema.org Offer: a price, or a range (`from` has only a minimum), per a
+        period when there is one; on request, no price at all."""
+        data: dict[str, Any] = {"@type": "Offer", "name": name, "url": url,
+                                "availability": "https://schema.org/InStock"}
+        if self.on_request:
+            return data | {"description": self.text}
+        spec: dict[str, Any] = {"@type": "UnitPriceSpecification",
+                                "priceCurrency": self.currency}
+        if self.low == self.high and not self.prefix:
+            spec["price"] = data["price"] = _number(self.low)
+        else:
+            spec["minPrice"] = _number(self.low)
+            if self.high != self.low:
+                spec["maxPrice"] = _number(self.high)
+        if self.unit_code:
+            spec["unitCode"] = self.unit_code
+        if self.period:
+            spec["unitText"] = self.period
+        if self.note:
+            spec["description"] = self.note
+        return data | {"priceCurrency": self.currency, "priceSpecification": spec}
+
+
+def _number(value: float | None) -> float | int | None:
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A FAQ entry: the answer as written (`a`), as plain text and as inline html."""
+
+    q: str
+    a: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """One column of a tiered offer."""
+
+    name: str
+    description: str
+    price: PriceTag | None
+    includes: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +218,16 @@ class Service:
     price_text: str
     deliverables: tuple[str, ...]
     outcome: str
-    faq: tuple[Faq, ...]
+    faq: tuple[Answer, ...]
     html: str
     case_studies: tuple[Card, ...]
     draft: bool
     reads: frozenset[str]
     og_image: OgImage | None = None
+    price_tag: PriceTag | None = None
+    tiers: tuple[Tier, ...] = ()
+    testimonials: tuple[Testimonial, ...] = ()
+    flat_fee: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 from generator.config import Config
 from generator.kinds.registry import for_site
 from generator.model.views import Card
-from generator.output.theme import Theme, render_template
+from generator.output.theme import Theme, as_uri, render_template
 from generator.output.writer import Output
 from generator.site import Site
 
@@ -188,7 +188,7 @@ def plan(routes_: list[Route], site: Site, theme: Theme,
 def render_page(route: Route, config: Config, theme: Theme, shared: Mapping[str, Any]) -> bytes:
     """One route's bytes; `shared` is site_globals(site)."""
     context = {**shared, **route.context, "path": route.path,
-               "canonical": config.base_url + _pretty(route.path)}
+               "canonical": as_uri(config.base_url + _pretty(route.path))}
     return render_template(theme, route.template, context, config).encode("utf-8")
 
 
@@ -285,7 +285,7 @@ def _sitemap(site: Site, so_far: list[Route]) -> list[dict[str, str]]:
     urls = []
     for route in so_far:
         if route.path.endswith("index.html"):
-            url = site.config.base_url + _pretty(route.path)
+            url = as_uri(site.config.base_url + _pretty(route.path))
             urls.append({"loc": url, "lastmod": dates.get(site.config.base_path
                                                           + _pretty(route.path), "")})
     return urls

@@ -7,21 +7,30 @@ the renderer can tell which pages a template edit touches.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
+import os
+import re
 import sys
+import threading
 import traceback
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import jinja2
 import jinja2.bccache
 import jinja2.meta
+import jinja2.sandbox
 from markupsafe import Markup
 
+from generator import seal
 from generator.config import Config
 from generator.content.sources import fingerprint, walk
 from generator.errors import CasefolioError, Problem
@@ -48,6 +57,8 @@ class Theme:
     graph: Mapping[str, frozenset[str] | None]  # name -> templates it pulls in (None = dynamic)
     assets: tuple[ThemeAsset, ...]
     asset_urls: Mapping[str, str]                # 'style.css' -> '/assets/style.1a2b3c4d.css'
+    ids: Mapping[str, tuple[str, int]] = dataclasses.field(default_factory=dict)  # the
+    # templates' own literal `id="..."`s -> where (path, line): a heading may not take one
 
     def closure_fingerprint(self, name: str) -> str:
         """One hash for a template and everything it extends, includes or imports."""
@@ -68,20 +79,65 @@ class Theme:
                                digest_size=16).hexdigest()
 
 
+class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """A theme is code from elsewhere: it may read what the build hands it, never a file
+    (no attribute of a path, a module, the environment or its loader), nor call unsafe
+    methods (Jinja's sandbox: no `__class__`, `mro`, `func_globals`...)."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, _OFF_LIMITS):
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+
+_OFF_LIMITS = (PurePath, types.ModuleType, jinja2.Environment, jinja2.BaseLoader,
+               jinja2.bccache.BytecodeCache)
+
+
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """Templates from the site's templates/ and the theme's, and from nowhere else: a
+    symbolic link that leads out of them is not found."""
+
+    def get_source(self, environment: jinja2.Environment, template: str,
+                   ) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = os.path.realpath(filename)
+        if not any(real.startswith(os.path.join(os.path.realpath(root), ""))
+                   for root in self.searchpath):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
 class _Compiled(jinja2.FileSystemBytecodeCache):
     """Templates compiled by an earlier build (compiling the default theme is ~0.15 s of every
-    build). Jinja checks each one against its template's source; one that cannot be read or
-    written is simply compiled again."""
+    build). Unmarshalling runs code, so each file is sealed (seal.py) and checked before Jinja
+    reads it; Jinja then checks it against its template's source. One that is damaged, planted
+    or cannot be read is simply compiled again."""
+
+    def __init__(self, directory: str, key: bytes) -> None:
+        super().__init__(directory)
+        self.key = key
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = Path(self._get_cache_filename(bucket))
         try:
-            super().load_bytecode(bucket)
+            data = seal.opened(self.key, path.name, path.read_bytes())
+        except OSError:
+            return
+        try:
+            if data is not None:
+                bucket.bytecode_from_string(data)
         except Exception:
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+        path = Path(self._get_cache_filename(bucket))
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            tmp.write_bytes(seal.sealed(self.key, path.name, bucket.bytecode_to_string()))
+            os.replace(tmp, path)  # a reader sees the old file or the new one
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
 
 def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
@@ -92,7 +148,8 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return _Compiled(str(folder))
+    key = seal.key(site_dir / ".casefolio")
+    return None if key is None else _Compiled(str(folder), key)
 
 
 def load_theme(config: Config, registry: Registry | None = None) -> Theme:
@@ -101,12 +158,13 @@ def load_theme(config: Config, registry: Registry | None = None) -> Theme:
     dirs = tuple(d for d in (config.site_dir / "templates",
                              *(registry.templates if registry else ()),
                              config.theme_dir / "templates") if d.is_dir())
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+    env = _Sandbox(
+        loader=_ConfinedLoader([str(d) for d in dirs]),
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default_for_string=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1,
-        bytecode_cache=_bytecode_cache(config.site_dir),
+        bytecode_cache=(_bytecode_cache(config.site_dir) if config.options.write_cache
+                        else None),
     )
     base = config.base_path
     assets, asset_urls = _theme_assets(config.theme_dir, base)
@@ -121,12 +179,24 @@ def load_theme(config: Config, registry: Registry | None = None) -> Theme:
     graph: dict[str, frozenset[str] | None] = {}
     parents: dict[str, list[tuple[str, int, str]]] = {}  # name -> (extends what, line, file)
     problems = []
+    ids: dict[str, tuple[str, int]] = {}
     for name in env.list_templates():
         if name.startswith(".") or "/." in name:
+            # Hidden: an editor's swap file, or a partial a template includes. Its edits must
+            # reach the pages that include it; its problems are reported only if it is used.
+            fingerprints[name], graph[name] = _hidden_template(env, name)
             continue
         try:
             source, found, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
             filename = found or name
+        except jinja2.TemplateNotFound:  # a link to a file elsewhere on the machine
+            where = next((d / name for d in dirs if (d / name).exists()), Path(name))
+            with contextlib.suppress(ValueError):
+                where = where.relative_to(config.site_dir)
+            problems.append(Problem(where.as_posix(), None, "template is a symbolic "
+                                    "link to a file outside the templates folders",
+                                    "copy the file in instead of linking to it"))
+            continue
         except UnicodeDecodeError as exc:
             where = next((str(d / name) for d in dirs if (d / name).is_file()), name)
             problems.append(Problem(_display(config, where), None,
@@ -134,7 +204,19 @@ def load_theme(config: Config, registry: Registry | None = None) -> Theme:
                                     "re-save it as UTF-8, or move files that are not "
                                     "templates out of templates/"))
             continue
+        except OSError as exc:  # unreadable, a link to a device, a broken disk...
+            path = next((d / name for d in dirs if os.path.lexists(d / name)), Path(name))
+            where = (path.relative_to(config.site_dir).as_posix()
+                     if path.is_relative_to(config.site_dir) else str(path))  # not resolved
+            problems.append(Problem(where, None,
+                                    f"template cannot be read: {exc.strerror or exc}",
+                                    "check the file's permissions, or replace it with a "
+                                    "plain text file"))
+            continue
         fingerprints[name] = fingerprint(source.encode())
+        for match in _LITERAL_ID.finditer(source):
+            ids.setdefault(match[1], (_display(config, filename),
+                                      source.count("\n", 0, match.start()) + 1))
         try:
             tree = env.parse(source, name, filename)
         except jinja2.TemplateSyntaxError as exc:
@@ -146,10 +228,24 @@ def load_theme(config: Config, registry: Registry | None = None) -> Theme:
         graph[name] = None if any(r is None for r in refs) else frozenset(refs)  # type: ignore
         parents[name] = [(n.template.value, n.lineno, filename) for n in tree.find_all(
             jinja2.nodes.Extends) if isinstance(n.template, jinja2.nodes.Const)]
-    problems += _extends_cycles(parents, config)
+    problems += _extends_cycles(parents, config) + _folders_in_the_way(config, dirs)
     if problems:
         raise CasefolioError(problems)
-    return Theme(env, dirs, fingerprints, graph, tuple(assets), asset_urls)
+    return Theme(env, dirs, fingerprints, graph, tuple(assets), asset_urls, ids)
+
+
+_LITERAL_ID = re.compile(r"""\bid=["']([^"'{}\s<>]+)["']""")
+
+
+def _hidden_template(env: jinja2.Environment, name: str) -> tuple[str, frozenset[str] | None]:
+    """A hidden template's fingerprint and what it pulls in (nothing, when it is no template)."""
+    try:
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        refs = list(jinja2.meta.find_referenced_templates(env.parse(source, name, filename)))
+    except Exception:
+        return fingerprint(name.encode()), frozenset()
+    return fingerprint(source.encode()), (None if any(r is None for r in refs)
+                                          else frozenset(refs))  # type: ignore[arg-type]
 
 
 def render_template(theme: Theme, name: str, context: Mapping[str, Any], config: Config) -> str:
@@ -206,6 +302,18 @@ def _extends_cycles(parents: Mapping[str, list[tuple[str, int, str]]], config: C
     return problems
 
 
+def _folders_in_the_way(config: Config, dirs: tuple[Path, ...]) -> list[Problem]:
+    """A folder in the site's templates/ named like one of the theme's templates (it would
+    be passed over without a word, and the theme's used)."""
+    own = config.site_dir / "templates"
+    if not dirs or dirs[0] != own:
+        return []
+    return [Problem(_display(config, str(own / rel)), None, "is a folder, where a template "
+                    "file should be", "replace it with the template file, or remove it")
+            for rel in sorted(p.relative_to(own) for p in own.rglob("*") if p.is_dir())
+            if any((d / rel).is_file() for d in dirs[1:])]
+
+
 def format_date(value: dt.date | None, style: str = "long") -> str:
     """Dates in English, without locale lookups (locale would make output machine-dependent)."""
     if value is None:
@@ -236,9 +344,27 @@ def _absolute(config: Config) -> Any:
     def absolute(url: str) -> str:
         """'/agency/case-studies/x/' -> 'https://example.github.io/agency/case-studies/x/'."""
         if "://" in url or url.startswith(("mailto:", "tel:")):
-            return url
-        return origin + url if url.startswith("/") else config.base_url + url
+            return as_uri(url)
+        return as_uri(origin + url if url.startswith("/") else config.base_url + url)
     return absolute
+
+
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"  # RFC 3986 reserved characters, and `%` of an escape
+
+
+@functools.lru_cache(maxsize=65536)
+def as_uri(url: str) -> str:
+    """An absolute URL as RFC 3986 wants it in a sitemap, feed or canonical link: the host
+    in IDNA (xn--), every other non-ASCII or unsafe character percent-encoded as UTF-8."""
+    if url.isascii() and " " not in url:
+        return url
+    parts = urlsplit(url)
+    host = parts.netloc
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):
+            user, at, name = host.rpartition("@")
+            host = user + at + name.encode("idna").decode("ascii")
+    return quote(urlunsplit(parts._replace(netloc=host)), safe=_URI_SAFE)
 
 
 def _theme_assets(theme_dir: Path, base: str) -> tuple[list[ThemeAsset], dict[str, str]]:

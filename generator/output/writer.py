@@ -15,10 +15,13 @@ half a site. Two ways to get there:
   before it reads the folder, runs first. Replacing a 10,000-page folder costs seconds (one
   rmdir per page folder, to delete the old one); this costs nothing when nothing changed.
 
-Nothing is written outside the output folder, whatever a path says. A folder casefolio did not
-create is never emptied, and neither is a file the last build did not write: the marker file
-lists every file the build wrote, and anything else found in the folder stops the next build
-(unless --force) instead of being deleted.
+Nothing is written or deleted outside the output folder, whatever a path says, even one in
+the marker file (its unsafe lines are ignored, and every deletion is checked to stay inside).
+A folder casefolio did not create is never emptied, and neither is a file the last build did
+not write: the marker file lists every file the build wrote, and anything else found in the
+folder (every file, when an old marker lists none) stops the next build (unless --force)
+instead of being deleted. A folder of the site itself, or one holding a git repository, is
+never used, even with --force. A replaced output folder keeps its permissions.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import zlib
@@ -71,7 +75,8 @@ STAGED_MARKER = ".casefolio-next-marker"  # what an in-place write puts in MARKE
 JOURNAL = ".casefolio-journal"            # an in-place write's commit: its renames and deletions
 JOURNAL_MAGIC = b"casefolio-journal-1"
 _UNSAFE = re.compile(r"[\x00-\x1f\\]")
-_SITE_FILES = ("content", "static", "templates", "themes", ".casefolio", "site.yaml")
+_SITE_FILES = ("content", "static", "templates", "themes", "archetypes", ".casefolio", ".git",
+               ".github", "site.yaml")
 
 Plan = dict[str, bytes | Spooled | None]  # output path -> its bytes (None: the file there)
 
@@ -131,6 +136,8 @@ def _danger(out: Path, site: Path) -> str:
         source = site / name
         if out == source or source in out.parents:
             return f"it is the site's own {name}{'' if '.' in name else '/'}"
+    if ".git" in out.parts or (out / ".git").exists():
+        return "it holds a git repository (.git)"
     return ""
 
 
@@ -142,19 +149,22 @@ def _not_ours(out: Path) -> str:
                     "replace it anyway")
         return ""
     foreign = foreign_files(out)
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
-                                          if len(foreign) > 5 else "")
-        return (f"it holds files the last build did not write ({shown}); move them into "
-                "static/ to publish them with every build, or pass --force to delete them")
-    return ""
+    if not foreign:
+        return ""
+    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
+                                      if len(foreign) > 5 else "")
+    if _manifest(out) is None:
+        return (f"its marker, from an older casefolio, does not list the files it wrote, so "
+                f"these may be yours ({shown}); move any you want published into static/, "
+                "then pass --force to replace the folder")
+    return (f"it holds files the last build did not write ({shown}); move them into "
+            "static/ to publish them with every build, or pass --force to delete them")
 
 
 def foreign_files(out: Path) -> list[str]:
-    """Files (and links) in a casefolio output folder that its last build did not write."""
-    written = _manifest(out)
-    if written is None:  # a marker from before manifests: everything in it was ours
-        return []
+    """Files (and links) in a casefolio output folder that its last build did not write (all
+    of them when its marker lists none: an old marker cannot tell ours from the user's)."""
+    written = _manifest(out) or set()
     return sorted(rel for rel, _ in _entries(str(out)) if rel != MARKER and rel not in written)
 
 
@@ -209,12 +219,31 @@ def listing_signature(found: Listing) -> str:
 
 
 def _manifest(out: Path) -> set[str] | None:
+    return _listed(out)[0]
+
+
+def _listed(out: Path) -> tuple[set[str] | None, bool]:
+    """The files the marker lists (None: it lists none), and whether every line was a path
+    inside the folder. One that is not (`../NOTES.txt`, `/home/me/x`) is not ours to delete,
+    whoever wrote it there: it is ignored, and the next marker written leaves it out."""
     try:
         data = (out / MARKER).read_bytes()
     except OSError:
-        return None
+        return None, True
     _, found, listing = data.partition(MANIFEST_HEADER)
-    return set(listing.decode("utf-8", "replace").splitlines()) if found else None
+    if not found:
+        return None, True
+    lines = listing.decode("utf-8", "replace").splitlines()
+    inside = {rel for rel in lines if _inside(rel)}
+    return inside, len(inside) == len(lines)
+
+
+def _inside(rel: str) -> bool:
+    try:
+        safe_relpath(rel)
+    except CasefolioError:
+        return False
+    return True
 
 
 def _marker(paths: Iterable[str]) -> bytes:
@@ -230,10 +259,10 @@ def write_site(outputs: Iterable[Output], out_dir: Path, in_place: bool = True) 
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(out_dir)
-        previous = _manifest(out_dir) if in_place else None
+        previous, clean = _listed(out_dir) if in_place else (None, True)
         kept = sum(1 for data in plan.values() if data is None)
         if previous is not None and kept * 2 > len(plan):
-            return _update(plan, out_dir, previous)
+            return _update(plan, out_dir, previous, rewrite=not clean)
         _replace(plan, out_dir)
         return len(plan)
     except OSError as exc:
@@ -243,21 +272,60 @@ def write_site(outputs: Iterable[Output], out_dir: Path, in_place: bool = True) 
                                       f"{out_dir.parent}")]) from None
 
 
-def _staging(out_dir: Path) -> Path:
-    """A new folder beside out_dir, ours from its first byte (see clean_leftovers)."""
+def _staging(out_dir: Path, public: bool = False) -> Path:
+    """A new folder beside out_dir, ours from its first byte (see clean_leftovers). `public`:
+    it will become the output folder, so it gets out_dir's permissions (a new folder's follow
+    the umask) instead of mkdtemp's 0700, which a web server running as another user could
+    not read."""
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.casefolio-{os.getpid()}-",
                                     dir=out_dir.parent))
     try:
+        if public:
+            os.chmod(staging, _mode_for(out_dir))
         (staging / MARKER).write_bytes(MARKER_TEXT)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
         raise
     return staging
 
 
+def _mode_for(out_dir: Path) -> int:
+    """The permissions of out_dir, or those a new folder gets (0777 less the umask)."""
+    try:
+        return stat.S_IMODE(os.stat(out_dir).st_mode)
+    except OSError:
+        umask = os.umask(0o022)  # the only way to read it; set back at once
+        os.umask(umask)
+        return 0o777 & ~umask
+
+
+def _remove(folder: str | Path) -> None:
+    """Delete one of our folders (staging, spool, a swapped-out output) so that a kill at any
+    moment leaves it recognisable as ours for clean_leftovers: a committed journal goes
+    first (a half-deleted folder must never be rolled forward), our marker last."""
+    with contextlib.suppress(OSError):
+        os.unlink(os.path.join(folder, JOURNAL))
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name == MARKER:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+    with contextlib.suppress(OSError):
+        os.unlink(os.path.join(folder, MARKER))
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
 def _replace(plan: Plan, out_dir: Path) -> None:
     """Write every output into a new folder, then swap it in place of out_dir."""
-    staging = _staging(out_dir)
+    staging = _staging(out_dir, public=True)
     try:
         for rel, data in plan.items():
             target = staging / rel
@@ -269,7 +337,7 @@ def _replace(plan: Plan, out_dir: Path) -> None:
         (staging / MARKER).write_bytes(_marker(plan))
         _swap(staging, out_dir)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
         raise
 
 
@@ -292,13 +360,14 @@ class Journal:
     renames: tuple[str, ...]   # staged files, each moved to the same path in the output
 
 
-def _update(plan: Plan, out_dir: Path, previous: set[str]) -> int:
-    """Write only the changed files beside out_dir, commit a journal, apply it."""
+def _update(plan: Plan, out_dir: Path, previous: set[str], rewrite: bool = False) -> int:
+    """Write only the changed files beside out_dir, commit a journal, apply it (`rewrite`:
+    the marker too, even when it lists these very files)."""
     root = str(out_dir)
     changed = [rel for rel, data in plan.items() if data is not None
                and not (rel in previous and _holds(os.path.join(root, rel), data))]
     stale = sorted(previous - plan.keys())
-    if not changed and not stale and previous == plan.keys():
+    if not changed and not stale and previous == plan.keys() and not rewrite:
         return 0  # nothing to do: not even the marker is rewritten
     staging = _staging(out_dir)
     try:
@@ -306,12 +375,12 @@ def _update(plan: Plan, out_dir: Path, previous: set[str]) -> int:
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             _put(plan[rel], target)  # type: ignore[arg-type]
-        if previous != plan.keys():  # the marker lists the files: rewritten when they change
+        if rewrite or previous != plan.keys():  # rewritten when the files change
             (staging / STAGED_MARKER).write_bytes(_marker(plan))
         journal = Journal(tuple(stale), tuple(changed))
         _commit(staging, journal)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
         raise
     try:
         _apply(staging, out_dir, journal)
@@ -325,9 +394,9 @@ def _update(plan: Plan, out_dir: Path, previous: set[str]) -> int:
                                           "build again: it completes the update first")]
                                  ) from None
         if not isinstance(exc, OSError):
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove(staging)
             raise
-    shutil.rmtree(staging, ignore_errors=True)
+    _remove(staging)
     return len(changed)
 
 
@@ -395,7 +464,7 @@ class Spool:
         return Spooled(file, len(data))
 
     def discard(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        _remove(self.folder)
         _IN_USE.discard(self.folder)
 
 
@@ -436,9 +505,13 @@ def _apply(staging: Path, out_dir: Path, journal: Journal) -> None:
     """Do what the journal says. Every step may already have been done (by an apply that was
     killed), so each one is skipped when so: applying twice is applying once."""
     root, stage = str(out_dir), str(staging)
-    inside = os.path.realpath(root) + os.sep
+    real = os.path.realpath(root)
+    inside = real + os.sep
     for rel in journal.deletes:
         target = os.path.join(root, rel)
+        folder = os.path.realpath(os.path.dirname(target))
+        if folder != real and not folder.startswith(inside):
+            continue  # through a link to a folder elsewhere: not ours to delete
         try:
             os.unlink(target)
         except FileNotFoundError:
@@ -556,7 +629,7 @@ def clean_leftovers(out_dir: Path) -> list[Path]:
                 os.replace(path, out_dir)
                 continue
             _roll_forward(path, out_dir)
-            shutil.rmtree(path, ignore_errors=True)
+            _remove(path)
             removed.append(path)
     return removed
 
@@ -593,18 +666,18 @@ def _swap(staging: Path, out_dir: Path) -> None:
         os.replace(staging, out_dir)
         return
     if _exchange(staging, out_dir):  # one atomic step: there is always a complete output
-        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous output
+        _remove(staging)  # now holds the previous output
         return
     old = out_dir.with_name(f".{out_dir.name}.casefolio-{os.getpid()}-old")
     if old.exists():
-        shutil.rmtree(old)
+        _remove(old)
     os.replace(out_dir, old)
     try:
         os.replace(staging, out_dir)
     except BaseException:
         os.replace(old, out_dir)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(old)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -40,8 +40,8 @@ from generator.config import BuildOptions
 from generator.console import report
 from generator.content.markdown import warm_up
 from generator.errors import CasefolioError, Problem
-from generator.output.writer import Output, safe_relpath, sync_dir
-from generator.serve.watch import EventCheck, Watcher
+from generator.output.writer import MARKER, Output, safe_relpath, sync_dir
+from generator.serve.watch import SITE_FOLDERS, EventCheck, Watcher
 from generator.workers import collector_paused
 
 EVENTS_URL = "/__casefolio/events"
@@ -157,14 +157,17 @@ def locate(folder: Path, url_path: str) -> Found:
         return Found(400)
     root = Path(os.path.realpath(folder))
     rel = "/".join(parts)
-    real = _inside(root, root.joinpath(*parts))
-    if real is not None and real.is_dir():
-        if not path.endswith("/"):
-            return Found(301, location="/" + quote(rel + "/"))
-        rel = f"{rel}/index.html" if rel else "index.html"
-        real = _inside(root, root / rel)
-    if real is not None and real.is_file():
-        return Found(200, real, rel)
+    try:  # a name longer than the file system allows (ENAMETOOLONG) is simply not there
+        real = _inside(root, root.joinpath(*parts))
+        if real is not None and real.is_dir():
+            if not path.endswith("/"):
+                return Found(301, location="/" + quote(rel + "/"))
+            rel = f"{rel}/index.html" if rel else "index.html"
+            real = _inside(root, root / rel)
+        if real is not None and real.is_file():
+            return Found(200, real, rel)
+    except OSError:
+        real = None
     wanted = f"{rel}/index.html" if path.endswith("/") and rel else rel or "index.html"
     return Found(404, page=wanted)
 
@@ -420,6 +423,11 @@ class Rebuilder:
             if batch is None and self.unsettled:
                 self.unsettled = False
                 settle_heap(everything=True)
+            if batch is None and self.published is not None and not self._in_place():
+                self.terminal.info("the preview folder was removed (a temp cleaner?); "
+                                   "writing it again", err=True)
+                self._replace_folder()
+                batch = frozenset()
             if batch is None and not self.watcher.poll and (
                     time.monotonic() - last_check > CHECK_EVERY and not self.stopping.is_set()):
                 last_check = time.monotonic()
@@ -443,12 +451,30 @@ class Rebuilder:
         self.unsettled = True
         return done
 
+    def _in_place(self) -> bool:
+        """Whether the preview folder still holds the last build (a temp cleaner may remove
+        it, or its files, while the server runs)."""
+        folder = self.preview.folder
+        return (folder / MARKER).is_file() and (
+            (folder / "index.html").is_file() or "index.html" not in (self.published or {}))
+
+    def _replace_folder(self) -> None:
+        """A new private folder (never the old name: someone else may have taken it since)."""
+        with self.lock:
+            old, self.preview.folder = self.preview.folder, Path(
+                tempfile.mkdtemp(prefix="casefolio-serve-"))
+            self.published = None  # the next build writes every file
+            shutil.rmtree(old, ignore_errors=True)
+
     def _rebuild(self, changed: frozenset[Path]) -> bool:
         start, began = time.perf_counter(), time.monotonic()
         self.state.forget(changed)
+        # content/ or static/ itself deleted, moved or copied back: files inside it may have
+        # come without events of their own, so every file is looked at again
+        whole = any(p.parent == self.site_dir and p.name in SITE_FOLDERS for p in changed)
         try:
             result = build(self.site_dir, self.options, self.state,
-                           changed=changed or None)
+                           changed=None if whole else changed or None)
         except CasefolioError as exc:
             return self._fail(exc.problems)
         except Exception as exc:  # a bug in casefolio: say so, keep serving the last build
@@ -593,16 +619,16 @@ def run_server(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
                poll: bool = False, quiet: bool = False, verbose: bool = False) -> int:
     """`casefolio serve`: run until Ctrl-C; the exit code."""
     terminal = Terminal(quiet=quiet, verbose=verbose)
-    try:
-        serving = start(site_dir, host=host, port=port, drafts=drafts, future=future,
-                        poll=poll, terminal=terminal)
-    except CasefolioError as exc:
-        terminal.problems(exc.problems)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    try:
-        with _interrupt_on_sigterm():
+    with _interrupt_on_sigterm():  # from the start: the first build writes drafts too
+        try:
+            serving = start(site_dir, host=host, port=port, drafts=drafts, future=future,
+                            poll=poll, terminal=terminal)
+        except CasefolioError as exc:
+            terminal.problems(exc.problems)
+            return 1
+        except KeyboardInterrupt:
+            return 130
+        try:
             click.echo(f"serving at {serving.url} (Ctrl-C to stop)")
             if open_browser:
                 import webbrowser
@@ -611,11 +637,12 @@ def run_server(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
                                  daemon=True).start()
             while True:  # short naps: a SIGINT taken by another thread can't wake a long one
                 time.sleep(0.25)
-    except KeyboardInterrupt:
-        terminal.info("stopping")
-    finally:
-        with _ignoring_interrupts():
-            serving.stop()
+        except (KeyboardInterrupt, OSError):  # OSError: the terminal is gone (SIGHUP)
+            with contextlib.suppress(OSError):
+                terminal.info("stopping")
+        finally:
+            with _ignoring_interrupts():
+                serving.stop()
     return 0
 
 
@@ -627,28 +654,34 @@ def _is_loopback(address: str) -> bool:
 
 @contextlib.contextmanager
 def _interrupt_on_sigterm() -> Iterator[None]:
-    """`kill` stops the server the way Ctrl-C does."""
+    """`kill`, and closing the terminal (SIGHUP), stop the server the way Ctrl-C does: the
+    private folder, drafts and all, is removed."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {n: signal.signal(getattr(signal, n), interrupt) for n in names}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 @contextlib.contextmanager
 def _ignoring_interrupts() -> Iterator[None]:
-    """A second Ctrl-C while stopping must not leave a traceback or a half-removed folder."""
+    """A second Ctrl-C (or kill) while stopping must not leave a traceback or a half-removed
+    folder."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    names = [n for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {n: signal.signal(getattr(signal, n), signal.SIG_IGN) for n in names}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)

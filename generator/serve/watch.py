@@ -32,7 +32,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from generator.content.sources import is_ignored
+from generator.content.sources import is_ignored_path
 
 SITE_FOLDERS = ("content", "static", "templates", "themes")
 QUIET = 0.01          # seconds of silence that end the burst of events one (closed) save makes
@@ -125,7 +125,7 @@ class Watcher(FileSystemEventHandler):
                 if root == self.site_dir and not (parts == ("site.yaml",) or (
                         parts and parts[0] in SITE_FOLDERS)):
                     return False
-                return bool(parts) and not any(is_ignored(part) for part in parts)
+                return bool(parts) and not is_ignored_path(parts)
         return False
 
     def on_any_event(self, event: FileSystemEvent) -> None:
