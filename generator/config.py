@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from generator import __version__
 from generator.content.frontmatter import load_yaml, normalize_text
 from generator.content.schema import (
+    CallToAction,
     Figure,
     Invalid,
     Strict,
@@ -39,25 +40,6 @@ class Organization(Strict):
     logo: str | None = None
     url: str | None = None
     same_as: tuple[str, ...] = ()
-
-
-class Form(Strict):
-    action: str
-    fields: tuple[str, ...] = ("name", "email", "message")
-
-
-class CallToAction(Strict):
-    label: str
-    url: str | None = None
-    form: Form | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> CallToAction:
-        if (self.url is None) == (self.form is None):
-            raise Invalid("give the call to action either a `url` or a `form`, not both and "
-                          "not neither", "e.g. `call_to_action: {label: Book a call, url: "
-                          "\"https://cal.com/you\"}` (a booking link or mailto:)")
-        return self
 
 
 class NavItem(Strict):
@@ -137,6 +119,16 @@ class DeployTarget(Strict):
         return self
 
 
+class Person(Strict):
+    """A consultant, cited by id from case studies and articles."""
+
+    name: str = Field(min_length=1)
+    role: str = ""
+    photo: str | None = None
+    bio: str = ""
+    url: str | None = None
+
+
 class SiteSettings(Strict):
     """The fields of site.yaml, exactly as CONTENT-MODEL.md spells them."""
 
@@ -156,6 +148,7 @@ class SiteSettings(Strict):
     page_size: int = Field(default=24, ge=1)
     share_cards: bool = True
     deploy: tuple[DeployTarget, ...] = ()
+    people: dict[str, Person] = Field(default_factory=dict)
 
     @field_validator("base_url")
     @classmethod

@@ -21,8 +21,16 @@ from slugify import slugify
 
 from generator.config import Config
 from generator.content.document import Document
-from generator.content.markdown import Rendered, fill
-from generator.content.schema import CaseStudyMeta, PageMeta, PracticeMeta, ServiceMeta
+from generator.content.markdown import Rendered, fill, render
+from generator.content.schema import (
+    CaseStudyMeta,
+    Client,
+    Common,
+    PageMeta,
+    PracticeMeta,
+    ServiceMeta,
+    Testimonial,
+)
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
@@ -49,6 +57,7 @@ class Site:
     assets: tuple[Asset, ...]              # copied as they are (not JPEG/PNG/WebP)
     fingerprints: Mapping[str, str]        # id -> fingerprint of the file it came from
     images: tuple[img.Job, ...] = ()       # image variants and share cards to encode
+    redirects: tuple[v.Redirect, ...] = ()  # the pages' `aliases:`
     # id -> the final link URLs and image html its body's placeholders were filled with, so
     # that an edit of nothing but a body can be re-filled without linking the site again.
     fills: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = dataclasses.field(
@@ -92,10 +101,14 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     niches_cfg = config.settings.niches
 
     cards = {doc.id: _card(doc, urls[doc.id], config) for doc in docs}
-    studies = sorted(by_kind["case-studies"], key=lambda d: (-d.meta.date.toordinal(), d.slug))
-    collections = sorted(by_kind["practices"], key=lambda d: (d.meta.title.lower(), d.slug))
-    services = sorted(by_kind["services"], key=lambda d: (d.meta.title.lower(), d.slug))
-    pages = sorted(by_kind["pages"], key=lambda d: d.slug)
+    listed = {doc.id for doc in docs if not doc.meta.unlisted}
+    studies = sorted(by_kind["case-studies"], key=lambda d: (*_weight(d.meta),
+                                                             -d.meta.date.toordinal(), d.slug))
+    collections = sorted(by_kind["practices"], key=lambda d: (*_weight(d.meta),
+                                                              d.meta.title.lower(), d.slug))
+    services = sorted(by_kind["services"], key=lambda d: (*_weight(d.meta),
+                                                          d.meta.title.lower(), d.slug))
+    pages = sorted(by_kind["pages"], key=lambda d: (*_weight(d.meta), d.slug))
     anchors = {d.id: {s.anchor: s.title for s in d.rendered.sections if s.anchor}
                | {h.anchor: h.text for h in d.rendered.toc} for d in collections}
     anchors.update({d.id: {h.anchor: h.text for h in d.rendered.toc}
@@ -112,16 +125,19 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     collection_slugs = {d.slug for d in collections}
     for doc in studies:
         meta: CaseStudyMeta = doc.meta  # type: ignore[assignment]
-        if meta.niche not in niches_cfg:
-            problems.append(_ref_problem(doc, ("niche",), "niche", meta.niche, niches_cfg,
-                                         "site.yaml `niches:`"))
-        else:
-            by_niche[meta.niche].append(doc.id)
+        shown_in_lists = doc.id in listed
+        for niche in meta.niche_ids:
+            if niche not in niches_cfg:
+                key = ("niche",) if niche == meta.niche else ("niches", meta.niches.index(niche))
+                problems.append(_ref_problem(doc, key, "niche", niche, niches_cfg,
+                                             "site.yaml `niches:`"))
+            elif shown_in_lists:
+                by_niche[niche].append(doc.id)
         for i, slug in enumerate(meta.services):
             if slug not in service_slugs:
                 problems.append(_ref_problem(doc, ("services", i), "service", slug,
                                              service_slugs, "content/services/"))
-            else:
+            elif shown_in_lists:
                 by_service[f"services/{slug}"].append(doc.id)
         refs = []
         for i, ref in enumerate(meta.practices):
@@ -135,9 +151,14 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                                              anchor, anchors[cid], f"the `##` headings of {slug}"))
             else:
                 refs.append((cid, anchor))
-                cites[(cid, anchor)].append(doc.id)
+                if shown_in_lists:
+                    cites[(cid, anchor)].append(doc.id)
         practice_refs[doc.id] = refs
-        for tag in meta.tags:
+        for i, person in enumerate(meta.team):
+            if person not in config.settings.people:
+                problems.append(_ref_problem(doc, ("team", i), "person", person,
+                                             config.settings.people, "site.yaml `people:`"))
+        for tag in meta.tags if shown_in_lists else ():
             key = tag_slug(tag)
             tag_names.setdefault(key, tag)
             by_tag[key].append(doc.id)
@@ -177,8 +198,40 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                                         **({"sizes": sizes} if sizes else {}))
         return ""
 
-    # Links and images in bodies.
+    def quotes(doc: Document, one: Testimonial | None, several: Iterable[Testimonial],
+               ) -> tuple[v.Quote, ...]:
+        """`testimonial:` then `testimonials:`, each photo through the image pipeline."""
+        keyed = [(("testimonial",), one)] if one else []
+        keyed += [(("testimonials", i), t) for i, t in enumerate(several)]
+        return tuple(v.Quote(t.quote, t.name, t.role, picture(
+            doc, t.photo, t.name, doc.line(*key, "photo"), "", img.PHOTO_SIZES)
+            if t.photo else "") for key, t in keyed)
+
+    def inline(doc: Document, key: tuple[str | int, ...], text: str) -> str:
+        """One paragraph of inline Markdown (no raw html), its file links resolved."""
+        line = doc.line(*key) or 1
+        rendered = render(text, raw_html=False, line_offset=line - 1)
+        links = []
+        for link in rendered.links:
+            target, found = _resolve_link(doc, link.target, by_rel, anchors, urls)
+            if found is None:
+                problems.append(Problem(doc.rel, line, target[0], target[1]))
+            else:
+                link_reads[doc.id].add(f"card:{found}")
+            links.append(target[0] if found is not None else "#")
+        body = fill(rendered.html, links, ["" for _ in rendered.images]).strip()
+        if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+            body = body[3:-4]
+        return body
+
     by_rel = {doc.rel: doc for doc in docs}
+    for doc in studies:  # client logos, on cards too
+        client = doc.meta.client  # type: ignore[attr-defined]
+        if isinstance(client, Client) and client.logo and not doc.meta.confidential:  # type: ignore[attr-defined]
+            cards[doc.id] = dataclasses.replace(cards[doc.id], logo_html=picture(
+                doc, client.logo, client.name, doc.line("client", "logo"), "", img.LOGO_SIZES))
+
+    # Links and images in bodies.
     html: dict[str, str] = {}
     sections_html: dict[str, list[str]] = {}
     fills: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -205,7 +258,8 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
 
     niche_cards = {nid: v.Card(f"niches/{nid}", "niches", n.name, base + f"niches/{nid}/",
                                n.pitch) for nid, n in niches_cfg.items()}
-    related, considered = _related(studies, practice_refs, by_tag, by_niche)
+    related, considered = _related([d for d in studies if d.id in listed], practice_refs,
+                                   by_tag, by_niche)
     og_jobs: list[img.Job] = []
     study_views = []
     for doc in studies:
@@ -230,17 +284,27 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
         svc_ids = [f"services/{s}" for s in meta.services if s in service_slugs]
         study_views.append(v.CaseStudy(
             id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title, date=meta.date,
-            summary=meta.summary, who=cards[doc.id].who, client=meta.client,
+            summary=meta.summary, who=cards[doc.id].who, client=meta.client_name,
             confidential=meta.confidential,
-            niche=niche_cards.get(meta.niche, v.Card("", "niches", meta.niche, "", "")),
+            niche=niche_cards.get(meta.niche_ids[0], v.Card("", "niches", meta.niche_ids[0],
+                                                            "", "")),
+            niches=tuple(niche_cards[n] for n in meta.niche_ids if n in niche_cards),
+            client_info=_client_info(meta, cards[doc.id], inline(doc, ("client", "about"),
+                                     meta.client.about) if isinstance(meta.client, Client)
+                                     and meta.client.about else ""),
+            testimonials=quotes(doc, meta.testimonial, meta.testimonials),
+            team=tuple(v.Member(p, config.settings.people[p].name,
+                                config.settings.people[p].role, config.settings.people[p].url)
+                       for p in meta.team if p in config.settings.people),
+            call_to_action=meta.call_to_action, unlisted=meta.unlisted,
             services=cards_of(svc_ids), practices=prefs, duration=meta.duration,
             results=cards[doc.id].results, testimonial=meta.testimonial,
             tags=tuple((t, base + f"tags/{tag_slug(t)}/") for t in meta.tags),
             cover=meta.cover, comparisons=meta.comparisons, html=html[doc.id],
-            toc=_toc(doc), words=doc.rendered.words, related=cards_of(related[doc.id]),
+            toc=_toc(doc), words=doc.rendered.words, related=cards_of(related.get(doc.id, ())),
             draft=meta.draft,
             reads=frozenset({*_card_ids(svc_ids), *(c for c, _ in practice_refs[doc.id]),
-                             *_card_ids(considered[doc.id]), *link_reads[doc.id]}),
+                             *_card_ids(considered.get(doc.id, ())), *link_reads[doc.id]}),
             cover_html=cover_html, comparisons_html=comparisons_html,
             og_image=img.og_image(og, config.base_url,
                                   meta.cover.alt if meta.cover else meta.title) if og else None,
@@ -293,7 +357,8 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title,
             summary=meta.summary, topic=meta.topic, intro_html=intro,
             practices=tuple(practices), evidence=cards_of(everyone), draft=meta.draft,
-            reads=frozenset(_card_ids(everyone)) | link_reads[doc.id]))
+            reads=frozenset(_card_ids(everyone)) | link_reads[doc.id],
+            call_to_action=meta.call_to_action, unlisted=meta.unlisted))
 
     service_views = []
     for doc in services:
@@ -313,18 +378,22 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
             deliverables=meta.deliverables, outcome=meta.outcome, faq=meta.faq,
             html=html[doc.id], case_studies=cards_of(by_service[doc.id]), draft=meta.draft,
             reads=frozenset(_card_ids(by_service[doc.id])) | link_reads[doc.id],
-            og_image=img.og_image(og, config.base_url, meta.title) if og else None))
+            og_image=img.og_image(og, config.base_url, meta.title) if og else None,
+            testimonials=quotes(doc, None, meta.testimonials),
+            call_to_action=meta.call_to_action, unlisted=meta.unlisted))
 
     page_views = tuple(v.Page(
         id=doc.id, url=urls[doc.id], card=cards[doc.id], title=doc.meta.title,
         summary=doc.meta.summary, menu=doc.meta.menu,  # type: ignore[attr-defined]
         html=html[doc.id], toc=_toc(doc), draft=doc.meta.draft,
-        reads=frozenset(link_reads[doc.id])) for doc in pages)
+        reads=frozenset(link_reads[doc.id]), call_to_action=doc.meta.call_to_action,
+        unlisted=doc.meta.unlisted) for doc in pages)
 
     niche_views = []
     for nid, niche in niches_cfg.items():
         ids = by_niche.get(nid, [])
-        svc = [d.id for d in services if nid in d.meta.niches]  # type: ignore[attr-defined]
+        svc = [d.id for d in services if nid in d.meta.niches  # type: ignore[attr-defined]
+               and d.id in listed]
         cols = _unique(c for i in ids for c, _ in practice_refs[i])
         niche_views.append(v.Niche(
             id=f"niches/{nid}", url=niche_cards[nid].url, card=niche_cards[nid], name=niche.name,
@@ -336,10 +405,13 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
                       for key in sorted(by_tag))
     chosen, highlight_problems = _site_highlights(config, cards, studies)
     problems += highlight_problems
-    stats = v.Stats(len(studies), len({d.meta.niche for d in studies}),
+    in_lists = [d for d in studies if d.id in listed]
+    stats = v.Stats(len(in_lists), len({n for d in in_lists for n in d.meta.niche_ids}),  # type: ignore[attr-defined]
                     chosen if config.settings.highlights else highlights(
-                        cards_of(d.id for d in studies)),
-                    frozenset(_card_ids(d.id for d in studies)))
+                        cards_of(d.id for d in in_lists)),
+                    frozenset(_card_ids(d.id for d in in_lists)))
+    redirects, alias_problems = _redirects(docs, urls, config)
+    problems += alias_problems
 
     problems += [Problem(rel, None, job, "open it in an image editor and export it again, "
                          "or remove it") for rel, job in image_jobs.items()
@@ -347,11 +419,12 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
     fingerprints = {doc.id: doc.fingerprint for doc in docs} | {
         f"image:{rel}": fingerprint for rel, fingerprint in shown.items()} | {
         f"card:{i}": card_fingerprint(card) for i, card in cards.items()} | {
-        "order:case-studies": hashlib.blake2b("\n".join(d.id for d in studies).encode(),
+        "order:case-studies": hashlib.blake2b("\n".join(d.id for d in in_lists).encode(),
                                               digest_size=16).hexdigest()}
     site = Site(config, tuple(study_views), tuple(collection_views), tuple(service_views),
                 page_views, tuple(niche_views), tag_views, stats, tuple(copied), fingerprints,
-                images=(*img.publish(image_jobs, shown), *og_jobs), fills=fills)
+                images=(*img.publish(image_jobs, shown), *og_jobs), fills=fills,
+                redirects=redirects)
     return site, problems
 
 
@@ -498,26 +571,85 @@ def _site_highlights(config: Config, cards: Mapping[str, v.Card], studies: list[
 
 
 def _card(doc: Document, url: str, config: Config) -> v.Card:
+    card = _kind_card(doc, url, config)
+    return dataclasses.replace(card, full_title=doc.meta.title, unlisted=doc.meta.unlisted)
+
+
+def _kind_card(doc: Document, url: str, config: Config) -> v.Card:
     meta = doc.meta
     if isinstance(meta, CaseStudyMeta):
-        niche = config.settings.niches.get(meta.niche)
+        niche_id = meta.niche_ids[0]
+        niche = config.settings.niches.get(niche_id)
         results = tuple(result(m) for m in meta.metrics)
-        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, meta.date,
-                      who=meta.client_description if meta.confidential else (meta.client or ""),
-                      niche=meta.niche, niche_name=niche.name if niche else meta.niche,
+        return v.Card(doc.id, doc.kind, meta.name, url, meta.summary, meta.date,
+                      who=meta.client_description if meta.confidential else (
+                          meta.client_name or ""),
+                      niche=niche_id, niche_name=niche.name if niche else niche_id,
                       headline=next((r for r in results if r.marked),
                                     results[0] if results else None), results=results,
                       services=meta.services, practices=meta.practices, tags=meta.tags,
-                      featured=meta.featured)
+                      featured=meta.featured, niches=meta.niche_ids)
     if isinstance(meta, ServiceMeta):
-        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary,
+        return v.Card(doc.id, doc.kind, meta.name, url, meta.summary,
                       price_text=price_text(meta))
     if isinstance(meta, PracticeMeta):
         count = sum(1 for s in doc.rendered.sections if s.anchor)
-        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, topic=meta.topic,
+        return v.Card(doc.id, doc.kind, meta.name, url, meta.summary, topic=meta.topic,
                       count=count)
     assert isinstance(meta, PageMeta)
-    return v.Card(doc.id, doc.kind, meta.title, url, meta.summary)
+    return v.Card(doc.id, doc.kind, meta.name, url, meta.summary)
+
+
+def _weight(meta: Common) -> tuple[bool, int]:
+    """Manual order first (`weight:`, lower first), then the pages without a weight."""
+    return (meta.weight is None, meta.weight or 0)
+
+
+def _client_info(meta: CaseStudyMeta, card: v.Card, about_html: str) -> v.ClientInfo | None:
+    """The "about the client" block: only for a client written as a mapping, never when
+    the case study is confidential."""
+    client = meta.client
+    if not isinstance(client, Client) or meta.confidential:
+        return None
+    return v.ClientInfo(client.name, client.url, client.industry, about_html, card.logo_html)
+
+
+def alias_output(path: str) -> str:
+    """Where an alias's redirect page goes: 'old.html' as is, 'old/x' -> 'old/x/index.html'."""
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return path if "." in last and not path.endswith("/") else path.rstrip("/") + "/index.html"
+
+
+def _redirects(docs: Iterable[Document], urls: Mapping[str, str], config: Config,
+               ) -> tuple[tuple[v.Redirect, ...], list[Problem]]:
+    """Each `aliases:` entry as a redirect; an alias taken by a page or another alias is an
+    error naming both files."""
+    taken: dict[str, str] = {"index.html": "the home page"}
+    for folder, what in (("case-studies", "the case study index"), ("practices", "the "
+                         "practices index"), ("services", "the services index"),
+                         ("tags", "the tags index")):
+        taken[f"{folder}/index.html"] = what
+    for nid in config.settings.niches:
+        taken[f"niches/{nid}/index.html"] = f"the niche page of `{nid}` (site.yaml)"
+    docs = list(docs)
+    for doc in docs:
+        line = doc.line("slug")
+        taken[doc_path(doc.kind, doc.slug) + "index.html"] = (
+            f"{doc.rel}:{line}" if line else doc.rel)
+    out, problems = [], []
+    for doc in docs:
+        for i, alias in enumerate(doc.meta.aliases):
+            line = doc.line("aliases", i)
+            path = alias_output(alias.lstrip("/"))
+            other = taken.get(path)
+            if other is not None:
+                problems.append(Problem(doc.rel, line, f"the alias `{alias}` is already the URL "
+                                        f"of {other}", "remove the alias, or change the other "
+                                        "page's slug or alias"))
+                continue
+            taken[path] = f"an alias in {doc.rel}:{line}" if line else f"an alias in {doc.rel}"
+            out.append(v.Redirect(alias.lstrip("/"), urls[doc.id]))
+    return tuple(sorted(out, key=lambda r: r.path)), problems
 
 
 def price_text(meta: ServiceMeta) -> str:
@@ -588,7 +720,7 @@ def _related(studies: list[Document], practice_refs: Mapping[str, list[tuple[str
         score: dict[str, int] = defaultdict(int)
         keys = [(by_practice, f"{c}#{a}", 3) for c, a in practice_refs[doc.id]]
         keys += [(by_tag, tag_slug(t), 2) for t in meta.tags]
-        keys += [(by_niche, meta.niche, 1)]
+        keys += [(by_niche, niche, 1) for niche in meta.niche_ids]
         seen: set[str] = set()
         for index, key, weight in keys:
             members = index.get(key, [])

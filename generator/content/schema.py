@@ -309,6 +309,87 @@ class Testimonial(Strict):
     quote: str
     name: str
     role: str = ""
+    photo: str | None = None   # beside the content file, like a cover
+
+
+class Form(Strict):
+    action: str
+    fields: tuple[str, ...] = ("name", "email", "message")
+
+
+class CallToAction(Strict):
+    """site.yaml's call to action, or a page's own (`call_to_action:` in its front matter)."""
+
+    label: str
+    url: str | None = None
+    form: Form | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> CallToAction:
+        if (self.url is None) == (self.form is None):
+            raise Invalid("give the call to action either a `url` or a `form`, not both and "
+                          "not neither", "e.g. `call_to_action: {label: Book a call, url: "
+                          "\"https://cal.com/you\"}` (a booking link or mailto:)")
+        return self
+
+
+class Client(Strict):
+    """A client as a mapping: its logo is shown on cards and the home page's logo wall."""
+
+    name: str = Field(min_length=1)
+    logo: str | None = None     # beside the content file (or in its bundle)
+    url: str | None = None
+    industry: str = ""
+    about: str = ""             # inline Markdown, one paragraph
+
+
+_ALIAS_PART = re.compile(r"[^\x00-\x20\x7f\\\"<>^`{|}?#%]+")
+
+
+def check_alias(value: str) -> str:
+    """An old URL path of this page, e.g. `/case-study/iwoca/`: site-relative, and inside the
+    output folder once written (no scheme, no host, no `..`)."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        raise Invalid(f"an alias is a path from the site's root, got {_show(value)}",
+                      "write the old URL's path, e.g. `/case-study/iwoca/` (no scheme or host)")
+    parts = [p for p in value.split("/") if p]
+    if not parts:
+        raise Invalid("`/` is the home page: it cannot be an alias",
+                      "write the old URL's path, e.g. `/case-study/iwoca/`")
+    for part in parts:
+        if part in (".", "..") or not _ALIAS_PART.fullmatch(part) or part.startswith(
+                ".casefolio-"):
+            raise Invalid(f"the alias `{value[:80]}` has a segment that cannot be a file "
+                          f"name (`{part[:40]}`)",
+                          "aliases are plain paths: no `..`, `\\`, spaces, `?`, `#` or `%`")
+    return value
+
+
+class Common(Strict):
+    title: str = Field(min_length=1)
+    slug: str | None = None
+    draft: bool = False
+    short_title: str | None = Field(default=None, min_length=1)  # cards, lists, menus, crumbs
+    weight: int | None = None       # manual order: lower first; unweighted pages after
+    unlisted: bool = False          # built at its URL (noindex), but in no list
+    call_to_action: CallToAction | None = None
+    aliases: tuple[str, ...] = ()   # old URL paths, each a redirect to this page
+
+    _slug = field_validator("slug")(classmethod(lambda cls, v: check_slug(v)))
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _aliases(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [check_alias(v) for v in value]
+        return value
+
+    @property
+    def name(self) -> str:
+        """What lists, menus and breadcrumbs call the page."""
+        return self.short_title or self.title
 
 
 class ImageRef(Strict):
@@ -324,21 +405,16 @@ class Comparison(Strict):
     caption: str = ""
 
 
-class Common(Strict):
-    title: str = Field(min_length=1)
-    slug: str | None = None
-    draft: bool = False
-
-    _slug = field_validator("slug")(classmethod(lambda cls, v: check_slug(v)))
-
-
 class CaseStudyMeta(Common):
     date: dt.date
     summary: str = Field(min_length=1, max_length=160)
-    client: str | None = None
+    client: str | Client | None = None
     confidential: bool = False
     client_description: str | None = None
-    niche: str
+    niche: str | None = None
+    niches: tuple[str, ...] = ()
+    testimonials: tuple[Testimonial, ...] = ()
+    team: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     practices: tuple[str, ...] = ()
     duration: str = ""
@@ -360,8 +436,24 @@ class CaseStudyMeta(Common):
             return value
         raise PydanticCustomError("date_parsing", "expected a date (YYYY-MM-DD)")
 
+    @property
+    def client_name(self) -> str | None:
+        return self.client.name if isinstance(self.client, Client) else self.client
+
+    @property
+    def niche_ids(self) -> tuple[str, ...]:
+        """Every market, `niche:` first: `niche: x` is the one-market spelling of `niches:`."""
+        return tuple(dict.fromkeys(((self.niche,) if self.niche else ()) + self.niches))
+
+    @property
+    def quotes(self) -> tuple[Testimonial, ...]:
+        return ((self.testimonial,) if self.testimonial else ()) + self.testimonials
+
     @model_validator(mode="after")
     def _who(self) -> CaseStudyMeta:
+        if not self.niche_ids:
+            raise Invalid("`niche` is required", "add `niche: id` (an id from site.yaml "
+                          "`niches:`), or `niches: [a, b]` for several markets")
         if self.confidential and not self.client_description:
             raise Invalid("a confidential case study needs `client_description`",
                           'add e.g. `client_description: "a mid-size DTC skincare brand"`')
@@ -399,6 +491,7 @@ class ServiceMeta(Common):
     deliverables: tuple[str, ...] = ()
     outcome: str = ""
     faq: tuple[Faq, ...] = ()
+    testimonials: tuple[Testimonial, ...] = ()
 
 
 class PageMeta(Common):

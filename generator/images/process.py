@@ -47,6 +47,8 @@ ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
 PROSE_SIZES = "(min-width: 48rem) 44rem, 100vw"  # the default theme's .prose column
 COVER_SIZES = PROSE_SIZES  # the default theme puts the cover at the top of the body column
 COMPARISON_SIZES = "(min-width: 64rem) 22rem, (min-width: 36rem) 50vw, 100vw"  # half of it
+LOGO_SIZES = "10rem"   # a client's logo on a card, the about block and the logo wall
+PHOTO_SIZES = "4rem"   # a testimonial's or a person's photo
 
 
 @dataclass(frozen=True, slots=True)

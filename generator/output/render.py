@@ -11,7 +11,7 @@ from typing import Any
 from generator.config import Config
 from generator.model.views import Card
 from generator.output.theme import Theme, render_template
-from generator.site import Site, view_by_id
+from generator.site import Site, alias_output, view_by_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +76,18 @@ def routes(site: Site) -> list[Route]:
     services_step = ("Services", "services/")
     tags_step = ("Tags", "tags/")
 
+    def page_context(page: Any) -> dict[str, Any]:
+        """A page's own call to action (else the site's); an unlisted page is noindex."""
+        return {"call_to_action": page.call_to_action or config.settings.call_to_action,
+                "noindex": page.unlisted}
+
+    cards = _listed(site.case_studies)
     add("index.html", "home.html", _ids(site.case_studies, site.services, site.collections)
         | site.stats.reads, page_kind="home", stats=site.stats,
-        featured=_featured(site), services=[s.card for s in site.services],
-        collections=[c.card for c in site.collections], niches=[n.card for n in site.niches],
-        case_studies=[c.card for c in site.case_studies])
+        featured=_featured(site), services=_listed(site.services),
+        collections=_listed(site.collections), niches=[n.card for n in site.niches],
+        case_studies=cards, logos=_logos(cards))
     size = config.settings.page_size
-    cards = [c.card for c in site.case_studies]
     pages = max(1, -(-len(cards) // size))
     for number in range(1, pages + 1):
         path = "case-studies/" + ("" if number == 1 else f"page/{number}/")
@@ -94,21 +99,23 @@ def routes(site: Site) -> list[Route]:
                 studies_step, (f"Page {number}", path)))
     for study in site.case_studies:
         add(_file(site, study.url), "case_study.html", study.reads | {study.id},
-            page_kind="case-study", page=study,
-            breadcrumbs=trail(studies_step, (study.title, _rel(site, study.url))))
+            page_kind="case-study", page=study, **page_context(study),
+            breadcrumbs=trail(studies_step, (study.card.title, _rel(site, study.url))))
     add("practices/index.html", "collections.html", _ids(site.collections),
-        page_kind="practices", collections=[c.card for c in site.collections],
+        page_kind="practices", collections=_listed(site.collections),
         breadcrumbs=trail(practices_step))
     for collection in site.collections:
         add(_file(site, collection.url), "collection.html", collection.reads | {collection.id},
-            page_kind="collection", page=collection,
-            breadcrumbs=trail(practices_step, (collection.title, _rel(site, collection.url))))
+            page_kind="collection", page=collection, **page_context(collection),
+            breadcrumbs=trail(practices_step, (collection.card.title,
+                                               _rel(site, collection.url))))
     add("services/index.html", "services.html", _ids(site.services),
-        page_kind="services", services=list(site.services), breadcrumbs=trail(services_step))
+        page_kind="services", services=[s for s in site.services if not s.unlisted],
+        breadcrumbs=trail(services_step))
     for service in site.services:
         add(_file(site, service.url), "service.html", service.reads | {service.id},
-            page_kind="service", page=service,
-            breadcrumbs=trail(services_step, (service.title, _rel(site, service.url))))
+            page_kind="service", page=service, **page_context(service),
+            breadcrumbs=trail(services_step, (service.card.title, _rel(site, service.url))))
     for niche in site.niches:
         add(_file(site, niche.url), "niche.html", niche.reads, page_kind="niche", page=niche,
             breadcrumbs=trail((niche.name, _rel(site, niche.url))))
@@ -120,10 +127,13 @@ def routes(site: Site) -> list[Route]:
             breadcrumbs=trail(tags_step, (tag.name, _rel(site, tag.url))))
     for page in site.pages:
         add(_file(site, page.url), "page.html", page.reads | {page.id}, page_kind="page",
-            page=page, breadcrumbs=trail((page.title, _rel(site, page.url))))
+            page=page, **page_context(page),
+            breadcrumbs=trail((page.card.title, _rel(site, page.url))))
+    for redirect in site.redirects:
+        add(alias_output(redirect.path), "redirect.html", page_kind="redirect", noindex=True,
+            target=redirect.target, target_url=_origin(config) + redirect.target)
     add("404.html", "404.html", page_kind="not-found")
-    add("feed.xml", "feed.xml", [ORDER], page_kind="feed",
-        entries=[c.card for c in site.case_studies[:30]])
+    add("feed.xml", "feed.xml", [ORDER], page_kind="feed", entries=cards[:30])
     everything = _ids(site.case_studies, site.collections, site.services, site.pages)
     add("sitemap.xml", "sitemap.xml", everything, page_kind="sitemap",
         urls=_sitemap(site, out))
@@ -225,14 +235,15 @@ def page_key(route: Route, template_key: str, config_key: str, fingerprints: Map
 
 def site_globals(site: Site) -> dict[str, Any]:
     """What every template sees besides its route's context."""
-    return globals_for(site.config, [p.card for p in site.pages if p.menu])
+    return globals_for(site.config, [p.card for p in site.pages if p.menu and not p.unlisted])
 
 
 def globals_for(config: Config, menu_pages: list[Card]) -> dict[str, Any]:
     s = config.settings
     return {"site": s, "config": config, "base_path": config.base_path,
             "base_url": config.base_url, "niche_names": {k: n.name for k, n in s.niches.items()},
-            "menu_pages": menu_pages, "dev": config.options.serve}
+            "menu_pages": menu_pages, "dev": config.options.serve,
+            "call_to_action": s.call_to_action, "noindex": False}
 
 
 def _ids(*groups: Iterable[Any]) -> frozenset[str]:
@@ -256,9 +267,28 @@ def _reads_of(context: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(found)
 
 
+def _listed(views: Iterable[Any]) -> list[Card]:
+    """The cards of the views that lists show (not `unlisted:`), in the site's order."""
+    return [view.card for view in views if not view.card.unlisted]
+
+
+def _logos(cards: Iterable[Card], least: int = 3) -> list[Card]:
+    """One card per client with a logo, for the home page's wall; none below `least`."""
+    seen: dict[str, Card] = {}
+    for card in cards:
+        if card.logo_html:
+            seen.setdefault(card.who, card)
+    return list(seen.values()) if len(seen) >= least else []
+
+
+def _origin(config: Config) -> str:
+    """`https://example.com` of base_url `https://example.com/sub/`."""
+    return config.base_url[: len(config.base_url) - len(config.base_path)]
+
+
 def _featured(site: Site) -> list[Any]:
-    featured = [c.card for c in site.case_studies if c.card.featured]
-    return featured or [c.card for c in site.case_studies[:3]]
+    cards = _listed(site.case_studies)
+    return [c for c in cards if c.featured] or cards[:3]
 
 
 def _rel(site: Site, url: str) -> str:
@@ -285,7 +315,7 @@ def _sitemap(site: Site, so_far: list[Route]) -> list[dict[str, str]]:
     dates = {c.url: c.date.isoformat() for c in site.case_studies}
     urls = []
     for route in so_far:
-        if route.path.endswith("index.html"):
+        if route.path.endswith("index.html") and not route.context.get("noindex"):
             url = site.config.base_url + _pretty(route.path)
             urls.append({"loc": url, "lastmod": dates.get(site.config.base_path
                                                           + _pretty(route.path), "")})
