@@ -258,8 +258,8 @@ def build_site(config: Config, docs: list[Document], assets: list[Asset],
 
     niche_cards = {nid: v.Card(f"niches/{nid}", "niches", n.name, base + f"niches/{nid}/",
                                n.pitch) for nid, n in niches_cfg.items()}
-    related, considered = _related([d for d in studies if d.id in listed], practice_refs,
-                                   by_tag, by_niche)
+    related, considered = _related([d for d in studies if d.id in listed], {
+        i: refs for i, refs in practice_refs.items() if i in listed}, by_tag, by_niche)
     og_jobs: list[img.Job] = []
     study_views = []
     for doc in studies:

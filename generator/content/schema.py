@@ -9,9 +9,10 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.functional_validators import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from generator.content.frontmatter import Positions
@@ -349,7 +350,9 @@ _ALIAS_PART = re.compile(r"[^\x00-\x20\x7f\\\"<>^`{|}?#%]+")
 def check_alias(value: str) -> str:
     """An old URL path of this page, e.g. `/case-study/iwoca/`: site-relative, and inside the
     output folder once written (no scheme, no host, no `..`)."""
-    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+    if not isinstance(value, str):
+        raise Invalid(f"expected a path, got {_show(value)}", "e.g. `/case-study/iwoca/`")
+    if not value.startswith("/") or value.startswith("//"):
         raise Invalid(f"an alias is a path from the site's root, got {_show(value)}",
                       "write the old URL's path, e.g. `/case-study/iwoca/` (no scheme or host)")
     parts = [p for p in value.split("/") if p]
@@ -365,6 +368,9 @@ def check_alias(value: str) -> str:
     return value
 
 
+Alias = Annotated[str, BeforeValidator(check_alias)]
+
+
 class Common(Strict):
     title: str = Field(min_length=1)
     slug: str | None = None
@@ -373,18 +379,14 @@ class Common(Strict):
     weight: int | None = None       # manual order: lower first; unweighted pages after
     unlisted: bool = False          # built at its URL (noindex), but in no list
     call_to_action: CallToAction | None = None
-    aliases: tuple[str, ...] = ()   # old URL paths, each a redirect to this page
+    aliases: tuple[Alias, ...] = ()  # old URL paths, each a redirect to this page
 
     _slug = field_validator("slug")(classmethod(lambda cls, v: check_slug(v)))
 
     @field_validator("aliases", mode="before")
     @classmethod
-    def _aliases(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list):
-            return [check_alias(v) for v in value]
-        return value
+    def _one_alias(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @property
     def name(self) -> str:
