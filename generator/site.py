@@ -648,7 +648,7 @@ def _redirects(docs: Iterable[Document], urls: Mapping[str, str], config: Config
                                         "page's slug or alias"))
                 continue
             taken[path] = f"an alias in {doc.rel}:{line}" if line else f"an alias in {doc.rel}"
-            out.append(v.Redirect(alias.lstrip("/"), urls[doc.id]))
+            out.append(v.Redirect(alias.lstrip("/"), urls[doc.id], doc.id))
     return tuple(sorted(out, key=lambda r: r.path)), problems
 
 

@@ -78,6 +78,7 @@ class Redirect:
 
     path: str      # site-relative: 'case-study/iwoca/' or 'old.html'
     target: str    # root-relative URL of the page, base path included
+    id: str = ""   # the page's id: the redirect reads its card (its URL)
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,8 @@ def routes(site: Site) -> list[Route]:
             page=page, **page_context(page),
             breadcrumbs=trail((page.card.title, _rel(site, page.url))))
     for redirect in site.redirects:
-        add(alias_output(redirect.path), "redirect.html", page_kind="redirect", noindex=True,
+        add(alias_output(redirect.path), "redirect.html", [f"card:{redirect.id}"],
+            page_kind="redirect", noindex=True,
             target=redirect.target, target_url=_origin(config) + redirect.target)
     add("404.html", "404.html", page_kind="not-found")
     add("feed.xml", "feed.xml", [ORDER], page_kind="feed", entries=cards[:30])
