@@ -33,6 +33,7 @@ from generator.incremental import cache, prose
 from generator.kinds.registry import for_site
 from generator.kinds.registry import load as load_registry
 from generator.output.headers import headers_outputs
+from generator.output.redirects import with_redirects
 from generator.output.render import Output, Route, affected, patch_routes, render_routes, routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool, check_output_dir, output_signature, write_site
@@ -206,6 +207,8 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
         outputs += [Output(a.out, a.data, "") for a in theme.assets]
         outputs += [copy_asset(site_dir, a, state) for a in site.assets]
         outputs += image_outputs(site, site_dir, state, spool)
+        outputs = with_redirects(outputs, site.redirects, config.base_path,
+                                 site_dir / "static" / "_redirects")
         outputs += headers_outputs(outputs, config.base_path)
         paths = [o.path for o in outputs]
         if paths != state.paths:  # the same paths as last build's are known not to collide

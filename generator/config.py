@@ -9,17 +9,19 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from generator import __version__
 from generator.brand import FONT_FORMATS, HEX_RE, Palette, palette
 from generator.content.frontmatter import load_yaml, normalize_text
 from generator.content.schema import (
+    CallToAction,
     Figure,
     Invalid,
+    SafeUrl,
     Strict,
     canonical_unit,
     check_slug,
@@ -35,51 +37,12 @@ if not BUILTIN_THEMES.is_dir():  # running from a source checkout or an editable
     BUILTIN_THEMES = Path(__file__).parent.parent / "themes"
 
 
-SAFE_SCHEMES = ("http", "https", "mailto", "tel")
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
-_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # what a browser strips before the scheme
-
-
-def safe_url(value: str) -> str:
-    """A link a visitor may follow: http(s), mailto:, tel: or relative, never `javascript:`,
-    `data:` or `vbscript:` (read the way a browser reads it, tabs and newlines removed)."""
-    seen = re.sub(r"[\t\n\r]", "", value).lstrip(_C0_AND_SPACE)
-    scheme = _SCHEME.match(seen)
-    if scheme and scheme[1].lower() not in SAFE_SCHEMES:
-        raise Invalid(f"`{scheme[1]}:` URLs are not allowed (they run code or hide content "
-                      "in the link)", "use an http(s), mailto: or tel: URL, or a path on the "
-                      "site such as /contact/")
-    return value
-
-
-SafeUrl = Annotated[str, AfterValidator(safe_url)]
-
-
 class Organization(Strict):
     name: str
     email: str | None = None
     logo: str | None = None
     url: SafeUrl | None = None
     same_as: tuple[SafeUrl, ...] = ()
-
-
-class Form(Strict):
-    action: SafeUrl
-    fields: tuple[str, ...] = ("name", "email", "message")
-
-
-class CallToAction(Strict):
-    label: str
-    url: SafeUrl | None = None
-    form: Form | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> CallToAction:
-        if (self.url is None) == (self.form is None):
-            raise Invalid("give the call to action either a `url` or a `form`, not both and "
-                          "not neither", "e.g. `call_to_action: {label: Book a call, url: "
-                          "\"https://cal.com/you\"}` (a booking link or mailto:)")
-        return self
 
 
 class NavItem(Strict):

@@ -10,10 +10,11 @@ page.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -53,6 +54,7 @@ class Site:
     assets: tuple[Asset, ...]              # copied as they are (not JPEG/PNG/WebP)
     fingerprints: Mapping[str, str]        # id -> fingerprint of the file it came from
     images: tuple[img.Job, ...] = ()       # image variants and share cards to encode
+    redirects: tuple[v.Redirect, ...] = ()  # the pages' `aliases:`
     # id -> the final link URLs and image html its body's placeholders were filled with, so
     # that an edit of nothing but a body can be re-filled without linking the site again.
     fills: Mapping[str, Fills] = dataclasses.field(default_factory=dict)
@@ -144,23 +146,26 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
         for doc in index.docs[kind.folder]:
             kind.link(doc, index)
     fills = {doc.id: _fill(doc, index) for doc in docs}
-    views = {kind.folder: tuple(kind.view(doc, index) for doc in index.docs[kind.folder])
+    views = {kind.folder: tuple(_own(kind.view(doc, index), doc)
+                                for doc in index.docs[kind.folder])
              for kind in registry.kinds}
     niches, tags, stats = _aggregates(index)
+    redirects = _redirects(docs, index)
     problems = index.problems + [
         Problem(rel, None, job, "open it in an image editor and export it again, or remove it")
         for rel, job in index.image_jobs.items() if isinstance(job, str) and rel not in index.shown]
     fingerprints = {doc.id: doc.fingerprint for doc in docs} | {
         f"image:{rel}": fingerprint for rel, fingerprint in index.shown.items()} | {
         f"card:{i}": card_fingerprint(card) for i, card in index.cards.items()} | {
-        f"order:{folder}": hashlib.blake2b("\n".join(d.id for d in kind_docs).encode(),
+        f"order:{folder}": hashlib.blake2b("\n".join(d.id for d in kind_docs if d.id not in
+                                                     index.unlisted).encode(),
                                            digest_size=16).hexdigest()
         for folder, kind_docs in index.docs.items()}
     site = Site(config, registry, views, {view.id: view for group in views.values()
                                           for view in group},
                 niches, tags, stats, tuple(index.copied), fingerprints,
                 images=(*img.publish(index.image_jobs, index.shown, _linked_files(docs, index)),
-                        *index.jobs), fills=fills)
+                        *index.jobs), fills=fills, redirects=redirects)
     return site, problems
 
 
@@ -172,9 +177,10 @@ def _index(config: Config, registry: Registry, docs: list[Document], assets: lis
     for doc in docs:
         by_kind[doc.kind].append(doc)
     for folder, kind in kinds.items():
-        by_kind[folder].sort(key=kind.order)
+        by_kind[folder].sort(key=functools.partial(_sort_key, kind.order))
     urls = {doc.id: config.base_path + kinds[doc.kind].path(doc.slug) for doc in docs}
-    cards = {doc.id: kinds[doc.kind].card(doc, urls[doc.id], config) for doc in docs}
+    cards = {doc.id: _card(kinds[doc.kind].card(doc, urls[doc.id], config), doc)
+             for doc in docs}
     anchors = {d.id: {s.anchor: s.title for s in d.rendered.sections if s.anchor}
                | {h.anchor: h.text for h in d.rendered.toc}
                for kind in registry.kinds if kind.sections for d in by_kind[kind.folder]}
@@ -182,6 +188,34 @@ def _index(config: Config, registry: Registry, docs: list[Document], assets: lis
                     for d in docs if d.id not in anchors})
     return Index(config, by_kind, urls, cards, anchors, assets,
                  {doc.rel: doc for doc in docs}, absent)
+
+
+def _sort_key(order: Callable[[Document], Any], doc: Document) -> tuple[Any, ...]:
+    """Manual order first (`weight:`), then the kind's own."""
+    return (*_weight(doc.meta), order(doc))
+
+
+def _weight(meta: Any) -> tuple[bool, int]:
+    """Manual order first (`weight:`, lower first), then the pages without a weight."""
+    weight = getattr(meta, "weight", None)
+    return (weight is None, weight or 0)
+
+
+def _card(card: v.Card, doc: Document) -> v.Card:
+    """A kind's card with what every page has: its short title, and whether it is listed."""
+    meta = doc.meta
+    title = getattr(meta, "name", meta.title) if card.title == meta.title else card.title
+    return dataclasses.replace(card, title=title, full_title=meta.title,
+                               unlisted=getattr(meta, "unlisted", False))
+
+
+def _own(view: Any, doc: Document) -> Any:
+    """A view with the page's own call to action and `unlisted:` (views that have them)."""
+    names = {f.name for f in dataclasses.fields(view)} if dataclasses.is_dataclass(view) else ()
+    if "call_to_action" not in names or "unlisted" not in names:
+        return view
+    return dataclasses.replace(view, call_to_action=getattr(doc.meta, "call_to_action", None),
+                               unlisted=getattr(doc.meta, "unlisted", False))
 
 
 def _fill(doc: Document, index: Index) -> Fills:
@@ -224,6 +258,8 @@ def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v
     clashes: set[tuple[str, str]] = set()
     for kind_docs in index.docs.values():
         for doc in kind_docs:
+            if doc.id in index.unlisted:
+                continue
             for i, tag in enumerate(getattr(doc.meta, "tags", ())):
                 key = tag_slug(tag)
                 first = names.setdefault(key, tag)
@@ -238,9 +274,10 @@ def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v
                        cards_of(index.pointing("tag", key)),
                        frozenset(card_ids(index.pointing("tag", key))))
                  for key in sorted(set(index.targets("tag"))))
-    studies = [index.cards[d.id] for d in index.docs.get("case-studies", [])]
+    studies = [index.cards[d.id] for d in index.docs.get("case-studies", [])
+               if d.id not in index.unlisted]
     chosen = _site_highlights(index)
-    stats = v.Stats(len(studies), len({c.niche for c in studies}),
+    stats = v.Stats(len(studies), len({n for c in studies for n in c.niches}),
                     chosen if index.config.settings.highlights else highlights(studies),
                     frozenset(card_ids(c.id for c in studies)))
     return tuple(niche_views), tags, stats
@@ -276,6 +313,43 @@ def _site_highlights(index: Index) -> tuple[v.Highlight, ...]:
             continue
         out.append(v.Highlight(found[0].label, found[0].primary, note=card.who, url=card.url))
     return tuple(out)
+
+
+def alias_output(path: str) -> str:
+    """Where an alias's redirect page goes: 'old.html' as is, 'old/x' -> 'old/x/index.html'."""
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return path if "." in last and not path.endswith("/") else path.rstrip("/") + "/index.html"
+
+
+def _redirects(docs: Iterable[Document], index: Index) -> tuple[v.Redirect, ...]:
+    """Each `aliases:` entry as a redirect; an alias taken by a page or another alias is an
+    error naming both files."""
+    taken: dict[str, str] = {"index.html": "the home page"}
+    for folder, what in (("case-studies", "the case study index"), ("practices", "the "
+                         "practices index"), ("services", "the services index"),
+                         ("tags", "the tags index")):
+        taken[f"{folder}/index.html"] = what
+    for nid in index.config.settings.niches:
+        taken[f"niches/{nid}/index.html"] = f"the niche page of `{nid}` (site.yaml)"
+    docs = list(docs)
+    for doc in docs:
+        line = doc.line("slug")
+        taken[index.urls[doc.id][len(index.base):] + "index.html"] = (
+            f"{doc.rel}:{line}" if line else doc.rel)
+    out = []
+    for doc in docs:
+        for i, alias in enumerate(getattr(doc.meta, "aliases", ())):
+            line = doc.line("aliases", i)
+            path = alias_output(alias.lstrip("/"))
+            other = taken.get(path)
+            if other is not None:
+                index.problems.append(Problem(
+                    doc.rel, line, f"the alias `{alias}` is already the URL of {other}",
+                    "remove the alias, or change the other page's slug or alias"))
+                continue
+            taken[path] = f"an alias in {doc.rel}:{line}" if line else f"an alias in {doc.rel}"
+            out.append(v.Redirect(alias.lstrip("/"), index.urls[doc.id], doc.id))
+    return tuple(sorted(out, key=lambda r: r.path))
 
 
 def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site | None:

@@ -48,6 +48,25 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                 "(`Checkout Redesign.md` -> `checkout-redesign`). Letters, digits, `-`, `_`, `.`.",
         "draft": "`true` keeps the file out of the build unless you pass `--drafts` "
                  "(`casefolio new` starts every file as a draft).",
+        "short_title": "The name in cards, lists, menus, facts boxes and breadcrumbs, e.g. "
+                       "*Cursor: 5x faster plans*. Default: `title`, which stays the page's "
+                       "heading and `<title>`.",
+        "weight": "Manual order: in every list, pages with a weight come first, lower first; "
+                  "then the others (case studies newest first, the rest by title).",
+        "unlisted": "`true` builds the page at its URL with `noindex`, but leaves it out of "
+                    "every list, the menu, the home page, niche and tag pages, related "
+                    "blocks, the feed and the sitemap. For a campaign page or a link you "
+                    "send by hand.",
+        "call_to_action": "This page's own call to action instead of the site's, e.g. "
+                          "`{label: Apply for the clinic, url: https://forms.gle/x}` or with "
+                          "a `form:`.",
+        "aliases": "Old URLs of the page, as paths from the site's root, e.g. "
+                   "`[/case-study/iwoca/]`. Each becomes a small redirect page at that path "
+                   "(noindex, canonical, a link for people) and a `301` line in `_redirects` "
+                   "(Netlify, Cloudflare Pages), the base_url's path added. A path already "
+                   "taken by a page or another alias is an error naming both files; `..`, "
+                   "hosts and schemes are refused. Rules of your own in `static/_redirects` "
+                   "are kept and come first, so they win where both match.",
     },
     "CaseStudyMeta": {
         "title": "The headline; lead with the result, e.g. *Checkout redesign lifts "
@@ -55,12 +74,21 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "date": "When the work was delivered. A date in the future hides the case study "
                 "until that day (or `--future`).",
         "summary": "One or two sentences: the meta description and the text of cards.",
-        "client": "The client's name.",
+        "client": "The client's name, or a mapping `{name, logo, url, industry, about}`: the "
+                  "logo (a file beside the case study, or in its bundle) is shown on cards, "
+                  "in an *About the client* block with `about` (inline Markdown) and "
+                  "`industry`, and on the home page's *Trusted by* wall once three or more "
+                  "clients have one.",
         "confidential": "`true` shows `client_description` instead of the client's name.",
         "client_description": "Who the client is without naming them, e.g. *a mid-size DTC "
                               "skincare brand*.",
         "niche": "The market: an id from `niches:` in site.yaml. The case study is listed on "
-                 "that niche's page.",
+                 "that niche's page. Required, unless `niches:` is given.",
+        "niches": "Several markets (ids from `niches:` in site.yaml); the case study is on "
+                  "each niche's page. `niche: x` is the one-market spelling.",
+        "testimonials": "Several quotes, each `{quote, name, role, photo}`; after "
+                        "`testimonial:` when both are given.",
+        "team": "Who did the work: ids from `people:` in site.yaml.",
         "services": "Slugs of the services this engagement sold, e.g. "
                     "`[conversion-retainer]`; the service page lists the case study.",
         "practices": "The practices applied: a collection's slug, optionally `#anchor` of one "
@@ -123,6 +151,15 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "quote": "The client's words.",
         "name": "Who said it.",
         "role": "Their role and company, e.g. *Head of E-commerce, Lumen Skincare*.",
+        "photo": "Their photo, a file beside the Markdown file; shown small, as a "
+                 "responsive image.",
+    },
+    "Client": {
+        "name": "The client's name.",
+        "logo": "The logo, a file beside the case study (SVG is best).",
+        "url": "The client's website.",
+        "industry": "What the client does, e.g. *Developer tools*; in the facts box.",
+        "about": "One paragraph about the client, inline Markdown.",
     },
     "ImageRef": {
         "src": "The file, relative to the Markdown file, e.g. `checkout-after.png`.",
@@ -152,10 +189,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                  "`price: on request`. `casefolio check` warns when a service has neither "
                  "`price` nor `tiers`.",
         "tiers": "Instead of `price`: the options, shown side by side as columns.",
-        "testimonials": "Quotes from clients of this service.",
         "deliverables": "What the client receives.",
         "outcome": "The promised result, e.g. *More revenue per visitor within 90 days*.",
         "faq": "Questions buyers ask, with answers.",
+        "testimonials": "Quotes from clients of this service, each `{quote, name, role, "
+                        "photo}`.",
     },
     "Price": {
         "amount": "The fee, a plain number, or a range `[100, 500]` (shown *€100–500*).",
@@ -207,8 +245,6 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "markdown": "How Markdown is read.",
         "brand": "Your colours and font in the built-in theme, in light and dark mode and "
                  "print, without overriding templates. Contrast is checked at build time.",
-        "people": "The consultants, by id; guides (and case studies and articles) cite the "
-                  "ids.",
         "page_size": "Case studies per page of the case study index.",
         "share_cards": "Draw a 1200x630 share image (`og:image`) for each case study without a "
                        "cover and each service: its title and headline result. Each costs ~5 "
@@ -219,6 +255,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                           "e.g. `[../brand-kit]`. A link to any other file outside the site "
                           "is an error naming it: it would publish that file (a link to "
                           "`/proc/self/environ` would publish the build's secrets).",
+        "people": "The consultants, by id: guides cite them in `authors:`, case studies in "
+                  "`team:`.",
         "deploy": "Where `casefolio deploy` publishes the site; the first target is the "
                   "default, `--target NAME` picks another. See "
                   "[deployment.md](deployment.md).",
@@ -310,7 +348,7 @@ HEADINGS = {
     "SiteSettings": "site.yaml", "Organization": "Organization",
     "CallToAction": "Call to action", "Form": "Form", "NavItem": "Menu item", "Niche": "Niche",
     "MarkdownOptions": "Markdown options", "HighlightEntry": "Highlight",
-    "DeployTarget": "Deploy target",
+    "DeployTarget": "Deploy target", "Client": "Client",
 }
 
 CONTENT_INTRO = """\
@@ -487,6 +525,8 @@ def type_name(annotation: Any) -> str:
     args = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
         return " or ".join(type_name(a) for a in args if a is not type(None))
+    if origin is typing.Annotated:  # a type with its own check (e.g. an alias path)
+        return type_name(args[0])
     if origin is tuple:
         return f"list of {type_name(args[0])}"
     if origin is dict:

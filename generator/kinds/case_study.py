@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from generator.config import Config
 from generator.content.document import Document
 from generator.content.schema import (
+    Client,
     Common,
     Comparison,
     ImageRef,
@@ -48,10 +49,13 @@ ALT_HINT = "add `alt:`, a sentence saying what the screenshot shows"
 class CaseStudyMeta(Common):
     date: dt.date
     summary: str = Field(min_length=1, max_length=160)
-    client: str | None = None
+    client: str | Client | None = None
     confidential: bool = False
     client_description: str | None = None
-    niche: str
+    niche: str | None = None
+    niches: tuple[str, ...] = ()
+    testimonials: tuple[Testimonial, ...] = ()
+    team: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     practices: tuple[str, ...] = ()
     duration: str = ""
@@ -73,8 +77,20 @@ class CaseStudyMeta(Common):
             return value
         raise PydanticCustomError("date_parsing", "expected a date (YYYY-MM-DD)")
 
+    @property
+    def client_name(self) -> str | None:
+        return self.client.name if isinstance(self.client, Client) else self.client
+
+    @property
+    def niche_ids(self) -> tuple[str, ...]:
+        """Every market, `niche:` first: `niche: x` is the one-market spelling of `niches:`."""
+        return tuple(dict.fromkeys(((self.niche,) if self.niche else ()) + self.niches))
+
     @model_validator(mode="after")
     def _who(self) -> CaseStudyMeta:
+        if not self.niche_ids:
+            raise Invalid("`niche` is required", "add `niche: id` (an id from site.yaml "
+                          "`niches:`), or `niches: [a, b]` for several markets")
         if self.confidential and not self.client_description:
             raise Invalid("a confidential case study needs `client_description`",
                           'add e.g. `client_description: "a mid-size DTC skincare brand"`')
@@ -96,25 +112,28 @@ def meta_of(doc: Document) -> CaseStudyMeta:
 
 def card(doc: Document, url: str, config: Config) -> v.Card:
     meta = meta_of(doc)
-    niche = config.settings.niches.get(meta.niche)
+    niche_id = meta.niche_ids[0]
+    niche = config.settings.niches.get(niche_id)
     results = tuple(result(m) for m in meta.metrics)
     return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, meta.date,
-                  who=(meta.client_description if meta.confidential else meta.client) or "",
-                  niche=meta.niche, niche_name=niche.name if niche else meta.niche,
+                  who=(meta.client_description if meta.confidential else meta.client_name)
+                  or "", niche=niche_id, niche_name=niche.name if niche else niche_id,
                   headline=next((r for r in results if r.marked),
                                 results[0] if results else None), results=results,
                   services=meta.services, practices=meta.practices, tags=meta.tags,
-                  featured=meta.featured)
+                  featured=meta.featured, niches=meta.niche_ids)
 
 
 def link(doc: Document, index: Index) -> None:
     """Niche, services and practices named in the front matter; tags."""
     meta = meta_of(doc)
     niches = index.config.settings.niches
-    if meta.niche not in niches:
-        index.unknown(doc, ("niche",), "niche", meta.niche, niches, "site.yaml `niches:`")
-    else:
-        index.point(doc.id, "niche", meta.niche)
+    for niche in meta.niche_ids:
+        if niche not in niches:
+            key = ("niche",) if niche == meta.niche else ("niches", meta.niches.index(niche))
+            index.unknown(doc, key, "niche", niche, niches, "site.yaml `niches:`")
+        else:
+            index.point(doc.id, "niche", niche)
     services = index.slugs("services")
     for i, slug in enumerate(meta.services):
         if slug not in services:
@@ -132,8 +151,17 @@ def link(doc: Document, index: Index) -> None:
                           f"the practice headings of {slug} (not those marked {{-}})")
         else:
             index.point(doc.id, "practice", f"{cid}#{anchor}")
+    people = index.config.settings.people
+    for i, person in enumerate(meta.team):
+        if person not in people:
+            index.unknown(doc, ("team", i), "person", person, people, "site.yaml `people:`")
     for tag in meta.tags:
         index.point(doc.id, "tag", tag_slug(tag))
+    client = meta.client  # its logo, on cards too
+    if isinstance(client, Client) and client.logo and not meta.confidential:
+        index.cards[doc.id] = dataclasses.replace(index.cards[doc.id], logo_html=index.picture(
+            doc, client.logo, client.name, doc.line("client", "logo"), "",
+            index.config.image_sizes("logo")))
 
 
 def _citable(index: Index, cid: str) -> dict[str, str]:
@@ -163,26 +191,44 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
     refs = [ref.partition("#")[::2] for ref in index.outgoing(doc.id, "practice")]
     svc_ids = index.outgoing(doc.id, "service")
     related, considered = index.once("related", lambda: _related(index))
+    people = config.settings.people
     study = v.CaseStudy(
         id=doc.id, url=index.urls[doc.id], card=cards[doc.id], title=meta.title,
-        date=meta.date, summary=meta.summary, who=cards[doc.id].who, client=meta.client,
+        date=meta.date, summary=meta.summary, who=cards[doc.id].who, client=meta.client_name,
         confidential=meta.confidential,
-        niche=index.niche_cards.get(meta.niche, v.Card("", "niches", meta.niche, "", "")),
+        niche=index.niche_cards.get(meta.niche_ids[0], v.Card("", "niches", meta.niche_ids[0],
+                                                              "", "")),
+        niches=tuple(index.niche_cards[n] for n in meta.niche_ids if n in index.niche_cards),
+        client_info=_client_info(meta, cards[doc.id], index.inline(
+            doc, ("client", "about"), meta.client.about)[0] if isinstance(meta.client, Client)
+            and meta.client.about else ""),
+        testimonials=index.quotes(doc, meta.testimonial, meta.testimonials),
+        team=tuple(v.Member(p, people[p].name, people[p].role, people[p].url)
+                   for p in meta.team if p in people),
         services=index.cards_of(svc_ids),
         practices=tuple(_practice_ref(cid, anchor, index) for cid, anchor in refs),
         duration=meta.duration, results=cards[doc.id].results, testimonial=meta.testimonial,
         tags=tuple((t, base + f"tags/{tag_slug(t)}/") for t in meta.tags),
         cover=meta.cover, comparisons=meta.comparisons, html=index.html[doc.id],
-        toc=toc(doc), words=doc.rendered.words, related=index.cards_of(related[doc.id]),
+        toc=toc(doc), words=doc.rendered.words, related=index.cards_of(related.get(doc.id, ())),
         draft=meta.draft,
         reads=frozenset({*card_ids(svc_ids), *(c for c, _ in refs),
-                         *card_ids(considered[doc.id]), *index.reads[doc.id]}),
+                         *card_ids(considered.get(doc.id, ())), *index.reads[doc.id]}),
         cover_html=cover_html, comparisons_html=comparisons_html,
         og_image=img.og_image(og, config.base_url,
                               meta.cover.alt if meta.cover else meta.title) if og else None,
     )
     _check_claims(doc, meta, study, index)
     return study
+
+
+def _client_info(meta: CaseStudyMeta, card: v.Card, about_html: str) -> v.ClientInfo | None:
+    """The "about the client" block: only for a client written as a mapping, never when
+    the case study is confidential."""
+    client = meta.client
+    if not isinstance(client, Client) or meta.confidential:
+        return None
+    return v.ClientInfo(client.name, client.url, client.industry, about_html, card.logo_html)
 
 
 def _check_claims(doc: Document, meta: CaseStudyMeta, study: v.CaseStudy, index: Index,
@@ -231,7 +277,7 @@ def routes(pages: Pages) -> None:
     studies = pages.views(FOLDER)
     step = ("Case studies", f"{FOLDER}/")
     size = pages.page_size
-    cards = [c.card for c in studies]
+    cards = pages.cards(FOLDER)
     count = max(1, -(-len(cards) // size))
     services = pages.views("services")
     used = [s.card for s in services if s.case_studies]  # a chip leads to their #used-in
@@ -247,7 +293,7 @@ def routes(pages: Pages) -> None:
     for study in studies:
         pages.add(pages.file(study.url), "case_study.html", study.reads | {study.id},
                   page_kind="case-study", page=study,
-                  breadcrumbs=pages.trail(step, (study.title, pages.rel(study.url))))
+                  breadcrumbs=pages.trail(step, (study.card.title, pages.rel(study.url))))
 
 
 def _comparison(doc: Document, i: int, pair: Comparison, index: Index) -> str:
@@ -272,7 +318,7 @@ def _related(index: Index) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
     Only a window of CANDIDATES_PER_KEY studies nearest in date is looked at per shared key
     (no N^2 scan), and the ranking uses nothing but the candidates' own cards (score, date
     distance, id), so a page depends exactly on the candidates it considered (returned too)."""
-    studies = index.docs.get(FOLDER, [])
+    studies = [d for d in index.docs.get(FOLDER, []) if not d.meta.unlisted]
     lists: Mapping[str, Mapping[str, list[str]]] = {
         "practice": _reverse(index, studies, "practice"), "tag": _reverse(index, studies, "tag"),
         "niche": _reverse(index, studies, "niche")}
@@ -286,7 +332,7 @@ def _related(index: Index) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
         score: dict[str, int] = defaultdict(int)
         keys = [("practice", ref, 3) for ref in index.outgoing(doc.id, "practice")]
         keys += [("tag", tag_slug(t), 2) for t in meta.tags]
-        keys += [("niche", meta.niche, 1)]
+        keys += [("niche", niche, 1) for niche in meta.niche_ids]
         seen: set[str] = set()
         for relation, key, weight in keys:
             members = lists[relation].get(key, [])

@@ -17,7 +17,8 @@ from slugify import slugify
 
 from generator.config import Config
 from generator.content.document import Document
-from generator.content.markdown import Rendered, fill
+from generator.content.markdown import Rendered, fill, render
+from generator.content.schema import Testimonial
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
@@ -31,7 +32,7 @@ class Index:
     """URLs, cards and anchors of every document; edges; image planning; problems."""
 
     def __init__(self, config: Config, docs: Mapping[str, list[Document]],
-                 urls: Mapping[str, str], cards: Mapping[str, v.Card],
+                 urls: Mapping[str, str], cards: dict[str, v.Card],
                  anchors: Mapping[str, Mapping[str, str]], assets: list[Asset],
                  by_rel: Mapping[str, Document],
                  absent: Mapping[str, tuple[str, str]] | None = None) -> None:
@@ -39,7 +40,10 @@ class Index:
         self.base = config.base_path
         self.docs = docs              # folder -> its documents, in the kind's order
         self.urls = urls              # id -> URL
-        self.cards = cards            # id -> card
+        self.cards = cards            # id -> card (a kind may add to it while linking)
+        # An unlisted document is in no list: what it names does not list it back.
+        self.unlisted = {d.id for group in docs.values() for d in group
+                         if getattr(d.meta, "unlisted", False)}
         self.anchors = anchors        # id -> anchor -> heading text
         self.by_rel = by_rel          # content path -> document
         # The content files not among the documents: path -> (slug, why), see build_site.
@@ -66,7 +70,8 @@ class Index:
     def point(self, source: str, relation: str, target: str) -> None:
         """Record that document `source` names `target` (e.g. 'service', 'services/audit')."""
         self._out[source][relation].append(target)
-        self._in[f"{relation}:{target}"].append(source)
+        if source not in self.unlisted:
+            self._in[f"{relation}:{target}"].append(source)
 
     def outgoing(self, source: str, relation: str) -> list[str]:
         return self._out[source][relation] if source in self._out else []
@@ -134,6 +139,36 @@ class Index:
                     hint), None
         url = self.urls[found.id] + (f"#{fragment}" if fragment else "")
         return (url, ""), found.id
+
+    def inline(self, doc: Document, key: tuple[str | int, ...], text: str, label: str = "",
+               ) -> tuple[str, str]:
+        """One paragraph of inline Markdown (no raw html), its file links resolved: (html,
+        plain text). `label` starts the message of a link that dangles."""
+        line = doc.line(*key) or 1
+        rendered = render(text, raw_html=False, line_offset=line - 1)
+        links = []
+        for link in rendered.links:
+            target, found = self.resolve_link(doc, link.target)
+            if found is None:
+                if target[0]:
+                    self.problems.append(Problem(doc.rel, line, label + target[0], target[1]))
+            else:
+                self.reads[doc.id].add(f"card:{found}")
+            links.append(target[0] if found is not None else "#")
+        body = fill(rendered.html, links, ["" for _ in rendered.images]).strip()
+        if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+            body = body[3:-4]
+        return body, rendered.text
+
+    def quotes(self, doc: Document, one: Testimonial | None, several: Iterable[Testimonial],
+               ) -> tuple[v.Quote, ...]:
+        """`testimonial:` then `testimonials:`, each photo through the image pipeline."""
+        keyed: list[tuple[tuple[str | int, ...], Testimonial]] = (
+            [(("testimonial",), one)] if one else [])
+        keyed += [(("testimonials", i), t) for i, t in enumerate(several)]
+        return tuple(v.Quote(t.quote, t.name, t.role, self.picture(
+            doc, t.photo, t.name, doc.line(*key, "photo"), "", self.config.image_sizes("photo"))
+            if t.photo else "") for key, t in keyed)
 
     def picture(self, doc: Document, src: str, alt: str, line: int | None, alt_hint: str,
                 sizes: str | None = None, eager: bool = False, title: str = "") -> str:

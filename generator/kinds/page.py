@@ -38,7 +38,7 @@ def view(doc: Document, index: Index) -> v.Page:
 def routes(pages: Pages) -> None:
     for page in pages.views(FOLDER):
         pages.add(pages.file(page.url), "page.html", page.reads | {page.id}, page_kind="page",
-                  page=page, breadcrumbs=pages.trail((page.title, pages.rel(page.url))))
+                  page=page, breadcrumbs=pages.trail((page.card.title, pages.rel(page.url))))
 
 
 KIND = Kind(builtin("page"), PageMeta, order=lambda d: d.slug, card=card, view=view,

@@ -95,11 +95,12 @@ def routes(pages: Pages) -> None:
     step = ("Best practices", f"{FOLDER}/")
     collections = pages.views(FOLDER)
     pages.add(f"{FOLDER}/index.html", "collections.html", page_kind=FOLDER,
-              collections=[c.card for c in collections], breadcrumbs=pages.trail(step))
+              collections=pages.cards(FOLDER), breadcrumbs=pages.trail(step))
     for collection in collections:
         pages.add(pages.file(collection.url), "collection.html",
                   collection.reads | {collection.id}, page_kind="collection", page=collection,
-                  breadcrumbs=pages.trail(step, (collection.title, pages.rel(collection.url))))
+                  breadcrumbs=pages.trail(step, (collection.card.title,
+                                                 pages.rel(collection.url))))
 
 
 KIND = Kind(builtin("practice"), PracticeMeta, order=lambda d: (d.meta.title.lower(), d.slug),

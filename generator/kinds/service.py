@@ -7,7 +7,6 @@ from pydantic import Field, field_validator, model_validator
 
 from generator.config import Config
 from generator.content.document import Document
-from generator.content.markdown import fill, render
 from generator.content.schema import (
     Common,
     Faq,
@@ -17,7 +16,6 @@ from generator.content.schema import (
     Tier,
     _on_request,
 )
-from generator.errors import Problem
 from generator.images import process as img
 from generator.kinds import builtin
 from generator.kinds.index import Index, card_ids, headline
@@ -94,36 +92,25 @@ def view(doc: Document, index: Index) -> v.Service:
         og_image=img.og_image(og, config.base_url, meta.title) if og else None,
         price_tag=own, tiers=tuple(v.Tier(t.name, t.description, tag, t.includes)
                                    for t, tag in zip(meta.tiers, tier_tags, strict=True)),
-        testimonials=meta.testimonials, flat_fee=cards[doc.id].flat_fee)
+        testimonials=index.quotes(doc, None, meta.testimonials),
+        flat_fee=cards[doc.id].flat_fee)
 
 
 def _answer(doc: Document, i: int, faq: Faq, index: Index) -> v.Answer:
     """A FAQ answer as inline Markdown, its file links resolved like the body's."""
-    line = doc.line("faq", i, "a") or 1
-    rendered = render(faq.a, raw_html=False, line_offset=line - 1)
-    links = []
-    for link in rendered.links:
-        target, found = index.resolve_link(doc, link.target)
-        if found is None:
-            index.problems.append(Problem(doc.rel, line, f"faq[{i}].a: {target[0]}", target[1]))
-        else:
-            index.reads[doc.id].add(f"card:{found}")
-        links.append(target[0] if found is not None else "#")
-    body = fill(rendered.html, links, ["" for _ in rendered.images]).strip()
-    if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
-        body = body[3:-4]
-    return v.Answer(faq.q, faq.a, rendered.text, body)
+    html, text = index.inline(doc, ("faq", i, "a"), faq.a, f"faq[{i}].a: ")
+    return v.Answer(faq.q, faq.a, text, html)
 
 
 def routes(pages: Pages) -> None:
     step = ("Services", f"{FOLDER}/")
     services = pages.views(FOLDER)
     pages.add(f"{FOLDER}/index.html", "services.html", page_kind=FOLDER,
-              services=list(services), breadcrumbs=pages.trail(step))
+              services=[s for s in services if not s.unlisted], breadcrumbs=pages.trail(step))
     for service in services:
         pages.add(pages.file(service.url), "service.html", service.reads | {service.id},
                   page_kind="service", page=service,
-                  breadcrumbs=pages.trail(step, (service.title, pages.rel(service.url))))
+                  breadcrumbs=pages.trail(step, (service.card.title, pages.rel(service.url))))
 
 
 KIND = Kind(builtin("service"), ServiceMeta, order=lambda d: (d.meta.title.lower(), d.slug),

@@ -13,7 +13,7 @@ from generator.kinds.registry import for_site
 from generator.model.views import Card
 from generator.output.theme import Theme, as_uri, render_template
 from generator.output.writer import Output
-from generator.site import Site
+from generator.site import Site, alias_output
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +51,17 @@ class _Pages:
         return self.site.of(folder)
 
     def cards(self, folder: str) -> list[Card]:
+        """The cards lists show (not `unlisted:`), in the site's order."""
         group = self.site.niches if folder == "niches" else self.site.of(folder)
-        return [item.card for item in group]
+        return [item.card for item in group if not item.card.unlisted]
 
     def add(self, path: str, template: str, reads: Iterable[str] = (), **context: Any) -> None:
         context.setdefault("breadcrumbs", ())
+        page: Any = context.get("page")
+        if hasattr(page, "call_to_action"):  # a document's page: its own, else the site's
+            context.setdefault("call_to_action", page.call_to_action
+                               or self.site.config.settings.call_to_action)
+            context.setdefault("noindex", page.unlisted)  # an unlisted page is noindex
         self.out.append(Route(path, template, context, frozenset(reads) | _reads_of(context)))
 
     def trail(self, *steps: tuple[str, str]) -> tuple[Crumb, ...]:
@@ -79,6 +85,10 @@ def routes(site: Site) -> list[Route]:
     kinds = {kind.folder: kind.routes for kind in registry.kinds}
     for name in registry.page_order:
         (_SITE_WIDE.get(name) or kinds.get(name) or registry.routes[name])(pages)
+    for redirect in site.redirects:
+        pages.add(alias_output(redirect.path), "redirect.html", [f"card:{redirect.id}"],
+                  page_kind="redirect", noindex=True, target=redirect.target,
+                  target_url=_origin(site.config) + redirect.target)
     everything = frozenset(f"card:{i}" for i in site.by_id)
     pages.add("sitemap.xml", "sitemap.xml", everything, page_kind="sitemap",
               urls=_sitemap(site, pages.out))
@@ -91,7 +101,8 @@ def _home(pages: _Pages) -> None:
     pages.add("index.html", "home.html", site.stats.reads, page_kind="home", stats=site.stats,
               featured=_featured(site), services=pages.cards("services"),
               collections=pages.cards("practices"), niches=pages.cards("niches"),
-              case_studies=pages.cards("case-studies"))
+              case_studies=pages.cards("case-studies"),
+              logos=_logos(pages.cards("case-studies")))
 
 
 def _niches(pages: _Pages) -> None:
@@ -116,7 +127,7 @@ def _not_found(pages: _Pages) -> None:
 
 def _feed(pages: _Pages) -> None:
     pages.add("feed.xml", "feed.xml", [ORDER], page_kind="feed",
-              entries=[c.card for c in pages.site.case_studies[:30]])
+              entries=pages.cards("case-studies")[:30])
 
 
 _SITE_WIDE: dict[str, Callable[[_Pages], None]] = {
@@ -217,7 +228,7 @@ def page_key(route: Route, template_key: str, config_key: str, fingerprints: Map
 
 def site_globals(site: Site) -> dict[str, Any]:
     """What every template sees besides its route's context."""
-    return globals_for(site.config, [p.card for p in site.pages if p.menu])
+    return globals_for(site.config, [p.card for p in site.pages if p.menu and not p.unlisted])
 
 
 def globals_for(config: Config, menu_pages: list[Card]) -> dict[str, Any]:
@@ -225,7 +236,8 @@ def globals_for(config: Config, menu_pages: list[Card]) -> dict[str, Any]:
     return {"site": s, "config": config, "base_path": config.base_path,
             "base_url": config.base_url, "niche_names": {k: n.name for k, n in s.niches.items()},
             "menu_pages": menu_pages, "dev": config.options.serve,
-            "sections": _sections(config)}
+            "sections": _sections(config), "call_to_action": s.call_to_action,
+            "noindex": False}
 
 
 def _sections(config: Config) -> list[dict[str, str]]:
@@ -256,8 +268,22 @@ def _reads_of(context: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _featured(site: Site) -> list[Any]:
-    featured = [c.card for c in site.case_studies if c.card.featured]
-    return featured or [c.card for c in site.case_studies[:3]]
+    cards = [c.card for c in site.case_studies if not c.card.unlisted]
+    return [c for c in cards if c.featured] or cards[:3]
+
+
+def _logos(cards: Iterable[Card], least: int = 3) -> list[Card]:
+    """One card per client with a logo, for the home page's wall; none below `least`."""
+    seen: dict[str, Card] = {}
+    for card in cards:
+        if card.logo_html:
+            seen.setdefault(card.who, card)
+    return list(seen.values()) if len(seen) >= least else []
+
+
+def _origin(config: Config) -> str:
+    """`https://example.com` of base_url `https://example.com/sub/`."""
+    return config.base_url[: len(config.base_url) - len(config.base_path)]
 
 
 def _rel(site: Site, url: str) -> str:
@@ -284,7 +310,7 @@ def _sitemap(site: Site, so_far: list[Route]) -> list[dict[str, str]]:
     dates = {c.url: c.date.isoformat() for c in site.case_studies}
     urls = []
     for route in so_far:
-        if route.path.endswith("index.html"):
+        if route.path.endswith("index.html") and not route.context.get("noindex"):
             url = as_uri(site.config.base_url + _pretty(route.path))
             urls.append({"loc": url, "lastmod": dates.get(site.config.base_path
                                                           + _pretty(route.path), "")})
