@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.config import BuildOptions, Config, load_config
-from generator.content.document import Document
+from generator.content.document import Document, Reading
 from generator.content.sources import (
     RACY_NS,
     Asset,
@@ -21,6 +22,7 @@ from generator.content.sources import (
     classify,
     fingerprint,
     is_ignored_path,
+    of_kinds,
     outside_links,
     read_file,
     walk,
@@ -28,13 +30,74 @@ from generator.content.sources import (
 from generator.errors import CasefolioError, Problem, fail_if
 from generator.images.process import process_all
 from generator.incremental import cache, prose
+from generator.kinds.registry import for_site
+from generator.kinds.registry import load as load_registry
 from generator.output.headers import headers_outputs
+from generator.output.redirects import with_redirects
 from generator.output.render import Output, Route, affected, patch_routes, render_routes, routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool, check_output_dir, output_signature, write_site
 from generator.parallel import load_all, render_all
 from generator.site import Site, build_site, patch_bodies, public_assets, published
 from generator.workers import collector_paused
+
+
+@dataclass(frozen=True, slots=True)
+class SiteMemo:
+    """The last linked site: reused while `key` (config, published documents, assets) holds."""
+
+    key: tuple[object, ...]
+    site: Site
+    problems: tuple[Problem, ...]
+    routes: list[Route]
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeMemo:
+    key: str       # the configuration and every template and theme file
+    theme: Theme
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFrom:
+    """The site and theme the outputs in BuildState.outputs were rendered from."""
+
+    site: Site
+    theme: Theme
+
+
+@dataclass(frozen=True, slots=True)
+class InputsMemo:
+    sources: list[Source]
+    assets: list[Asset]
+
+
+@dataclass(frozen=True, slots=True)
+class ImagesMemo:
+    """The image jobs of the last build and their files: reused while the jobs are the same."""
+
+    jobs: tuple[object, ...]
+    files: list[Output]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedMemo:
+    """The last published(): its key (today, drafts, future), the documents asked about, the
+    published ones, and where each document is among those (-1: not published)."""
+
+    key: tuple[object, ...]
+    documents: list[Document]
+    published: list[Document]
+    where: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedMemo:
+    """The sources and documents of the last load without problems."""
+
+    raw_html: bool
+    sources: list[Source]
+    documents: list[Document]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,20 +122,16 @@ class BuildState:
     documents: dict[tuple[str, str, bool], Document] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)
     files: dict[str, FileRead] = field(default_factory=dict)
-    theme: tuple[str, Theme] | None = None
-    site: tuple[tuple[object, ...], Site, list[Problem], list[Route]] | None = None
-    rendered_from: tuple[Site, Theme] | None = None
-    # The last full discovery (sources, assets), so that a save the watcher reported
-    # re-reads that one file instead of walking and statting the whole site again.
-    inputs: tuple[list[Source], list[Asset]] | None = None
-    # The image jobs of the last build and their files: reused while the jobs are the same.
-    images: tuple[tuple[object, ...], list[Output]] | None = None
+    theme: ThemeMemo | None = None
+    site: SiteMemo | None = None
+    rendered_from: RenderedFrom | None = None
+    # The last full discovery, so that a save the watcher reported re-reads that one file
+    # instead of walking and statting the whole site again.
+    inputs: InputsMemo | None = None
+    images: ImagesMemo | None = None
     paths: list[str] = field(default_factory=list)  # of the last outputs, checked
-    # The last published(): (today, drafts, future), documents, published ones, and where
-    # each document is among those (-1: not published).
-    published: tuple[tuple[object, ...], list[Document], list[Document], list[int]] | None = None
-    # The sources and documents of the last load without problems (raw_html, sources, docs).
-    loaded: tuple[bool, list[Source], list[Document]] | None = None
+    published: PublishedMemo | None = None
+    loaded: LoadedMemo | None = None
 
     def forget(self, paths: Iterable[Path]) -> None:
         """Read these files again next build, whatever their stat says (the watcher saw them)."""
@@ -123,11 +182,14 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
             raise CasefolioError([*exc.problems, *_content_problems(site_dir)]) from None
     with _timed(timings, "discovery"):
         known = read_changed(site_dir, state, changed)
+        problems: list[Problem] = []
         if known is not None:
-            sources, assets, problems = *known, []
+            sources, assets = known
         else:
             sources, assets, problems = read_inputs(site_dir, state, config.link_roots)
-            state.inputs = None if problems else (sources, assets)
+            state.inputs = None if problems else InputsMemo(sources, assets)
+        sources, outside = of_kinds(sources, for_site(config).folders)
+        problems += outside
     with _timed(timings, "markdown"):
         documents = load_documents(sources, config, state, problems)
     with _timed(timings, "site"):  # linking what did load: every error of the build at once
@@ -145,6 +207,8 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
         outputs += [Output(a.out, a.data, "") for a in theme.assets]
         outputs += [copy_asset(site_dir, a, state) for a in site.assets]
         outputs += image_outputs(site, site_dir, state, spool)
+        outputs = with_redirects(outputs, site.redirects, config.base_path,
+                                 site_dir / "static" / "_redirects")
         outputs += headers_outputs(outputs, config.base_path)
         paths = [o.path for o in outputs]
         if paths != state.paths:  # the same paths as last build's are known not to collide
@@ -189,9 +253,9 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
     check_output_dir(out_dir, site_dir, force)
     if state is None:
         with _timed(timings, "cache"):
-            documents, outputs = cache.load(site_dir, out_dir)
+            documents, previous = cache.load(site_dir, out_dir)
             files = reads_from_cache(site_dir)
-        state = BuildState(documents=documents, outputs=outputs, files=files)
+        state = BuildState(documents=documents, outputs=previous, files=files)
     spool = Spool(out_dir) if fresh else None  # a one-off build keeps no output in memory
     try:
         result = build(site_dir, options, state, on_page, spool=spool)
@@ -207,7 +271,7 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
             cache.save(site_dir, state.documents, state.outputs, out_dir,
                        reads_to_cache(state, inputs), stamp)
             if result.site is not None and state.site is not None and state.theme is not None:
-                prose.save(site_dir, result.site, state.site[3], state.theme[1], stamp,
+                prose.save(site_dir, result.site, state.site.routes, state.theme.theme, stamp,
                            state.outputs)
     return result
 
@@ -242,8 +306,11 @@ def _content_problems(site_dir: Path) -> list[Problem]:
     """The errors of reading and parsing every content file, without a configuration."""
     if not (site_dir / "site.yaml").is_file():
         return []  # not a site at all: the missing site.yaml says enough
+    registry = load_registry(site_dir.resolve(), ())  # its plugins are named in site.yaml
     sources, _, problems = read_inputs(site_dir, BuildState())
-    for loaded in load_all(sources, True, {}):
+    sources, outside = of_kinds(sources, registry.folders)
+    problems += outside
+    for loaded in load_all(sources, registry.reading(True), {}):
         if isinstance(loaded, list):
             problems.extend(loaded)
     return [p for p in problems if p.severity == "error"]
@@ -295,21 +362,24 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
         else {}
     key = (config.fingerprint, tuple(sorted(absent.items())), *docs, *assets)
     cached = state.site
-    if cached is not None and len(cached[0]) == len(key):
-        edits = [(a, b) for a, b in zip(cached[0], key, strict=True) if a is not b and a != b]
+    if cached is not None and len(cached.key) == len(key):
+        edits = [(a, b) for a, b in zip(cached.key, key, strict=True) if a is not b and a != b]
         if not edits:
-            return cached[1], list(cached[2]), cached[3], frozenset()
-        if all(isinstance(a, Document) and isinstance(b, Document) for a, b in edits):
-            patched = patch_bodies(cached[1], edits)  # type: ignore[arg-type]
+            return cached.site, list(cached.problems), cached.routes, frozenset()
+        docs_edited = [(a, b) for a, b in edits
+                       if isinstance(a, Document) and isinstance(b, Document)]
+        if len(docs_edited) == len(edits):
+            patched = patch_bodies(cached.site, docs_edited)
             if patched is not None:
-                ids = frozenset(b.id for _, b in edits)  # type: ignore[union-attr]
-                page_routes = patch_routes(cached[3], patched, ids)
-                state.site = (key, patched, list(cached[2]), page_routes)
-                rendered = state.rendered_from is not None and state.rendered_from[0] is cached[1]
-                return patched, list(cached[2]), page_routes, ids if rendered else None
-    site, problems = build_site(config, docs, assets, absent)
+                ids = frozenset(b.id for _, b in docs_edited)
+                page_routes = patch_routes(cached.routes, patched, ids)
+                state.site = SiteMemo(key, patched, cached.problems, page_routes)
+                rendered = (state.rendered_from is not None
+                            and state.rendered_from.site is cached.site)
+                return patched, list(cached.problems), page_routes, ids if rendered else None
+    site, problems = build_site(config, for_site(config), docs, assets, absent)
     page_routes = routes(site)
-    state.site = (key, site, list(problems), page_routes)
+    state.site = SiteMemo(key, site, tuple(problems), page_routes)
     return site, problems, page_routes, None
 
 
@@ -333,21 +403,22 @@ def publish(documents: list[Document], config: Config, state: BuildState) -> lis
     build (asking 10,000 is ~9 ms of a 30 ms rebuild in serve)."""
     key = (config.today(), config.options.drafts, config.options.future)
     last = state.published
-    changed = _few_replaced(last[1], documents) if last is not None and last[0] == key else None
+    changed = (_few_replaced(last.documents, documents)
+               if last is not None and last.key == key else None)
     if last is not None and changed is not None:
-        docs, where = list(last[2]), last[3]
+        docs, where = list(last.published), last.where
         if all((where[i] >= 0) == bool(published([documents[i]], config)) for i in changed):
             for i in changed:
                 if where[i] >= 0:
                     docs[where[i]] = documents[i]
-            state.published = (key, documents, docs, where)
+            state.published = PublishedMemo(key, documents, docs, where)
             return docs
     docs = published(documents, config)
     kept, where, at = {id(d) for d in docs}, [], 0
     for doc in documents:
         where.append(at if id(doc) in kept else -1)
         at += id(doc) in kept
-    state.published = (key, documents, docs, where)
+    state.published = PublishedMemo(key, documents, docs, where)
     return docs
 
 
@@ -359,10 +430,11 @@ def read_changed(site_dir: Path, state: BuildState, changed: Iterable[Path] | No
         return None
     paths = [p for p in changed if _under(p, site_dir / "content", site_dir / "static")]
     if not paths:
-        return state.inputs  # a template, site.yaml or theme file: those are read anyway
-    sources, assets = list(state.inputs[0]), list(state.inputs[1])
-    where = {item.rel: (i, group) for group in (sources, assets)
-             for i, item in enumerate(group)}  # type: ignore[attr-defined]
+        # a template, site.yaml or theme file: those are read anyway
+        return state.inputs.sources, state.inputs.assets
+    sources, assets = list(state.inputs.sources), list(state.inputs.assets)
+    groups: tuple[list[Any], ...] = (sources, assets)
+    where = {item.rel: (i, group) for group in groups for i, item in enumerate(group)}
     for path in paths:
         rel = path.relative_to(site_dir).as_posix()
         if rel not in where:
@@ -379,7 +451,7 @@ def read_changed(site_dir: Path, state: BuildState, changed: Iterable[Path] | No
         if read.problems or type(read.item) is not type(group[index]):
             return None
         group[index] = read.item  # type: ignore[assignment]
-    state.inputs = (sources, assets)
+    state.inputs = InputsMemo(sources, assets)
     return sources, assets
 
 
@@ -393,17 +465,17 @@ IMAGE_BATCH = 1024  # jobs encoded at a time when spooling: 10,000 cards are ~20
 def image_outputs(site: Site, site_dir: Path, state: BuildState,
                   spool: Spool | None = None) -> list[Output]:
     """The image variants and share cards: last build's files while the jobs are the same."""
-    if state.images is not None and state.images[0] is site.images:
-        return state.images[1]
+    if state.images is not None and state.images.jobs is site.images:
+        return state.images.files
     jobs, files = site.images, []
     step = IMAGE_BATCH if spool else max(1, len(jobs))
     for start in range(0, len(jobs), step):
         for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images"
                              if site.config.options.write_cache else None,
-                             reuse=state.outputs):
+                             reuse=state.outputs):  # type: ignore[arg-type]  # bytes here
             files.append(Output(f.path, spool.put(f.data) if spool and f.data is not None
                                 else f.data, f.key))
-    state.images = (site.images, files)
+    state.images = ImagesMemo(site.images, files)
     return files
 
 
@@ -418,16 +490,16 @@ def theme_for(config: Config, state: BuildState) -> Theme:
     for path in files:
         digest.append(f"{path}={_read_file(path, state).fingerprint}")
     key = fingerprint("\n".join(digest).encode())
-    if state.theme is not None and state.theme[0] == key:
-        return state.theme[1]
-    theme = load_theme(config)
-    state.theme = (key, theme)
+    if state.theme is not None and state.theme.key == key:
+        return state.theme.theme
+    theme = load_theme(config, for_site(config))
+    state.theme = ThemeMemo(key, theme)
     return theme
 
 
 def _all_files(root: Path) -> list[Path]:
     """Every file under root, hidden and backup files included: Jinja lists those too."""
-    found = []
+    found: list[Path] = []
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         found.extend(Path(folder) / name for name in sorted(files))
@@ -443,20 +515,20 @@ def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: Buil
     documents are looked at: every other page is last build's as is."""
     count = len(page_routes)
     last = state.rendered_from
-    if (edited is not None and last is not None and last[1] is theme
-            and (edited or last[0] is site) and count <= len(state.outputs)):
+    if (edited is not None and last is not None and last.theme is theme
+            and (edited or last.site is site) and count <= len(state.outputs)):
         previous = [state.outputs.get(r.path) for r in page_routes]
         if all(o is not None for o in previous):
             todo = affected(page_routes, edited)
             fresh = render_routes([page_routes[i] for i in todo], site, theme, state.outputs)
             for i, output in zip(todo, fresh, strict=True):
                 previous[i] = output
-            state.rendered_from = (site, theme)
+            state.rendered_from = RenderedFrom(site, theme)
             if on_page:
                 on_page(count, count)
             return previous  # type: ignore[return-value]
     outputs = render_all(page_routes, site, theme, state.outputs, on_page, spool=spool)
-    state.rendered_from = (site, theme)
+    state.rendered_from = RenderedFrom(site, theme)
     return outputs
 
 
@@ -473,13 +545,14 @@ def load_documents(sources: list[Source], config: Config, state: BuildState,
                    problems: list[Problem]) -> list[Document]:
     """Parse and render each source (on every core when there are many), reusing documents
     whose bytes did not change."""
-    raw_html = config.settings.markdown.raw_html
-    reloaded = _reload(sources, raw_html, state)
+    reading = for_site(config).reading(config.settings.markdown.raw_html)
+    raw_html = reading.raw_html
+    reloaded = _reload(sources, reading, state)
     if reloaded is not None:
         return reloaded
     documents: list[Document] = []
     fresh: dict[tuple[str, str, bool], Document] = {}
-    for source, loaded in zip(sources, load_all(sources, raw_html, state.documents),
+    for source, loaded in zip(sources, load_all(sources, reading, state.documents),
                               strict=True):
         if isinstance(loaded, list):  # the problems that stopped it
             problems.extend(loaded)
@@ -487,29 +560,31 @@ def load_documents(sources: list[Source], config: Config, state: BuildState,
         fresh[(source.rel, source.fingerprint, raw_html)] = loaded
         documents.append(loaded)
     state.documents = fresh
-    state.loaded = None if problems else (raw_html, sources, documents)
+    state.loaded = None if problems else LoadedMemo(raw_html, sources, documents)
     return documents
 
 
-def _reload(sources: list[Source], raw_html: bool, state: BuildState,
+def _reload(sources: list[Source], reading: Reading, state: BuildState,
             ) -> list[Document] | None:
     """Last build's documents with only the few sources that are new objects loaded again
     (after read_changed: the files the watcher reported); None when that does not apply or
     one of them has problems (the full path reports them)."""
-    last = state.loaded
-    changed = _few_replaced(last[1], sources) if last is not None and last[0] == raw_html else None
+    last, raw_html = state.loaded, reading.raw_html
+    changed = (_few_replaced(last.sources, sources)
+               if last is not None and last.raw_html == raw_html else None)
     if last is None or changed is None:
         return None
-    loaded = load_all([sources[i] for i in changed], raw_html, state.documents, processes=1)
-    if any(isinstance(doc, list) for doc in loaded):
+    tried = load_all([sources[i] for i in changed], reading, state.documents, processes=1)
+    loaded = [doc for doc in tried if isinstance(doc, Document)]
+    if len(loaded) != len(tried):
         return None
-    documents = list(last[2])
+    documents = list(last.documents)
     for i, doc in zip(changed, loaded, strict=True):
-        old = last[1][i]
+        old = last.sources[i]
         state.documents.pop((old.rel, old.fingerprint, raw_html), None)
         state.documents[(sources[i].rel, sources[i].fingerprint, raw_html)] = doc
-        documents[i] = doc  # type: ignore[assignment]
-    state.loaded = (raw_html, sources, documents)
+        documents[i] = doc
+    state.loaded = LoadedMemo(raw_html, sources, documents)
     return documents
 
 

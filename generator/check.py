@@ -17,10 +17,12 @@ from typing import Any
 from generator.build import BuildState, build, inputs_now, reads_from_cache
 from generator.config import BuildOptions, Config, load_config
 from generator.content.document import Document, load_document
-from generator.content.schema import CaseStudyMeta, ServiceMeta
 from generator.content.sources import read_sources
 from generator.errors import CasefolioError, Problem
 from generator.incremental import cache
+from generator.kinds.case_study import CaseStudyMeta
+from generator.kinds.registry import Registry
+from generator.kinds.service import ServiceMeta
 from generator.model import guides
 from generator.site import published
 
@@ -124,11 +126,12 @@ def _report(problems: Iterable[Problem], files: int, pages: int) -> Report:
 
 def _documents_alone(site_dir: Path) -> tuple[list[Problem], list[Document]]:
     """When site.yaml is broken, still report what is wrong in the content files."""
-    sources, _, problems = read_sources(site_dir)
+    registry = Registry()  # site.yaml names the plugins: without it, the built-in kinds
+    sources, _, problems = read_sources(site_dir, registry.folders)
     docs = []
     for source in sources:
         try:
-            docs.append(load_document(source, raw_html=True))
+            docs.append(load_document(source, registry.reading(raw_html=True)))
         except CasefolioError as exc:
             problems.extend(exc.problems)
     return problems, docs

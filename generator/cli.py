@@ -23,7 +23,7 @@ class TextPath(click.Path):
     """A path argument whose name is text: it goes into pages, messages and the cache as UTF-8,
     so bytes in another encoding (which Python reads as lone surrogates) are refused here."""
 
-    def convert(self, value: object, param: click.Parameter | None,
+    def convert(self, value: object, param: click.Parameter | None,  # type: ignore[override]
                 ctx: click.Context | None) -> object:
         converted = super().convert(value, param, ctx)  # type: ignore[arg-type]
         try:
@@ -40,20 +40,11 @@ SITE_DIR = click.argument("site_dir", default=".", type=TextPath(file_okay=False
 
 
 def report(problems: object, *, err: bool = True) -> None:
-    """Print problems grouped by file, coloured on a terminal and plain when piped."""
-    from generator.errors import Problem
+    """Print problems grouped by file (console.report, imported when there is something to
+    print, so that --help stays light)."""
+    from generator.console import report as print_problems
 
-    current = None
-    for problem in problems:  # type: ignore[attr-defined]
-        assert isinstance(problem, Problem)
-        if problem.path != current and current is not None:
-            click.echo("", err=err)
-        current = problem.path
-        colour = "red" if problem.severity == "error" else "yellow"
-        lines = problem.format().split("\n")
-        click.secho(lines[0], fg=colour, err=err)
-        for line in lines[1:]:
-            click.secho(line, dim=True, err=err)
+    print_problems(problems, err=err)  # type: ignore[arg-type]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -167,7 +158,6 @@ def serve(site_dir: Path, host: str, port: int, drafts: bool, future: bool, open
                         open_browser=open_browser, poll=poll, quiet=quiet, verbose=verbose))
 
 
-KINDS = ("case-study", "practice", "service", "page")  # generator.scaffold.KINDS, kept light
 
 
 def quiet_verbose(command: Callable[..., None]) -> Callable[..., None]:
@@ -217,7 +207,7 @@ def init(directory: Path, force: bool, github_pages: bool, quiet: bool, verbose:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", metavar="KIND")
 @click.argument("title")
 @click.option("--niche", help="The niche id from site.yaml (case studies and services).")
 @click.option("--slug", help="The file name and URL segment (default: from the title).")
@@ -230,8 +220,9 @@ def new(kind: str, title: str, niche: str | None, slug: str | None, site_dir: Pa
     commented, and print its path. Never overwrites a file.
 
     \b
-    KIND is case-study, practice, service or page. A site's own archetypes/<KIND>.md
-    replaces the built-in one ({{title}}, {{slug}}, {{date}}, {{niche}} and {{niches}} are
+    KIND is case-study, practice, service or page, or a kind that a plugin of the
+    site adds (docs/plugins.md). A site's own archetypes/<KIND>.md replaces the
+    built-in one ({{title}}, {{slug}}, {{date}}, {{niche}} and {{niches}} are
     filled in). New files are drafts: preview with `casefolio serve --drafts`, publish by
     setting `draft: false`.
 
@@ -422,7 +413,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
-def _progress() -> object | None:
+def _progress() -> Callable[[int, int], None] | None:
     """A pages-done counter on a terminal; nothing when piped or in CI."""
     import os
 

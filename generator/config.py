@@ -9,17 +9,19 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from generator import __version__
 from generator.brand import FONT_FORMATS, HEX_RE, Palette, palette
 from generator.content.frontmatter import load_yaml, normalize_text
 from generator.content.schema import (
+    CallToAction,
     Figure,
     Invalid,
+    SafeUrl,
     Strict,
     canonical_unit,
     check_slug,
@@ -35,51 +37,12 @@ if not BUILTIN_THEMES.is_dir():  # running from a source checkout or an editable
     BUILTIN_THEMES = Path(__file__).parent.parent / "themes"
 
 
-SAFE_SCHEMES = ("http", "https", "mailto", "tel")
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
-_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # what a browser strips before the scheme
-
-
-def safe_url(value: str) -> str:
-    """A link a visitor may follow: http(s), mailto:, tel: or relative, never `javascript:`,
-    `data:` or `vbscript:` (read the way a browser reads it, tabs and newlines removed)."""
-    seen = re.sub(r"[\t\n\r]", "", value).lstrip(_C0_AND_SPACE)
-    scheme = _SCHEME.match(seen)
-    if scheme and scheme[1].lower() not in SAFE_SCHEMES:
-        raise Invalid(f"`{scheme[1]}:` URLs are not allowed (they run code or hide content "
-                      "in the link)", "use an http(s), mailto: or tel: URL, or a path on the "
-                      "site such as /contact/")
-    return value
-
-
-SafeUrl = Annotated[str, AfterValidator(safe_url)]
-
-
 class Organization(Strict):
     name: str
     email: str | None = None
     logo: str | None = None
     url: SafeUrl | None = None
     same_as: tuple[SafeUrl, ...] = ()
-
-
-class Form(Strict):
-    action: SafeUrl
-    fields: tuple[str, ...] = ("name", "email", "message")
-
-
-class CallToAction(Strict):
-    label: str
-    url: SafeUrl | None = None
-    form: Form | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> CallToAction:
-        if (self.url is None) == (self.form is None):
-            raise Invalid("give the call to action either a `url` or a `form`, not both and "
-                          "not neither", "e.g. `call_to_action: {label: Book a call, url: "
-                          "\"https://cal.com/you\"}` (a booking link or mailto:)")
-        return self
 
 
 class NavItem(Strict):
@@ -217,6 +180,7 @@ class SiteSettings(Strict):
     page_size: int = Field(default=24, ge=1)
     share_cards: bool = True
     deploy: tuple[DeployTarget, ...] = ()
+    plugins: tuple[str, ...] = ()  # module paths, resolved in the site folder first
     allow_links_to: tuple[str, ...] = ()
 
     @field_validator("base_url")
@@ -286,11 +250,17 @@ class Config:
     options: BuildOptions = field(default_factory=BuildOptions)
     fingerprint: str = ""  # changes whenever anything here changes
     highlight_lines: tuple[int | None, ...] = ()  # site.yaml line of each `highlights:` entry
+    # The theme's theme.yaml `image_sizes:` (place -> a <picture>'s `sizes`), see theme_sizes.
+    sizes: tuple[tuple[str, str], ...] = ()
     palette: Palette | None = None  # the theme tokens site.yaml `brand:` sets
 
     @property
     def base_url(self) -> str:
         return self.settings.base_url
+
+    def image_sizes(self, place: str) -> str:
+        """The theme's `sizes` for an image shown in this place (prose, cover, comparison)."""
+        return dict(self.sizes).get(place) or dict(self.sizes).get("prose") or "100vw"
 
     @property
     def link_roots(self) -> tuple[str, ...]:
@@ -359,6 +329,7 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
         raise CasefolioError([Problem(
             rel, positions.get(("theme",)), f"unknown theme `{settings.theme}`",
             f"available themes: {', '.join(available_themes(site_dir))}")])
+    sizes = theme_sizes(theme_dir)
     brand = settings.brand
     tokens = None
     if brand != Brand():
@@ -373,9 +344,32 @@ def load_config(site_dir: Path, options: BuildOptions = BuildOptions()) -> Confi
             raise CasefolioError(problems)
     digest = hashlib.blake2b(digest_size=16)
     site = settings.model_dump_json(exclude={"deploy"})  # where it goes is not what it is
-    for part in (__version__, site, repr(options), str(theme_dir)):
+    for part in (__version__, site, repr(options), str(theme_dir), repr(sizes)):
         digest.update(part.encode())
         digest.update(b"\0")
     lines = tuple(positions.get(("highlights", i)) for i in range(len(settings.highlights)))
-    return Config(site_dir, settings, theme_dir, options, digest.hexdigest(), lines,
+    return Config(site_dir, settings, theme_dir, options, digest.hexdigest(), lines, sizes,
                   tokens if isinstance(tokens, Palette) else None)
+
+
+def theme_sizes(theme_dir: Path) -> tuple[tuple[str, str], ...]:
+    """The theme's theme.yaml `image_sizes:`; a theme without one lays images out like the
+    built-in default theme (whose theme.yaml then applies)."""
+    for folder in (theme_dir, BUILTIN_THEMES / "default"):
+        path = folder / "theme.yaml"
+        if path.is_file():
+            rel = str(path)
+            try:
+                data, _ = load_yaml(normalize_text(path.read_text("utf-8")), rel)
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CasefolioError([Problem(rel, None, f"cannot read: {exc}",
+                                              "save it as UTF-8 text")]) from None
+            sizes = data.get("image_sizes") if isinstance(data, dict) else None
+            if not isinstance(sizes, dict) or not all(
+                    isinstance(k, str) and isinstance(v, str) for k, v in sizes.items()):
+                raise CasefolioError([Problem(rel, None, "`image_sizes:` must map places "
+                                              "(prose, cover, comparison) to `sizes` text",
+                                              'e.g. `prose: "(min-width: 48rem) 44rem, '
+                                              '100vw"`')])
+            return tuple(sorted(sizes.items()))
+    return ()

@@ -12,12 +12,12 @@ import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from generator.content.document import Document, load_document
+from generator.content.document import Document, Reading, load_document
 from generator.content.sources import Source
 from generator.errors import CasefolioError, Problem
-from generator.output.render import Output, Route, Spooled, plan, render_page, site_globals
+from generator.output.render import Output, Route, plan, render_page, site_globals
 from generator.output.theme import Theme
-from generator.output.writer import Spool
+from generator.output.writer import Spool, Spooled
 from generator.site import Site
 from generator.workers import can_fork, collector_paused
 from generator.workers import processes as pool_size
@@ -32,43 +32,43 @@ Loaded = Document | list[Problem]  # a Document, or every problem that stopped i
 _pending: Sequence[Source] = ()   # what the workers parse; inherited by fork, else sent
 
 
-def load_all(sources: Sequence[Source], raw_html: bool,
+def load_all(sources: Sequence[Source], reading: Reading,
              known: Mapping[tuple[str, str, bool], Document],
              processes: int | None = None) -> list[Loaded]:
     """Each source's Document (reused from `known` when its bytes did not change) or its
     problems, in source order. processes=None picks a pool only when there is enough work."""
-    results: list[Loaded | None] = [known.get((s.rel, s.fingerprint, raw_html))
+    results: list[Loaded | None] = [known.get((s.rel, s.fingerprint, reading.raw_html))
                                     for s in sources]
     todo = [i for i, r in enumerate(results) if r is None]
     if processes is None:
         processes = pool_size(len(todo), MIN_PARALLEL)
     with collector_paused():  # else every Document made so far is rescanned, again and again
         if processes > 1 and todo:
-            _load_in_pool([sources[i] for i in todo], raw_html, processes, todo, results)
+            _load_in_pool([sources[i] for i in todo], reading, processes, todo, results)
         else:
             for i in todo:
-                results[i] = _load_one(sources[i], raw_html)
+                results[i] = _load_one(sources[i], reading)
     return results  # type: ignore[return-value]
 
 
-def _load_one(source: Source, raw_html: bool) -> Loaded:
+def _load_one(source: Source, reading: Reading) -> Loaded:
     try:
-        return load_document(source, raw_html)
+        return load_document(source, reading)
     except CasefolioError as exc:
         return list(exc.problems)
 
 
-def _load_chunk(start: int, end: int, raw_html: bool) -> list[Loaded]:
+def _load_chunk(start: int, end: int, reading: Reading) -> list[Loaded]:
     with collector_paused():
-        return [_load_one(s, raw_html) for s in _pending[start:end]]
+        return [_load_one(s, reading) for s in _pending[start:end]]
 
 
-def _load_chunk_sent(sources: list[Source], raw_html: bool) -> list[Loaded]:
+def _load_chunk_sent(sources: list[Source], reading: Reading) -> list[Loaded]:
     with collector_paused():
-        return [_load_one(s, raw_html) for s in sources]
+        return [_load_one(s, reading) for s in sources]
 
 
-def _load_in_pool(pending: list[Source], raw_html: bool, processes: int, where: list[int],
+def _load_in_pool(pending: list[Source], reading: Reading, processes: int, where: list[int],
                   results: list[Loaded | None]) -> None:
     """Workers parse chunks; this process only hands them out and unpickles the results
     (measured: faster than also parsing here, whose work then competes with that)."""
@@ -81,8 +81,8 @@ def _load_in_pool(pending: list[Source], raw_html: bool, processes: int, where: 
             futures: list[tuple[int, Future[list[Loaded]]]] = []
             for a in range(0, len(pending), CHUNK):
                 b = min(a + CHUNK, len(pending))
-                futures.append((a, pool.submit(_load_chunk, a, b, raw_html) if fork
-                                else pool.submit(_load_chunk_sent, pending[a:b], raw_html)))
+                futures.append((a, pool.submit(_load_chunk, a, b, reading) if fork
+                                else pool.submit(_load_chunk_sent, pending[a:b], reading)))
             for a, future in futures:
                 for offset, loaded in enumerate(future.result()):
                     results[where[a + offset]] = loaded
@@ -125,10 +125,10 @@ def render_all(routes: list[Route], site: Site, theme: Theme,
             page = render_page(routes[i], site.config, theme, shared)
             pages.append(spool.put(page) if spool else page)
             progress(1)
-    for i, page in zip(todo, pages, strict=True):
-        if isinstance(page, list):  # the first failing page in route order, as one process
-            raise CasefolioError(page)
-        outputs[i] = Output(routes[i].path, page, keys[i])
+    for i, made in zip(todo, pages, strict=True):
+        if isinstance(made, list):  # the first failing page in route order, as one process
+            raise CasefolioError(made)
+        outputs[i] = Output(routes[i].path, made, keys[i])
     if not todo:
         progress(0)
     return outputs  # type: ignore[return-value]

@@ -22,13 +22,13 @@ from slugify import slugify
 
 from generator import __version__
 from generator.errors import CasefolioError, Problem, did_you_mean
+from generator.kinds import BUILTIN
 
 SCAFFOLD = Path(__file__).parent / "scaffold"
 ARCHETYPES = Path(__file__).parent / "archetypes"
 
-# `casefolio new KIND` -> the content folder it writes into
-KINDS = {"case-study": "case-studies", "practice": "practices", "service": "services",
-         "page": "pages"}
+# `casefolio new KIND` -> the content folder it writes into (a site's plugins may add kinds)
+KINDS = {k.name: k.folder for k in BUILTIN}
 # Package data cannot reliably hold dot-files, so they ship under plain names.
 RENAMES = {"gitignore": ".gitignore"}
 GITHUB_PAGES = ("github-pages.yml", ".github/workflows/pages.yml")
@@ -121,8 +121,11 @@ def scaffold_files(github_pages: bool = False) -> dict[str, str]:
 def new_document(site_dir: Path, kind: str, title: str, *, niche: str | None = None,
                  slug: str | None = None, today: dt.date | None = None) -> NewFile:
     """Write content/<folder>/<slug>.md from the kind's archetype; never overwrite."""
-    if kind not in KINDS:
-        hint = did_you_mean(kind, KINDS) or f"use one of {', '.join(KINDS)}"
+    kinds = {name: (folder, "") for name, folder in KINDS.items()}
+    if kind not in kinds and (site_dir / "site.yaml").is_file():
+        kinds = site_kinds(site_dir, read_settings(site_dir))
+    if kind not in kinds:
+        hint = did_you_mean(kind, kinds) or f"use one of {', '.join(kinds)}"
         raise CasefolioError([Problem(kind, None, f"unknown kind `{kind}`", hint)])
     settings = read_settings(site_dir)
     title = " ".join(title.split())
@@ -143,8 +146,8 @@ def new_document(site_dir: Path, kind: str, title: str, *, niche: str | None = N
               "date": (today or site_today(settings)).isoformat(), "kind": kind,
               "niche": _yaml_id(_niche_for(kind, niche, settings, notes)),
               "niches": f"[{_yaml_id(niche)}]" if niche else "[]"}
-    text = fill(archetype(site_dir, kind), values)
-    folder = site_dir / "content" / KINDS[kind]
+    text = fill(archetype(site_dir, kind, kinds[kind][1]), values)
+    folder = site_dir / "content" / kinds[kind][0]
     path = folder / f"{slug}.md"
     if not _write_new(path, text, f"make {folder} a folder you may write to"):
         raise CasefolioError([Problem(str(path), None, "already exists; not overwritten",
@@ -164,11 +167,11 @@ def make_slug(text: str, max_length: int = MAX_SLUG) -> str:
     return out[:max_length].strip("-")
 
 
-def archetype(site_dir: Path, kind: str) -> str:
-    """The site's archetypes/<kind>.md if it has one, else the built-in one."""
+def archetype(site_dir: Path, kind: str, default: str = "") -> str:
+    """The site's archetypes/<kind>.md if it has one, else the plugin's or the built-in one."""
     own = site_dir / "archetypes" / f"{kind}.md"
     if not os.path.lexists(own):
-        return (ARCHETYPES / f"{kind}.md").read_text("utf-8")
+        return default or (ARCHETYPES / f"{kind}.md").read_text("utf-8")
     try:
         return own.read_text("utf-8")
     except UnicodeDecodeError as exc:
@@ -179,6 +182,24 @@ def archetype(site_dir: Path, kind: str) -> str:
         problem = f"cannot be read: {exc.strerror or exc}"
     raise CasefolioError([Problem(str(own), None, f"the archetype {problem}",
                                   f"fix or remove it to use the built-in {kind} archetype")])
+
+
+def site_kinds(site_dir: Path, settings: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """`new` NAME -> (content folder, a plugin's archetype text or ''): the built-in kinds,
+    and those of the site's plugins (only then are the registry and pydantic imported)."""
+    found = {k.name: (k.folder, "") for k in BUILTIN}
+    plugins = settings.get("plugins")
+    names = tuple(str(p) for p in plugins) if isinstance(plugins, list) else ()
+    if names or _installed_plugins():
+        from generator.kinds.registry import load
+        for kind in load(site_dir.resolve(), names).kinds:
+            found.setdefault(kind.name.name, (kind.folder, kind.archetype))
+    return found
+
+
+def _installed_plugins() -> bool:
+    from importlib.metadata import entry_points
+    return bool(entry_points(group="casefolio.plugins"))
 
 
 def fill(template: str, values: dict[str, str]) -> str:

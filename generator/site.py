@@ -1,8 +1,10 @@
 """Documents -> an immutable Site: URLs, cross-references both ways, derived results, aggregates.
 
-Every reference is checked here (niches, services, practices, file links, images) and all
-problems are returned together; relations are computed once through indexes, never by
-scanning every page for every page.
+A generic loop over the registry's kinds (kinds/): index every document, let each kind link
+its documents (checking references, recording edges), fill links and images in every body,
+make each kind's views, then the aggregates (niches, tags, stats). All problems are returned
+together; relations are computed once through indexes, never by scanning every page for every
+page.
 """
 
 from __future__ import annotations
@@ -10,71 +12,80 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import heapq
 import posixpath
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from slugify import slugify
-
 from generator.config import Config
 from generator.content.document import Document
-from generator.content.markdown import Rendered, fill, render
-from generator.content.schema import CaseStudyMeta, PageMeta, PracticeMeta, ServiceMeta
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
-from generator.model import guides
-from generator.model import views as v
-from generator.model.metrics import (
-    Result,
-    aggregate,
-    result,
-    unsupported_claims,
+from generator.kinds.index import (
+    Index,
+    card_fingerprint,
+    card_ids,
+    filled,
+    highlights,
+    image_rel,
+    tag_slug,
+    unique,
 )
+from generator.kinds.kind import Kind, View
+from generator.kinds.registry import Registry
+from generator.model import views as v
 from generator.model.metrics import format_figure as fmt_figure
-from generator.model.offers import card_price, service_tags
 
-SECTION_URLS = {"case-studies": "case-studies/", "practices": "practices/",
-                "services": "services/"}
-RELATED_LIMIT = 3
-CANDIDATES_PER_KEY = 20
+Fills = tuple[tuple[str, ...], tuple[str, ...]]  # a body's final link URLs and image html
 
 
 @dataclass(frozen=True, slots=True)
 class Site:
     config: Config
-    case_studies: tuple[v.CaseStudy, ...]   # newest first
-    collections: tuple[v.Collection, ...]
-    services: tuple[v.Service, ...]
-    pages: tuple[v.Page, ...]
+    registry: Registry
+    views: Mapping[str, tuple[Any, ...]]   # kind folder -> its views, in the kind's order
+    by_id: Mapping[str, Any]               # document id -> its view
     niches: tuple[v.Niche, ...]
     tags: tuple[v.Tag, ...]
     stats: v.Stats
     assets: tuple[Asset, ...]              # copied as they are (not JPEG/PNG/WebP)
     fingerprints: Mapping[str, str]        # id -> fingerprint of the file it came from
     images: tuple[img.Job, ...] = ()       # image variants and share cards to encode
+    redirects: tuple[v.Redirect, ...] = ()  # the pages' `aliases:`
     # id -> the final link URLs and image html its body's placeholders were filled with, so
     # that an edit of nothing but a body can be re-filled without linking the site again.
-    fills: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = dataclasses.field(
-        default_factory=dict)
+    fills: Mapping[str, Fills] = dataclasses.field(default_factory=dict)
 
     def url(self, rel: str) -> str:
         """A site-relative path ('case-studies/') as a root-relative URL under base_path."""
         return self.config.base_path + rel
 
+    def of(self, folder: str) -> tuple[Any, ...]:
+        return self.views.get(folder, ())
 
-def doc_path(kind: str, slug: str) -> str:
-    """Where a document lives, relative to the site root: 'case-studies/acme/' or 'about/'."""
-    return f"{slug}/" if kind == "pages" else f"{SECTION_URLS[kind]}{slug}/"
+    # The built-in kinds' views, by the names templates and tests know them by.
+    @property
+    def case_studies(self) -> tuple[v.CaseStudy, ...]:
+        return self.of("case-studies")
+
+    @property
+    def collections(self) -> tuple[v.Collection, ...]:
+        return self.of("practices")
+
+    @property
+    def services(self) -> tuple[v.Service, ...]:
+        return self.of("services")
+
+    @property
+    def pages(self) -> tuple[v.Page, ...]:
+        return self.of("pages")
 
 
 def published(docs: Iterable[Document], config: Config) -> list[Document]:
-    """Drop drafts and future-dated case studies unless the build asks for them."""
+    """Drop drafts and future-dated documents (those with a `date`) unless asked for."""
     today = config.today()
     drafts, future = config.options.drafts, config.options.future
     if drafts and future:
@@ -82,8 +93,8 @@ def published(docs: Iterable[Document], config: Config) -> list[Document]:
     keep = []
     for doc in docs:
         meta = doc.meta
-        if (meta.draft and not drafts) or (not future and type(meta) is CaseStudyMeta
-                                            and meta.date > today):
+        date = getattr(meta, "date", None)
+        if (meta.draft and not drafts) or (not future and date is not None and date > today):
             continue
         keep.append(doc)
     return keep
@@ -121,348 +132,224 @@ def _files_of(doc: Document) -> set[str]:
     srcs += [side.src for pair in getattr(meta, "comparisons", ()) for side in (pair.before,
                                                                                 pair.after)]
     srcs += [unquote(m[1]) for m in _FILE_REF.finditer(doc.rendered.html)]
-    return {_image_rel(doc, src) for src in srcs}
+    return {image_rel(doc, src) for src in srcs}
 
 
-def build_site(config: Config, docs: list[Document], assets: list[Asset],
+def build_site(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
                absent: Mapping[str, tuple[str, str]] | None = None,
                ) -> tuple[Site, list[Problem]]:
     """Link every document to the others and derive what templates show. `absent`: the
     content files that are not among `docs`, site-relative path -> (slug, why): a reference
     to one says why ("is a draft"), or nothing when why is "" (its own error says it)."""
-    problems: list[Problem] = []
-    absent = absent or {}
-    absent_slugs = {(rel.split("/")[1], slug): (rel, why) for rel, (slug, why) in absent.items()
-                    if rel.count("/") == 2 and rel.lower().endswith(".md")}
-    base = config.base_path
-    by_kind: dict[str, list[Document]] = defaultdict(list)
-    for doc in docs:
-        by_kind[doc.kind].append(doc)
-    urls = {doc.id: base + doc_path(doc.kind, doc.slug) for doc in docs}
-    niches_cfg = config.settings.niches
-
-    cards = {doc.id: _card(doc, urls[doc.id], config) for doc in docs}
-    studies = sorted(by_kind["case-studies"], key=lambda d: (-d.meta.date.toordinal(), d.slug))
-    collections = sorted(by_kind["practices"], key=lambda d: (d.meta.title.lower(), d.slug))
-    services = sorted(by_kind["services"], key=lambda d: (d.meta.title.lower(), d.slug))
-    pages = sorted(by_kind["pages"], key=lambda d: d.slug)
-    anchors = {d.id: {s.anchor: s.title for s in d.rendered.sections if s.anchor}
-               | {h.anchor: h.text for h in d.rendered.toc} for d in collections}
-    anchors.update({d.id: {h.anchor: h.text for h in d.rendered.toc}
-                    for d in docs if d.id not in anchors})
-    citable = {d.id: {h.anchor: h.text for h in guides.practices(
-        d.rendered, d.meta.practice_level)} for d in collections}  # type: ignore[attr-defined]
-
-    # References from case studies, validated, kept as ids.
-    practice_refs: dict[str, list[tuple[str, str]]] = {}
-    cites: dict[tuple[str, str], list[str]] = defaultdict(list)  # (collection, anchor) -> studies
-    by_service: dict[str, list[str]] = defaultdict(list)
-    by_niche: dict[str, list[str]] = defaultdict(list)
-    by_tag: dict[str, list[str]] = defaultdict(list)
-    tag_names: dict[str, str] = {}
-    tag_files: dict[str, str] = {}
-    clashes: set[tuple[str, str]] = set()
-    service_slugs = {d.slug for d in services}
-    collection_slugs = {d.slug for d in collections}
-    for doc in studies:
-        meta: CaseStudyMeta = doc.meta  # type: ignore[assignment]
-        if meta.niche not in niches_cfg:
-            problems.append(_ref_problem(doc, ("niche",), "niche", meta.niche, niches_cfg,
-                                         "site.yaml `niches:`"))
-        else:
-            by_niche[meta.niche].append(doc.id)
-        for i, slug in enumerate(meta.services):
-            if ("services", slug) in absent_slugs and slug not in service_slugs:
-                problems += _absent_problem(doc, ("services", i), "service", slug,
-                                            *absent_slugs["services", slug])
-            elif slug not in service_slugs:
-                problems.append(_ref_problem(doc, ("services", i), "service", slug,
-                                             service_slugs, "content/services/"))
-            else:
-                by_service[f"services/{slug}"].append(doc.id)
-        refs = []
-        for i, ref in enumerate(meta.practices):
-            slug, _, anchor = ref.partition("#")
-            cid = f"practices/{slug}"
-            if ("practices", slug) in absent_slugs and slug not in collection_slugs:
-                problems += _absent_problem(doc, ("practices", i), "practice collection",
-                                            slug, *absent_slugs["practices", slug])
-            elif slug not in collection_slugs:
-                problems.append(_ref_problem(doc, ("practices", i), "practice collection", slug,
-                                             collection_slugs, "content/practices/"))
-            elif anchor and anchor not in citable[cid]:
-                problems.append(_ref_problem(doc, ("practices", i), f"practice in `{slug}`",
-                                             anchor, citable[cid], f"the practice headings of "
-                                             f"{slug} (not those marked {{-}})"))
-            else:
-                refs.append((cid, anchor))
-                cites[(cid, anchor)].append(doc.id)
-        practice_refs[doc.id] = refs
-        for i, tag in enumerate(meta.tags):
-            key = tag_slug(tag)
-            first = tag_names.setdefault(key, tag)
-            if first.casefold() != tag.casefold() and (first, tag) not in clashes:
-                clashes.add((first, tag))  # "C++" and "C" would share one page: say so
-                problems.append(Problem(doc.rel, doc.line("tags", i), f"tags `{first}` "
-                                        f"(in {tag_files[key]}) and `{tag}` would share one "
-                                        f"page, tags/{key}/", "spell them the same, or rename "
-                                        "one so that its letters and digits differ"))
-            tag_files.setdefault(key, doc.rel)
-            by_tag[key].append(doc.id)
-    for doc in services:
-        for i, niche in enumerate(doc.meta.niches):  # type: ignore[attr-defined]
-            if niche not in niches_cfg:
-                problems.append(_ref_problem(doc, ("niches", i), "niche", niche, niches_cfg,
-                                             "site.yaml `niches:`"))
-
-    # Images: planned from their headers; each reference checked and turned into html.
-    asset_by_rel = {a.rel: a for a in assets}
-    image_jobs, copied = img.plan(config.site_dir, assets)
-    shown: dict[str, str] = {}  # site-relative path -> fingerprint, of images on some page
-    link_reads: dict[str, set[str]] = defaultdict(set)  # id -> ids of records/images it shows
-
-    def picture(doc: Document, src: str, alt: str, line: int | None, alt_hint: str,
-                sizes: str | None = None, eager: bool = False, title: str = "") -> str:
-        rel = _image_rel(doc, src)
-        asset, job = asset_by_rel.get(rel), image_jobs.get(rel)
-        if asset is None and rel in absent:  # a file that could not be read: said already
-            pass
-        elif asset is None:
-            problems.append(Problem(doc.rel, line, f"image `{src}` not found",
-                                    did_you_mean(src, [posixpath.relpath(r, posixpath.dirname(
-                                        doc.rel)) for r in image_jobs])
-                                    or f"put the file at {rel}"))
-        elif not alt.strip():
-            problems.append(Problem(doc.rel, line, f"image `{src}` has no alt text", alt_hint))
-        else:
-            shown[rel] = asset.fingerprint
-            link_reads[doc.id].add(f"image:{rel}")
-            if isinstance(job, str):
-                problems.append(Problem(doc.rel, line, f"image `{src}`: {job}",
-                                        f"open {rel} in an image editor and export it again"))
-            elif job is None:
-                return img.img_html(base + asset.out, alt, title)
-            else:
-                return img.picture_html(job, alt, base, title=title, eager=eager,
-                                        **({"sizes": sizes} if sizes else {}))
-        return ""
-
-    # Links and images in bodies.
-    by_rel = {doc.rel: doc for doc in docs}
-    html: dict[str, str] = {}
-    sections_html: dict[str, list[str]] = {}
-    fills: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    for doc in docs:
-        links, images = [], []
-        for link in doc.rendered.links:
-            target, found = _resolve_link(doc, link.target, by_rel, anchors, urls, absent)
-            if found is None:
-                if target[0]:
-                    problems.append(Problem(doc.rel, link.line, target[0], target[1]))
-                links.append("#")
-            else:
-                links.append(target[0])
-                link_reads[doc.id].add(f"card:{found}")  # a link shows the target's URL
-        for image in doc.rendered.images:
-            images.append(picture(doc, image.src, image.alt, image.line, "describe the "
-                                  f"picture: ![the new checkout]({image.src})",
-                                  title=image.title))
-        fills[doc.id] = (tuple(links), tuple(images))
-        html[doc.id], sections_html[doc.id] = _filled(doc.rendered, *fills[doc.id])
-
-    # Reverse relations and views.
-    def cards_of(ids: Iterable[str]) -> tuple[v.Card, ...]:
-        return tuple(cards[i] for i in ids)
-
-    niche_cards = {nid: v.Card(f"niches/{nid}", "niches", n.name, base + f"niches/{nid}/",
-                               n.pitch) for nid, n in niches_cfg.items()}
-    related, considered = _related(studies, practice_refs, by_tag, by_niche)
-    og_jobs: list[img.Job] = []
-    study_views = []
-    for doc in studies:
-        meta = doc.meta  # type: ignore[assignment]
-        alt_hint = "add `alt:`, a sentence saying what the screenshot shows"
-        cover_html = picture(doc, meta.cover.src, meta.cover.alt, doc.line("cover", "src"),
-                             alt_hint, img.COVER_SIZES, eager=True) if meta.cover else ""
-        comparisons_html = "".join(img.comparison_html(*(
-            picture(doc, side.src, side.alt, doc.line("comparisons", i, name, "src"), alt_hint,
-                    img.COMPARISON_SIZES)
-            for name, side in (("before", c.before), ("after", c.after))), c.caption)
-            for i, c in enumerate(meta.comparisons))
-        folder = doc_path(doc.kind, doc.slug)
-        cover_job = image_jobs.get(_image_rel(doc, meta.cover.src)) if meta.cover else None
-        og = (img.og_job(cover_job, folder) if isinstance(cover_job, img.ImageJob) else
-              img.card_job(folder, meta.title, *_headline(cards[doc.id].headline),
-                           config.settings.title) if config.settings.share_cards else None)
-        if og is not None:
-            og_jobs.append(og)
-        prefs = tuple(_practice_ref(cid, anchor, anchors, cards, urls)
-                      for cid, anchor in practice_refs[doc.id])
-        svc_ids = [f"services/{s}" for s in meta.services if s in service_slugs]
-        study_views.append(v.CaseStudy(
-            id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title, date=meta.date,
-            summary=meta.summary, who=cards[doc.id].who, client=meta.client,
-            confidential=meta.confidential,
-            niche=niche_cards.get(meta.niche, v.Card("", "niches", meta.niche, "", "")),
-            services=cards_of(svc_ids), practices=prefs, duration=meta.duration,
-            results=cards[doc.id].results, testimonial=meta.testimonial,
-            tags=tuple((t, base + f"tags/{tag_slug(t)}/") for t in meta.tags),
-            cover=meta.cover, comparisons=meta.comparisons, html=html[doc.id],
-            toc=_toc(doc), words=doc.rendered.words, related=cards_of(related[doc.id]),
-            draft=meta.draft,
-            reads=frozenset({*_card_ids(svc_ids), *(c for c, _ in practice_refs[doc.id]),
-                             *_card_ids(considered[doc.id]), *link_reads[doc.id]}),
-            cover_html=cover_html, comparisons_html=comparisons_html,
-            og_image=img.og_image(og, config.base_url,
-                                  meta.cover.alt if meta.cover else meta.title) if og else None,
-        ))
-        for field in ("title", "summary"):
-            for claim in unsupported_claims(getattr(meta, field), study_views[-1].results):
-                problems.append(Problem(
-                    doc.rel, doc.line(field), f"the {field} claims {claim.text}, which no "
-                    "result supports" + (f" (nearest: {claim.nearest})" if claim.nearest
-                                         else ""),
-                    "correct the figure, or add the result behind it to `metrics:`",
-                    severity="warning"))
-        for i, metric in enumerate(study_views[-1].results):
-            ev = metric.evidence
-            if ev is not None and metric.absolute != 0 and ev.significant and (
-                    (ev.lift > 0) != (metric.absolute > 0)):
-                problems.append(Problem(
-                    doc.rel, doc.line("metrics", i, "experiment"),
-                    f"metrics[{i}] `{metric.label}`: the experiment contradicts the claim: "
-                    f"{metric.before_text} → {metric.after_text} says "
-                    f"{'up' if metric.absolute > 0 else 'down'}, the A/B test is significant "
-                    f"the other way ({ev.describe()})",
-                    "check which arm is `control` and which `variant`, and the before/after "
-                    "figures"))
-            elif ev is not None and not ev.significant and (metric.improved or False):
-                problems.append(Problem(
-                    doc.rel, doc.line("metrics", i, "experiment"),
-                    f"metrics[{i}] `{metric.label}`: the experiment does not support the claimed "
-                    f"lift ({ev.describe()}, p = {ev.p_value:.2f})",
-                    "run the test longer or present the result as directional",
-                    severity="warning"))
-
-    people = config.settings.people
-    collection_views = []
-    for doc in collections:
-        meta = doc.meta  # type: ignore[assignment]
-        for i, person in enumerate(meta.authors):
-            if person not in people:
-                problems.append(_ref_problem(doc, ("authors", i), "person", person, people,
-                                             "site.yaml `people:`"))
-        view = _collection(doc, urls[doc.id], cards[doc.id], sections_html[doc.id], cites,
-                           cards_of)
-        collection_views.append(dataclasses.replace(
-            view, reads=view.reads | link_reads[doc.id],
-            authors=tuple(v.Author(p, people[p].name, people[p].role, people[p].url)
-                          for p in meta.authors if p in people)))
-
-    def answer(doc: Document, i: int, faq: Any) -> v.Answer:
-        """A FAQ answer as inline Markdown, its file links resolved like the body's."""
-        line = doc.line("faq", i, "a") or 1
-        rendered = render(faq.a, raw_html=False, line_offset=line - 1)
-        links = []
-        for link in rendered.links:
-            target, found = _resolve_link(doc, link.target, by_rel, anchors, urls, absent)
-            if found is None:
-                problems.append(Problem(doc.rel, line, f"faq[{i}].a: {target[0]}", target[1]))
-            else:
-                link_reads[doc.id].add(f"card:{found}")
-            links.append(target[0] if found is not None else "#")
-        body = fill(rendered.html, links, ["" for _ in rendered.images]).strip()
-        if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
-            body = body[3:-4]
-        return v.Answer(faq.q, faq.a, rendered.text, body)
-
-    service_views = []
-    for doc in services:
-        meta = doc.meta  # type: ignore[assignment]
-        proof = by_service[doc.id][:1]
-        own, tier_tags = service_tags(meta)
-        og = img.card_job(doc_path(doc.kind, doc.slug), meta.title, *(
-            _headline(cards[proof[0]].headline, cards[proof[0]].who) if proof
-            else (cards[doc.id].price_text, "flat fee" if cards[doc.id].flat_fee else "")),
-            config.settings.title) if config.settings.share_cards else None
-        if og is not None:
-            og_jobs.append(og)
-        service_views.append(v.Service(
-            id=doc.id, url=urls[doc.id], card=cards[doc.id], title=meta.title,
-            summary=meta.summary,
-            niches=tuple(niche_cards[n] for n in meta.niches if n in niche_cards),
-            price=meta.price, price_text=cards[doc.id].price_text,
-            deliverables=meta.deliverables, outcome=meta.outcome,
-            faq=tuple(answer(doc, i, faq) for i, faq in enumerate(meta.faq)),
-            html=html[doc.id], case_studies=cards_of(by_service[doc.id]), draft=meta.draft,
-            reads=frozenset(_card_ids(by_service[doc.id])) | link_reads[doc.id],
-            og_image=img.og_image(og, config.base_url, meta.title) if og else None,
-            price_tag=own, tiers=tuple(v.Tier(t.name, t.description, tag, t.includes)
-                                       for t, tag in zip(meta.tiers, tier_tags, strict=True)),
-            testimonials=meta.testimonials, flat_fee=cards[doc.id].flat_fee))
-
-    page_views = tuple(v.Page(
-        id=doc.id, url=urls[doc.id], card=cards[doc.id], title=doc.meta.title,
-        summary=doc.meta.summary, menu=doc.meta.menu,  # type: ignore[attr-defined]
-        html=html[doc.id], toc=_toc(doc), draft=doc.meta.draft,
-        reads=frozenset(link_reads[doc.id])) for doc in pages)
-
-    niche_views = []
-    for nid, niche in niches_cfg.items():
-        ids = by_niche.get(nid, [])
-        svc = [d.id for d in services if nid in d.meta.niches]  # type: ignore[attr-defined]
-        cols = _unique(c for i in ids for c, _ in practice_refs[i])
-        niche_views.append(v.Niche(
-            id=f"niches/{nid}", url=niche_cards[nid].url, card=niche_cards[nid], name=niche.name,
-            pitch=niche.pitch, case_studies=cards_of(ids), services=cards_of(svc),
-            collections=cards_of(cols), highlights=highlights(cards_of(ids)),
-            reads=frozenset(_card_ids([*ids, *svc, *cols]))))
-    tag_views = tuple(v.Tag(f"tags/{key}", base + f"tags/{key}/", tag_names[key],
-                            cards_of(by_tag[key]), frozenset(_card_ids(by_tag[key])))
-                      for key in sorted(by_tag))
-    chosen, highlight_problems = _site_highlights(config, cards, studies)
-    problems += highlight_problems
-    stats = v.Stats(len(studies), len({d.meta.niche for d in studies}),
-                    chosen if config.settings.highlights else highlights(
-                        cards_of(d.id for d in studies)),
-                    frozenset(_card_ids(d.id for d in studies)))
-
-    problems += [Problem(rel, None, job, "open it in an image editor and export it again, "
-                         "or remove it") for rel, job in image_jobs.items()
-                 if isinstance(job, str) and rel not in shown]
+    index = _index(config, registry, docs, assets, absent or {})
+    for kind in registry.kinds:
+        for doc in index.docs[kind.folder]:
+            kind.link(doc, index)
+    fills = {doc.id: _fill(doc, index) for doc in docs}
+    views = {kind.folder: tuple(_own(kind.view(doc, index), doc)
+                                for doc in index.docs[kind.folder])
+             for kind in registry.kinds}
+    niches, tags, stats = _aggregates(index)
+    redirects = _redirects(docs, index)
+    problems = index.problems + [
+        Problem(rel, None, job, "open it in an image editor and export it again, or remove it")
+        for rel, job in index.image_jobs.items() if isinstance(job, str) and rel not in index.shown]
     fingerprints = {doc.id: doc.fingerprint for doc in docs} | {
-        f"image:{rel}": fingerprint for rel, fingerprint in shown.items()} | {
-        f"card:{i}": card_fingerprint(card) for i, card in cards.items()} | {
-        "order:case-studies": hashlib.blake2b("\n".join(d.id for d in studies).encode(),
-                                              digest_size=16).hexdigest()}
-    site = Site(config, tuple(study_views), tuple(collection_views), tuple(service_views),
-                page_views, tuple(niche_views), tag_views, stats, tuple(copied), fingerprints,
-                images=(*img.publish(image_jobs, shown, _linked_files(docs, config)), *og_jobs),
-                fills=fills)
+        f"image:{rel}": fingerprint for rel, fingerprint in index.shown.items()} | {
+        f"card:{i}": card_fingerprint(card) for i, card in index.cards.items()} | {
+        f"order:{folder}": hashlib.blake2b("\n".join(d.id for d in kind_docs if d.id not in
+                                                     index.unlisted).encode(),
+                                           digest_size=16).hexdigest()
+        for folder, kind_docs in index.docs.items()}
+    site = Site(config, registry, views, {view.id: view for group in views.values()
+                                          for view in group},
+                niches, tags, stats, tuple(index.copied), fingerprints,
+                images=(*img.publish(index.image_jobs, index.shown, _linked_files(docs, index)),
+                        *index.jobs), fills=fills, redirects=redirects)
     return site, problems
 
 
-def _collection(doc: Document, url: str, card: v.Card, sections_html: list[str],
-                cites: Mapping[tuple[str, str], list[str]], cards_of: Any) -> v.Collection:
-    """A guide's view: its parts in order, each practice with the case studies citing it."""
-    meta: PracticeMeta = doc.meta  # type: ignore[assignment]
-    everyone = list(cites.get((doc.id, ""), []))
-    intro, parts = [], []
-    for part in guides.parts(doc.rendered, sections_html, meta.practice_level):
-        if part.role == "intro":
-            intro.append(part.html)
+def _index(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
+           absent: Mapping[str, tuple[str, str]]) -> Index:
+    """Every document's kind order, URL, card and anchors."""
+    kinds = {kind.folder: kind for kind in registry.kinds}
+    by_kind: dict[str, list[Document]] = {folder: [] for folder in kinds}
+    for doc in docs:
+        by_kind[doc.kind].append(doc)
+    for folder, kind in kinds.items():
+        by_kind[folder].sort(key=functools.partial(_sort_key, kind.order))
+    urls = {doc.id: config.base_path + kinds[doc.kind].path(doc.slug) for doc in docs}
+    cards = {doc.id: _card(kinds[doc.kind].card(doc, urls[doc.id], config), doc)
+             for doc in docs}
+    anchors = {d.id: {s.anchor: s.title for s in d.rendered.sections if s.anchor}
+               | {h.anchor: h.text for h in d.rendered.toc}
+               for kind in registry.kinds if kind.sections for d in by_kind[kind.folder]}
+    anchors.update({d.id: {h.anchor: h.text for h in d.rendered.toc}
+                    for d in docs if d.id not in anchors})
+    return Index(config, by_kind, urls, cards, anchors, assets,
+                 {doc.rel: doc for doc in docs}, absent)
+
+
+def _sort_key(order: Callable[[Document], Any], doc: Document) -> tuple[Any, ...]:
+    """Manual order first (`weight:`), then the kind's own."""
+    return (*_weight(doc.meta), order(doc))
+
+
+def _weight(meta: Any) -> tuple[bool, int]:
+    """Manual order first (`weight:`, lower first), then the pages without a weight."""
+    weight = getattr(meta, "weight", None)
+    return (weight is None, weight or 0)
+
+
+def _card(card: v.Card, doc: Document) -> v.Card:
+    """A kind's card with what every page has: its short title, and whether it is listed."""
+    meta = doc.meta
+    title = getattr(meta, "name", meta.title) if card.title == meta.title else card.title
+    return dataclasses.replace(card, title=title, full_title=meta.title,
+                               unlisted=getattr(meta, "unlisted", False))
+
+
+def _own(view: Any, doc: Document) -> Any:
+    """A view with the page's own call to action and `unlisted:` (views that have them)."""
+    names = {f.name for f in dataclasses.fields(view)} if dataclasses.is_dataclass(view) else ()
+    if "call_to_action" not in names or "unlisted" not in names:
+        return view
+    return dataclasses.replace(view, call_to_action=getattr(doc.meta, "call_to_action", None),
+                               unlisted=getattr(doc.meta, "unlisted", False))
+
+
+def _fill(doc: Document, index: Index) -> Fills:
+    """The final URL of each link and the html of each image of a body; the body filled."""
+    links, images = [], []
+    for link in doc.rendered.links:
+        target, found = index.resolve_link(doc, link.target)
+        if found is None:
+            if target[0]:
+                index.problems.append(Problem(doc.rel, link.line, target[0], target[1]))
+            links.append("#")
+        else:
+            links.append(target[0])
+            index.reads[doc.id].add(f"card:{found}")  # a link shows the target's URL
+    for image in doc.rendered.images:
+        images.append(index.picture(doc, image.src, image.alt, image.line, "describe the "
+                                    f"picture: ![the new checkout]({image.src})",
+                                    title=image.title))
+    fills = (tuple(links), tuple(images))
+    index.html[doc.id], index.sections_html[doc.id] = filled(doc.rendered, *fills)
+    return fills
+
+
+def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v.Stats]:
+    """Niches, tags and the home page's stats: what the edges add up to."""
+    base, cards_of = index.base, index.cards_of
+    niche_views = []
+    for nid, niche in index.config.settings.niches.items():
+        ids = index.pointing("niche", nid)
+        svc = index.pointing("serves", nid)
+        cols = unique(ref.partition("#")[0] for i in ids
+                      for ref in index.outgoing(i, "practice"))
+        card = index.niche_cards[nid]
+        niche_views.append(v.Niche(
+            id=f"niches/{nid}", url=card.url, card=card, name=niche.name, pitch=niche.pitch,
+            case_studies=cards_of(ids), services=cards_of(svc), collections=cards_of(cols),
+            highlights=highlights(cards_of(ids)), reads=frozenset(card_ids([*ids, *svc, *cols]))))
+    names: dict[str, str] = {}  # tag slug -> the tag as first written
+    files: dict[str, str] = {}  # tag slug -> the file that first wrote it
+    clashes: set[tuple[str, str]] = set()
+    for kind_docs in index.docs.values():
+        for doc in kind_docs:
+            if doc.id in index.unlisted:
+                continue
+            for i, tag in enumerate(getattr(doc.meta, "tags", ())):
+                key = tag_slug(tag)
+                first = names.setdefault(key, tag)
+                if first.casefold() != tag.casefold() and (first, tag) not in clashes:
+                    clashes.add((first, tag))  # "C++" and "C" would share one page: say so
+                    index.problems.append(Problem(
+                        doc.rel, doc.line("tags", i), f"tags `{first}` (in {files[key]}) and "
+                        f"`{tag}` would share one page, tags/{key}/", "spell them the same, or "
+                        "rename one so that its letters and digits differ"))
+                files.setdefault(key, doc.rel)
+    tags = tuple(v.Tag(f"tags/{key}", base + f"tags/{key}/", names[key],
+                       cards_of(index.pointing("tag", key)),
+                       frozenset(card_ids(index.pointing("tag", key))))
+                 for key in sorted(set(index.targets("tag"))))
+    studies = [index.cards[d.id] for d in index.docs.get("case-studies", [])
+               if d.id not in index.unlisted]
+    chosen = _site_highlights(index)
+    stats = v.Stats(len(studies), len({n for c in studies for n in c.niches}),
+                    chosen if index.config.settings.highlights else highlights(studies),
+                    frozenset(card_ids(c.id for c in studies)))
+    return tuple(niche_views), tags, stats
+
+
+def _site_highlights(index: Index) -> tuple[v.Highlight, ...]:
+    """site.yaml `highlights:`, resolved: each case study's result found by its label."""
+    config, out = index.config, []
+    slugs = {d.slug: d.id for d in index.docs.get("case-studies", [])}
+    lines = config.highlight_lines
+    for i, entry in enumerate(config.settings.highlights):
+        line = lines[i] if i < len(lines) else None
+        if entry.value is not None:
+            out.append(v.Highlight(entry.label or "", fmt_figure(entry.value, entry.unit)))
             continue
-        ids = _unique(cites.get((doc.id, part.anchor), [])) if part.role == "practice" else []
-        everyone.extend(ids)
-        parts.append(v.Practice(part.anchor, part.title, part.html, cards_of(ids), part.number,
-                                part.level, part.role))
-    everyone = _unique(everyone)
-    return v.Collection(
-        id=doc.id, url=url, card=card, title=meta.title, summary=meta.summary,
-        topic=meta.topic, intro_html="".join(intro),
-        practices=tuple(p for p in parts if p.role == "practice"),
-        evidence=cards_of(everyone), draft=meta.draft, reads=frozenset(_card_ids(everyone)),
-        parts=tuple(parts), practice_level=meta.practice_level, updated=meta.updated)
+        study = slugs.get(entry.case_study or "")
+        if study is None:
+            index.problems.append(Problem(
+                "site.yaml", line, f"highlights[{i}]: no published case study "
+                f"`{entry.case_study}`", did_you_mean(entry.case_study or "", slugs)
+                or "use a case study's slug (its file name)"))
+            continue
+        card = index.cards[study]
+        found = [r for r in card.results if r.label == entry.metric] or [
+            r for r in card.results if r.label.strip().casefold()
+            == (entry.metric or "").strip().casefold()]
+        if not found:
+            labels = [r.label for r in card.results]
+            index.problems.append(Problem(
+                "site.yaml", line, f"highlights[{i}]: `{entry.case_study}` has no result "
+                f"labelled `{entry.metric}`", did_you_mean(entry.metric or "", labels)
+                or f"its results: {', '.join(labels) or 'none'}"))
+            continue
+        out.append(v.Highlight(found[0].label, found[0].primary, note=card.who, url=card.url))
+    return tuple(out)
+
+
+def alias_output(path: str) -> str:
+    """Where an alias's redirect page goes: 'old.html' as is, 'old/x' -> 'old/x/index.html'."""
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return path if "." in last and not path.endswith("/") else path.rstrip("/") + "/index.html"
+
+
+def _redirects(docs: Iterable[Document], index: Index) -> tuple[v.Redirect, ...]:
+    """Each `aliases:` entry as a redirect; an alias taken by a page or another alias is an
+    error naming both files."""
+    taken: dict[str, str] = {"index.html": "the home page"}
+    for folder, what in (("case-studies", "the case study index"), ("practices", "the "
+                         "practices index"), ("services", "the services index"),
+                         ("tags", "the tags index")):
+        taken[f"{folder}/index.html"] = what
+    for nid in index.config.settings.niches:
+        taken[f"niches/{nid}/index.html"] = f"the niche page of `{nid}` (site.yaml)"
+    docs = list(docs)
+    for doc in docs:
+        line = doc.line("slug")
+        taken[index.urls[doc.id][len(index.base):] + "index.html"] = (
+            f"{doc.rel}:{line}" if line else doc.rel)
+    out = []
+    for doc in docs:
+        for i, alias in enumerate(getattr(doc.meta, "aliases", ())):
+            line = doc.line("aliases", i)
+            path = alias_output(alias.lstrip("/"))
+            other = taken.get(path)
+            if other is not None:
+                index.problems.append(Problem(
+                    doc.rel, line, f"the alias `{alias}` is already the URL of {other}",
+                    "remove the alias, or change the other page's slug or alias"))
+                continue
+            taken[path] = f"an alias in {doc.rel}:{line}" if line else f"an alias in {doc.rel}"
+            out.append(v.Redirect(alias.lstrip("/"), index.urls[doc.id], doc.id))
+    return tuple(sorted(out, key=lambda r: r.path))
 
 
 def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site | None:
@@ -472,53 +359,36 @@ def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site
 
     This is what makes a save in `serve` cost one page on a 10,000-page site: the views of
     the edited documents get their new bodies, everything else is shared with `site`."""
-    views: dict[str, object] = {}
     fingerprints = dict(site.fingerprints)
-    fills = site.fills
+    views = dict(site.views)
+    by_id = dict(site.by_id)
     for before, after in edits:
-        if not prose_only(before, after) or before.id not in fills:
+        old = site.by_id.get(before.id)
+        if not prose_only(before, after) or before.id not in site.fills or old is None:
             return None
-        old = view_by_id(site, before.id)
-        if old is None:
-            return None
-        views[after.id] = reprose(old, after, fills[before.id])
+        new = reprose(site.registry, old, after, site.fills[before.id])
+        group = views[after.kind]
+        at = next(i for i, x in enumerate(group) if x.id == after.id)
+        views[after.kind] = (*group[:at], new, *group[at + 1:])
+        by_id[after.id] = new
         fingerprints[after.id] = after.fingerprint
-
-    groups = {"case_studies": site.case_studies, "collections": site.collections,
-              "services": site.services, "pages": site.pages}
-    for view in views.values():
-        name = {v.CaseStudy: "case_studies", v.Collection: "collections",
-                v.Service: "services", v.Page: "pages"}[type(view)]
-        group = groups[name]
-        at = next(i for i, x in enumerate(group) if x.id == view.id)  # type: ignore[attr-defined]
-        groups[name] = (*group[:at], view, *group[at + 1:])
-    return dataclasses.replace(site, fingerprints=fingerprints, **groups)  # type: ignore[arg-type]
+    return dataclasses.replace(site, fingerprints=fingerprints, views=views, by_id=by_id)
 
 
-def reprose(view: Any, doc: Document, fills: tuple[tuple[str, ...], tuple[str, ...]]) -> Any:
+def reprose(registry: Registry, view: Any, doc: Document, fills: Fills) -> Any:
     """A document's view with the body (and sections) of this version of it, filled with the
     link URLs and image html the site was linked with (valid while they did not change)."""
-    body, sections = _filled(doc.rendered, *fills)
-    if isinstance(view, v.Collection):
-        meta: PracticeMeta = doc.meta  # type: ignore[assignment]
-        new = {p.anchor: p.html for p in guides.parts(doc.rendered, sections,
-                                                      meta.practice_level)}
-        parts = tuple(dataclasses.replace(p, html=new[p.anchor]) for p in view.parts)
-        return dataclasses.replace(
-            view, intro_html=new.get("", ""), parts=parts,
-            practices=tuple(p for p in parts if p.role == "practice"))
-    if isinstance(view, v.CaseStudy):
-        return dataclasses.replace(view, html=body, words=doc.rendered.words)
-    return dataclasses.replace(view, html=body)
+    body, sections = filled(doc.rendered, *fills)
+    return registry.kind(doc.kind).reprose(view, doc, body, sections)
 
 
-def without_prose(view: Any) -> Any:
+def without_prose(registry: Registry, view: Any) -> Any:
     """A view without its body: what reprose needs kept of it (small enough to store)."""
-    if isinstance(view, v.Collection):
-        parts = tuple(dataclasses.replace(p, html="") for p in view.parts)
-        return dataclasses.replace(view, intro_html="", parts=parts, practices=tuple(
-            p for p in parts if p.role == "practice"))
-    return dataclasses.replace(view, html="")
+    return _kind_of(registry, view).without_prose(view)
+
+
+def _kind_of(registry: Registry, view: View) -> Kind:
+    return registry.kind(view.id.split("/", 1)[0])
 
 
 def prose_only(before: Document, after: Document) -> bool:
@@ -535,253 +405,28 @@ def prose_only(before: Document, after: Document) -> bool:
             == [(s.anchor, s.title) for s in b.sections if s.anchor])
 
 
-def view_by_id(site: Site, doc_id: str) -> object | None:
-    """A document's full view (CaseStudy, Collection, Service or Page), or None."""
-    for group in (site.case_studies, site.collections, site.services, site.pages):
-        for view in group:
-            if view.id == doc_id:
-                return view
-    return None
-
-
-def _image_rel(doc: Document, src: str) -> str:
-    """An image reference, relative to the content file, as a site-relative path."""
-    return posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), src))
-
-
-def _headline(metric: Result | None, who: str = "") -> tuple[str, str]:
-    """A share card's key result: ('+38%', 'Mobile conversion rate, Lumen Skincare'),
-    ('400+ days', 'Unbroken uptime record, Kuvio')."""
-    if metric is None:
-        return "", ""
-    return metric.primary, f"{metric.label}, {who}" if who else metric.label
-
-
-def highlights(cards: Iterable[v.Card], limit: int = 3) -> tuple[v.Highlight, ...]:
-    """The contract's default tiles: medians of results two or more case studies share, then
-    the featured case studies' headline results, the largest first. A label held by one
-    case study is never an aggregate."""
-    cards = list(cards)
-    shared = aggregate((card.id, r) for card in cards for r in card.results)
-    out = [v.Highlight(a.label, a.text, a.count) for a in shared[:limit]]
-    taken = {a.label.casefold() for a in shared}
-    featured = sorted((c for c in cards if c.featured and c.headline is not None
-                       and c.headline.label.strip().casefold() not in taken),
-                      key=lambda c: (-c.headline.magnitude, c.id))  # type: ignore[union-attr]
-    for card in featured[:max(0, limit - len(out))]:
-        r = card.headline
-        assert r is not None
-        out.append(v.Highlight(r.label, r.primary, note=card.who, url=card.url))
-    return tuple(out)
-
-
-def _site_highlights(config: Config, cards: Mapping[str, v.Card], studies: list[Document],
-                     ) -> tuple[tuple[v.Highlight, ...], list[Problem]]:
-    """site.yaml `highlights:`, resolved: each case study's result found by its label."""
-    out, problems = [], []
-    slugs = {d.slug: d.id for d in studies}
-    lines = config.highlight_lines
-    for i, entry in enumerate(config.settings.highlights):
-        line = lines[i] if i < len(lines) else None
-        if entry.value is not None:
-            figure = fmt_figure(entry.value, entry.unit)
-            out.append(v.Highlight(entry.label or "", figure))
-            continue
-        study = slugs.get(entry.case_study or "")
-        if study is None:
-            problems.append(Problem("site.yaml", line, f"highlights[{i}]: no published case "
-                                    f"study `{entry.case_study}`",
-                                    did_you_mean(entry.case_study or "", slugs)
-                                    or "use a case study's slug (its file name)"))
-            continue
-        card = cards[study]
-        found = [r for r in card.results if r.label == entry.metric] or [
-            r for r in card.results if r.label.strip().casefold()
-            == (entry.metric or "").strip().casefold()]
-        if not found:
-            labels = [r.label for r in card.results]
-            problems.append(Problem("site.yaml", line, f"highlights[{i}]: `{entry.case_study}` "
-                                    f"has no result labelled `{entry.metric}`",
-                                    did_you_mean(entry.metric or "", labels)
-                                    or f"its results: {', '.join(labels) or 'none'}"))
-            continue
-        out.append(v.Highlight(found[0].label, found[0].primary, note=card.who, url=card.url))
-    return tuple(out), problems
-
-
-def _card(doc: Document, url: str, config: Config) -> v.Card:
-    meta = doc.meta
-    if isinstance(meta, CaseStudyMeta):
-        niche = config.settings.niches.get(meta.niche)
-        results = tuple(result(m) for m in meta.metrics)
-        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, meta.date,
-                      who=meta.client_description if meta.confidential else (meta.client or ""),
-                      niche=meta.niche, niche_name=niche.name if niche else meta.niche,
-                      headline=next((r for r in results if r.marked),
-                                    results[0] if results else None), results=results,
-                      services=meta.services, practices=meta.practices, tags=meta.tags,
-                      featured=meta.featured)
-    if isinstance(meta, ServiceMeta):
-        text, flat = card_price(meta)
-        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, price_text=text,
-                      flat_fee=flat)
-    if isinstance(meta, PracticeMeta):
-        count = len(guides.practices(doc.rendered, meta.practice_level))
-        return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, topic=meta.topic,
-                      count=count)
-    assert isinstance(meta, PageMeta)
-    return v.Card(doc.id, doc.kind, meta.title, url, meta.summary)
-
-
-def _toc(doc: Document) -> tuple[v.Heading, ...]:
-    return tuple(v.Heading(h.level, h.text, h.anchor) for h in doc.rendered.toc)
-
-
-def _practice_ref(cid: str, anchor: str, anchors: Mapping[str, Mapping[str, str]],
-                  cards: Mapping[str, v.Card], urls: Mapping[str, str]) -> v.PracticeRef:
-    title = cards[cid].title
-    if anchor:
-        return v.PracticeRef(cid, anchors[cid][anchor], title, f"{urls[cid]}#{anchor}")
-    return v.PracticeRef(cid, title, title, urls[cid])
-
-
-def _resolve_link(doc: Document, target: str, by_rel: Mapping[str, Document],
-                  anchors: Mapping[str, Mapping[str, str]], urls: Mapping[str, str],
-                  absent: Mapping[str, tuple[str, str]],
-                  ) -> tuple[tuple[str, str], str | None]:
-    """A relative .md link -> (final URL, ''), or ((message, hint), None) when it dangles
-    (message '' when the target's own error says why)."""
-    path, _, fragment = target.partition("#")
-    rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
-    found = by_rel.get(rel)
-    if found is None and rel in absent:
-        why = absent[rel][1]
-        return ((f"link to `{target}`: {rel} {why}", _PUBLISH_HINT) if why else ("", "")), None
-    if found is None:
-        hint = did_you_mean(rel, by_rel) or "check the file name and the ../ part"
-        return (f"link to `{target}`: no such content file ({rel})", hint), None
-    if fragment and fragment not in anchors[found.id]:
-        hint = did_you_mean(fragment, anchors[found.id]) or (
-            f"anchors in {rel}: {', '.join(sorted(anchors[found.id])) or 'none'}")
-        return (f"link to `{target}`: no heading with anchor `#{fragment}` in {rel}",
-                hint), None
-    url = urls[found.id] + (f"#{fragment}" if fragment else "")
-    return (url, ""), found.id
-
-
-_PUBLISH_HINT = ("publish it (remove `draft: true`, or wait for its date) or remove the "
-                 "reference; `casefolio serve` and `build --drafts --future` show it")
-
-
-def _absent_problem(doc: Document, key: tuple[str | int, ...], what: str, slug: str, rel: str,
-                    why: str) -> list[Problem]:
-    """A reference to a file that is not published, or did not load (then said elsewhere)."""
-    if not why:
-        return []
-    return [Problem(doc.rel, doc.line(*key), f"{what} `{slug}` ({rel}) {why}", _PUBLISH_HINT)]
+def view_by_id(site: Site, doc_id: str) -> Any | None:
+    """A document's full view (CaseStudy, Collection, Service, Page...), or None."""
+    return site.by_id.get(doc_id)
 
 
 _HREF = re.compile(r"""\bhref=["']([^"'#?]+)""")
 
 
-def _linked_files(docs: Iterable[Document], config: Config) -> set[str]:
+def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
     """The output paths that pages link to by href (a full-size screenshot, say) and the
     logo site.yaml names: the originals of these images are published beside their variants."""
-    base = config.base_path
+    base = index.base
     found = set()
     for doc in docs:
-        folder = doc_path(doc.kind, doc.slug)
+        folder = index.urls[doc.id][len(base):]  # 'case-studies/acme/', 'about/'
         for href in _HREF.findall(doc.rendered.html):
             href = unquote(href)
             if href.startswith(base):
                 found.add(href[len(base):])
             elif not href.startswith("/") and ":" not in href.partition("/")[0]:
                 found.add(posixpath.normpath(posixpath.join(folder, href)))
-    organization = config.settings.organization
+    organization = index.config.settings.organization
     if organization and organization.logo:
         found.add(organization.logo.removeprefix("static/").lstrip("/"))
     return found
-
-
-def _ref_problem(doc: Document, key: tuple[str | int, ...], what: str, value: str,
-                 choices: Iterable[str], where: str) -> Problem:
-    choices = list(choices)
-    hint = did_you_mean(value, choices) or (
-        f"known: {', '.join(sorted(choices))}" if choices else f"add it to {where}")
-    return Problem(doc.rel, doc.line(*key), f"unknown {what} `{value}`", hint)
-
-
-def _related(studies: list[Document], practice_refs: Mapping[str, list[tuple[str, str]]],
-             by_tag: Mapping[str, list[str]], by_niche: Mapping[str, list[str]],
-             ) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
-    """Up to three related case studies each, scored on shared practices, tags and niche.
-
-    Only a window of CANDIDATES_PER_KEY studies nearest in date is looked at per shared key
-    (no N^2 scan), and the ranking uses nothing but the candidates' own cards (score, date
-    distance, id), so a page depends exactly on the candidates it considered (returned too)."""
-    by_practice: dict[str, list[str]] = defaultdict(list)
-    for sid, refs in practice_refs.items():
-        for cid, anchor in refs:
-            by_practice[f"{cid}#{anchor}"].append(sid)
-    position: dict[int, dict[str, int]] = {}  # id(list) -> study id -> index in that list
-    days = {d.id: d.meta.date.toordinal() for d in studies}  # type: ignore[attr-defined]
-    out: dict[str, list[str]] = {}
-    considered: dict[str, set[str]] = {}
-    half = CANDIDATES_PER_KEY // 2
-    for doc in studies:
-        meta: CaseStudyMeta = doc.meta  # type: ignore[assignment]
-        score: dict[str, int] = defaultdict(int)
-        keys = [(by_practice, f"{c}#{a}", 3) for c, a in practice_refs[doc.id]]
-        keys += [(by_tag, tag_slug(t), 2) for t in meta.tags]
-        keys += [(by_niche, meta.niche, 1)]
-        seen: set[str] = set()
-        for index, key, weight in keys:
-            members = index.get(key, [])
-            if len(members) > CANDIDATES_PER_KEY:
-                where = position.get(id(members))
-                if where is None:
-                    where = position[id(members)] = {sid: i for i, sid in enumerate(members)}
-                lo = max(0, min(where[doc.id] - half, len(members) - CANDIDATES_PER_KEY))
-                members = members[lo:lo + CANDIDATES_PER_KEY]
-            seen.update(members)
-            for other in members:
-                score[other] += weight
-        score.pop(doc.id, None)
-        seen.discard(doc.id)
-        mine = days[doc.id]
-        out[doc.id] = heapq.nsmallest(
-            RELATED_LIMIT, score, key=lambda o: (-score[o], abs(days[o] - mine), o))
-        considered[doc.id] = seen
-    return out, considered
-
-
-@functools.lru_cache(maxsize=4096)
-def tag_slug(tag: str) -> str:
-    """A tag's URL segment (slugify is slow enough to matter at 10,000 pages)."""
-    return slugify(tag, replacements=_TAG_SIGNS) or "tag"
-
-
-# Signs that tell common tags apart, kept in their URL: C, C++ and C# get three pages.
-_TAG_SIGNS = (("++", " plus plus "), ("+", " plus "), ("#", " sharp "))
-
-
-def card_fingerprint(card: v.Card) -> str:
-    return hashlib.blake2b(repr(card).encode(), digest_size=16).hexdigest()
-
-
-def _card_ids(ids: Iterable[str]) -> list[str]:
-    return [f"card:{i}" for i in ids]
-
-
-@functools.lru_cache(maxsize=16384)
-def _filled(rendered: Rendered, links: tuple[str, ...], images: tuple[str, ...],
-            ) -> tuple[str, list[str]]:
-    """A body with its final link URLs and images; remembered, since in `serve` nearly every
-    document is unchanged from one rebuild to the next."""
-    return (fill(rendered.html, links, images),
-            [fill(s.html, links, images) for s in rendered.sections])
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-

@@ -69,7 +69,7 @@ def test_check_mode_reports_stale_files(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def test_every_field_of_every_content_type_is_documented() -> None:
-    from generator.content.schema import KIND_MODELS
+    from generator.kinds.registry import MODELS as KIND_MODELS
 
     text = (REPO / "docs" / "content.md").read_text(encoding="utf-8")
     for model in KIND_MODELS.values():

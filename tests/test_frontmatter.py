@@ -82,7 +82,8 @@ def test_toml_front_matter_with_key_lines() -> None:
 
 @pytest.mark.parametrize("date", ["2025-03-14", "2025-03-14T09:30:00", "2025-03-14T09:30:00Z"])
 def test_toml_dates_validate_like_yaml_ones(date: str) -> None:
-    from generator.content.schema import CaseStudyMeta, validate
+    from generator.content.schema import validate
+    from generator.kinds.case_study import CaseStudyMeta
 
     fm = split(TOML_CASE.format(date=date), "x.md")
     meta, problems = validate(CaseStudyMeta, fm.meta, fm.positions, "x.md")

@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 from generator.build import build_to
 from generator.config import BuildOptions, load_config
 from generator.content.document import load_document
-from generator.content.schema import KIND_MODELS
-from generator.content.sources import CONTENT_KINDS, Source
+from generator.content.sources import Source
 from generator.errors import CasefolioError
-from generator.output.render import Output
-from generator.output.writer import MARKER, write_site
+from generator.kinds.registry import MODELS as KIND_MODELS
+from generator.kinds.registry import Registry
+from generator.output.writer import MARKER, Output, write_site
 from tests.conftest import SITE_YAML, minimal_files, write_files
 
 IN_SUITE = settings(max_examples=60, deadline=None, derandomize=True, database=None,
@@ -38,6 +38,7 @@ BUILDS = settings(IN_SUITE, max_examples=20)  # each example is a whole build
 
 # --- strategies -----------------------------------------------------------------------------
 
+CONTENT_KINDS = tuple(KIND_MODELS)
 FIELDS = sorted({name for model in KIND_MODELS.values() for name in model.model_fields} | {
     "label", "before", "after", "unit", "src", "alt", "quote", "name", "role", "amount",
     "currency", "per", "control", "variant", "visitors", "conversions", "q", "a"})
@@ -197,7 +198,7 @@ def check_document(kind: str, text: str, raw_html: bool = True) -> str:
     source = Source(kind, f"content/{kind}/x.md", text,
                     hashlib.blake2b(text.encode("utf-8", "surrogatepass")).hexdigest())
     try:
-        load_document(source, raw_html)
+        load_document(source, Registry().reading(raw_html))
     except CasefolioError as exc:
         assert_good_error(exc, text.count("\n") + 1)
         return "error"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import shutil
 from io import BytesIO
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from generator import build as build_module
 from generator.build import build, build_to
 from generator.errors import CasefolioError
 from generator.images import process as images
+from tests.conftest import REPO
 
 CASE = """\
 ---
@@ -540,6 +542,20 @@ def test_a_file_already_in_the_output_folder_is_not_read_again(tmp_path) -> None
     assert again == [images.ImageFile(first.path, None, first.key), second]
 
 
+def test_a_theme_sets_its_images_sizes_in_theme_yaml(image_site) -> None:
+    site = image_site()
+    shutil.copytree(REPO / "themes" / "default", site / "themes" / "narrow")
+    (site / "themes/narrow/theme.yaml").write_text(
+        'image_sizes: {prose: "(min-width: 40rem) 30rem, 100vw", cover: "90vw",\n'
+        '              comparison: "45vw"}\n', encoding="utf-8")
+    (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8")
+                                    + "theme: narrow\n", encoding="utf-8")
+    page = study(build(site))
+    assert 'sizes="(min-width: 40rem) 30rem, 100vw"' in page.html
+    assert 'sizes="90vw"' in page.cover_html and 'sizes="45vw"' in page.comparisons_html
+    (site / "themes/narrow/theme.yaml").unlink()   # a theme without one: the default's
+    page = study(build(site))
+    assert 'sizes="(min-width: 48rem) 44rem, 100vw"' in page.html
 @pytest.mark.parametrize("damage", [lambda data: data[:100], lambda data: b"",
                                     lambda data: data[:-1] + bytes([data[-1] ^ 1])],
                          ids=["truncated", "empty", "flipped-byte"])

@@ -216,7 +216,8 @@ def test_an_imported_site_of_case_studies_and_pages_builds(tmp_path: Path) -> No
 
 
 def _v2_build() -> bool:
-    from generator.content.schema import KIND_MODELS, Common
+    from generator.content.schema import Common
+    from generator.kinds.registry import MODELS as KIND_MODELS
 
     return "articles" in KIND_MODELS and "aliases" in Common.model_fields
 

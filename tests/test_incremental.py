@@ -16,6 +16,7 @@ from generator.build import BuildState, build, build_to, read_inputs
 from generator.config import BuildOptions
 from generator.content.sources import read_sources
 from generator.errors import CasefolioError
+from generator.kinds.registry import Registry
 from generator.output.writer import MARKER
 from generator.serve.server import write_changes
 
@@ -295,7 +296,7 @@ def test_read_inputs_matches_read_sources(site: Path) -> None:
     (site / "static/deep/er/file.txt").write_text("x")
     (site / "content/case-studies/.hidden.md").write_text("x")
     (site / "content/case-studies/draft.md~").write_text("x")
-    expected = read_sources(site)
+    expected = read_sources(site, Registry().folders)
     state = BuildState()
     assert read_inputs(site, state) == expected
     assert read_inputs(site, state) == expected  # from the cache this time
@@ -335,7 +336,7 @@ def test_a_prose_edit_patches_the_site_instead_of_linking_it_again(
     links it again: every other view is the very same object, one page is rendered."""
     state, served = BuildState(), tmp_path / "served"
     published, _ = incremental(site, state, served, {})
-    before = state.site[1]
+    before = state.site.site
     path = site / "content/case-studies/kiln-ceramics-product-page.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nOne *more* sentence.\n",
                     encoding="utf-8")
@@ -344,7 +345,7 @@ def test_a_prose_edit_patches_the_site_instead_of_linking_it_again(
         raise AssertionError("walked the whole site for one reported save")
     monkeypatch.setattr("generator.build.walk", no_walk)
     result = build(site, OPTIONS, state, changed=frozenset({path}))
-    after = state.site[1]
+    after = state.site.site
     assert after is not before and result.rendered == 1
     edited = [v for v in after.case_studies if v.id == "case-studies/kiln-ceramics-product-page"]
     assert "One <em>more</em> sentence." in edited[0].html

@@ -21,11 +21,12 @@ from click.testing import CliRunner
 import generator.build
 from generator.cli import main
 from generator.errors import CasefolioError
-from generator.output.render import Output, Spooled
 from generator.output.writer import (
     MARKER,
     MARKER_TEXT,
+    Output,
     Spool,
+    Spooled,
     check_output_dir,
     clean_leftovers,
     foreign_files,

@@ -15,11 +15,15 @@ from generator import parallel, workers
 from generator.build import BuildState, build
 from generator.content.document import Document
 from generator.content.sources import read_sources
+from generator.kinds.registry import Registry
 from generator.output.writer import write_site
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "bench"))
 from gen_site import generate
+
+READING = Registry().reading(raw_html=True)
+FOLDERS = Registry().folders
 
 BROKEN = "---\ntitle: [unclosed\n---\nBody.\n"
 
@@ -36,9 +40,9 @@ def tree(root: Path) -> dict[str, str]:
 
 
 def test_pool_and_single_process_give_identical_documents(generated: Path) -> None:
-    sources, _, _ = read_sources(generated)
-    single = parallel.load_all(sources, True, {}, processes=1)
-    pooled = parallel.load_all(sources, True, {}, processes=2)
+    sources, _, _ = read_sources(generated, FOLDERS)
+    single = parallel.load_all(sources, READING, {}, processes=1)
+    pooled = parallel.load_all(sources, READING, {}, processes=2)
     assert len(pooled) == len(sources)
     assert all(isinstance(d, Document) for d in pooled)
     assert [d.rel for d in pooled] == [s.rel for s in sources]  # type: ignore[union-attr]
@@ -50,8 +54,8 @@ def test_a_site_built_from_pooled_documents_is_byte_identical(generated: Path,
     single = build(generated)
     write_site(single.outputs, tmp_path / "single")
 
-    sources, _, _ = read_sources(generated)
-    pooled = parallel.load_all(sources, True, {}, processes=2)
+    sources, _, _ = read_sources(generated, FOLDERS)
+    pooled = parallel.load_all(sources, READING, {}, processes=2)
     known = {(s.rel, s.fingerprint, True): d for s, d in zip(sources, pooled, strict=True)}
     state = BuildState(documents=known)
     result = build(generated, state=state)
@@ -63,9 +67,9 @@ def test_a_site_built_from_pooled_documents_is_byte_identical(generated: Path,
 
 def test_problems_come_back_in_source_order(make_site) -> None:
     site = make_site({f"content/case-studies/broken-{i}.md": BROKEN for i in range(3)})
-    sources, _, _ = read_sources(site)
-    single = parallel.load_all(sources, True, {}, processes=1)
-    pooled = parallel.load_all(sources, True, {}, processes=2)
+    sources, _, _ = read_sources(site, FOLDERS)
+    single = parallel.load_all(sources, READING, {}, processes=1)
+    pooled = parallel.load_all(sources, READING, {}, processes=2)
     assert pooled == single
     broken = [r for r in pooled if isinstance(r, list)]
     assert len(broken) == 3
@@ -75,16 +79,16 @@ def test_problems_come_back_in_source_order(make_site) -> None:
 
 def test_known_documents_are_reused_and_small_batches_stay_in_process(make_site,
                                                                       monkeypatch) -> None:
-    sources, _, _ = read_sources(make_site())
-    first = parallel.load_all(sources, True, {})
+    sources, _, _ = read_sources(make_site(), FOLDERS)
+    first = parallel.load_all(sources, READING, {})
     known = {(s.rel, s.fingerprint, True): d for s, d in zip(sources, first, strict=True)}
 
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("a pool was started for a small batch")
 
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
-    assert parallel.load_all(sources, True, {}) == first
-    again = parallel.load_all(sources, True, known, processes=2)
+    assert parallel.load_all(sources, READING, {}) == first
+    again = parallel.load_all(sources, READING, known, processes=2)
     assert all(a is b for a, b in zip(again, first, strict=True))
 
 
@@ -98,18 +102,18 @@ def test_the_environment_can_force_or_forbid_the_pool(monkeypatch) -> None:
 
 
 def test_with_other_threads_running_workers_are_spawned_not_forked(generated: Path) -> None:
-    sources, _, _ = read_sources(generated)
+    sources, _, _ = read_sources(generated, FOLDERS)
     sources = sources[:40]
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
         assert not workers.can_fork()
-        pooled = parallel.load_all(sources, True, {}, processes=2)
+        pooled = parallel.load_all(sources, READING, {}, processes=2)
     finally:
         stop.set()
         thread.join()
-    assert pooled == parallel.load_all(sources, True, {}, processes=1)
+    assert pooled == parallel.load_all(sources, READING, {}, processes=1)
 
 
 def test_casefolio_build_with_and_without_the_pool_is_byte_identical(
@@ -134,7 +138,7 @@ def test_pages_rendered_by_forked_workers_are_byte_identical(generated: Path) ->
 
     state = BuildState()
     result = build(generated, state=state)
-    site, routes = state.site[1], state.site[3]
+    site, routes = state.site.site, state.site.routes
     theme = theme_for(site.config, state)
     single = render_routes(routes, site, theme)
     pooled = parallel.render_all(routes, site, theme, processes=2)

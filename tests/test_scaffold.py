@@ -13,8 +13,8 @@ import yaml
 
 from generator.build import build
 from generator.config import BuildOptions, SiteSettings
-from generator.content.schema import KIND_MODELS
 from generator.errors import CasefolioError
+from generator.kinds.registry import MODELS as KIND_MODELS
 from generator.scaffold import (
     ARCHETYPES,
     KINDS,

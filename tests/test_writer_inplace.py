@@ -21,8 +21,7 @@ import generator.output.writer
 from generator.build import BuildState, build, build_to
 from generator.errors import CasefolioError
 from generator.incremental import cache
-from generator.output.render import Output
-from generator.output.writer import JOURNAL, MARKER, clean_leftovers, write_site
+from generator.output.writer import JOURNAL, MARKER, Output, clean_leftovers, write_site
 from tests.conftest import REPO
 
 STATIC = 40  # files that no edit touches: most of the site stays in place

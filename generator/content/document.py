@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
@@ -9,7 +10,7 @@ from slugify import slugify
 
 from generator.content.frontmatter import Positions, split
 from generator.content.markdown import Rendered, render
-from generator.content.schema import KIND_MODELS, Common, check_slug, validate
+from generator.content.schema import Common, check_slug, validate
 from generator.content.sources import Source, text_of
 from generator.errors import CasefolioError, Problem
 
@@ -38,10 +39,21 @@ class Document:
         return self.positions.get(())
 
 
-def load_document(source: Source, raw_html: bool) -> Document:
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How to read content files, handed in by the caller (from the kinds' registry): each
+    folder's front-matter schema, which kinds keep their sections' html, Markdown options."""
+
+    models: Mapping[str, type[Common]]
+    sectioned: frozenset[str] = frozenset()
+    raw_html: bool = True
+    markdown: tuple[Callable[..., None], ...] = ()  # markdown-it plugins from site plugins
+
+
+def load_document(source: Source, reading: Reading) -> Document:
     """Parse, validate and render one source; raise CasefolioError with every problem found."""
     front = split(text_of(source), source.rel)
-    model = KIND_MODELS[source.kind]
+    model = reading.models[source.kind]
     meta, problems = validate(model, front.meta, front.positions, source.rel)
     if meta is None:
         raise CasefolioError(problems)
@@ -51,8 +63,9 @@ def load_document(source: Source, raw_html: bool) -> Document:
     except ValueError as exc:
         raise CasefolioError([Problem(source.rel, None, f"cannot make a URL from the file name: "
                                       f"{exc}", "rename the file or set `slug:`")]) from None
-    rendered = render(front.body, raw_html=raw_html, line_offset=front.body_line - 1)
-    if source.kind != "practices":  # only collections show their sections one by one; a
+    rendered = render(front.body, raw_html=reading.raw_html, line_offset=front.body_line - 1,
+                      plugins=reading.markdown)
+    if source.kind not in reading.sectioned:  # only collections show sections one by one; a
         # second copy of every other body, sections' html, is ~100 MB at 10,000 pages
         rendered = replace(rendered, sections=tuple(replace(s, html="")
                                                     for s in rendered.sections))

@@ -36,7 +36,7 @@ from slugify import slugify
 try:
     import markdown_it_pyrs
 except ImportError:  # e.g. PyPy: the reference engine then renders everything
-    markdown_it_pyrs = None
+    markdown_it_pyrs = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +246,7 @@ def highlight_css(style_light: str = "default", style_dark: str = "monokai") -> 
 def _render_callout(self: Any, tokens: Sequence[Token], idx: int, *_: Any) -> str:
     if tokens[idx].nesting == -1:
         return "</aside>\n"
-    name, _, title = tokens[idx].info.strip().partition(" ")
+    name, title = tokens[idx].info.strip().partition(" ")[::2]
     return (
         f'<aside class="callout callout-{name}" role="note">\n'
         f'<p class="callout-title">{escapeHtml(title.strip() or name.capitalize())}</p>\n'
@@ -280,8 +280,8 @@ def _positioned(rule: Callable[[Any, bool], bool]) -> Callable[[Any, bool], bool
     return wrapped
 
 
-@lru_cache(maxsize=2)
-def _reference_parser(raw_html: bool) -> MarkdownIt:
+@lru_cache(maxsize=8)
+def _reference_parser(raw_html: bool, plugins: tuple[Callable[..., None], ...] = ()) -> MarkdownIt:
     options = {"html": raw_html, "linkify": False, "typographer": False, "maxNesting": 100}
     md = MarkdownIt("commonmark", options).enable(["table", "strikethrough"])
     md.use(footnote_plugin)
@@ -292,12 +292,15 @@ def _reference_parser(raw_html: bool) -> MarkdownIt:
             md.inline.ruler.at(rule.name, _positioned(rule.fn))
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("image", _render_image)
+    for plugin in plugins:  # a site's own syntax (see docs/plugins.md)
+        md.use(plugin)
     return md
 
 
-def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0) -> Rendered:
+def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0,
+                     plugins: tuple[Callable[..., None], ...] = ()) -> Rendered:
     """Render with markdown-it-py: the definition of the right output, and the fallback."""
-    md = _reference_parser(raw_html)
+    md = _reference_parser(raw_html, plugins)
     env: dict[str, Any] = {}
     tokens = md.parse(body, env)
     found = _Found(line_offset)
@@ -308,7 +311,8 @@ def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0) 
         elif token.type == "heading_open":
             children = tokens[i + 1].children or []
             explicit, unnumbered = _take_explicit_id(children)
-            inner = md.renderer.renderInline(children, md.options, env)
+            inner = md.renderer.renderInline(  # type: ignore[attr-defined]
+                children, md.options, env)
             line = token.map[0] + 1 if token.map else 1
             top = token.level == 0
             heading = found.heading(int(token.tag[1]), inner, explicit, line, top, unnumbered)
@@ -334,7 +338,8 @@ def _walk_inline(md: MarkdownIt, env: Any, inline: Token, found: _Found) -> None
             slot = found.link(str(child.attrs["href"]), line)
             child.attrs["href"] = slot or child.attrs["href"]
             continue
-        alt = md.renderer.renderInlineAsText(child.children or [], md.options, env)
+        alt = md.renderer.renderInlineAsText(  # type: ignore[attr-defined]
+            child.children or [], md.options, env)
         slot = found.image(str(child.attrs["src"]), alt, str(child.attrs.get("title", "")), line)
         if slot is not None:
             child.meta["placeholder"] = slot
@@ -400,8 +405,8 @@ _BLOCKS = re.compile(
     re.S,
 )
 _FOOTNOTE_ITEM = re.compile(r'(<li data-sourcepos="[0-9:-]*" id="fn\d+" class="footnote-item">)\n')
-_RULES = ["table", "strikethrough", "footnote", "sourcepos"]
-_COMMONMARK_WITHOUT_HTML = [
+_RULES: list[Any] = ["table", "strikethrough", "footnote", "sourcepos"]
+_COMMONMARK_WITHOUT_HTML: list[Any] = [
     "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
     "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline",
 ]  # fmt: skip
@@ -542,7 +547,10 @@ def warm_up() -> None:
     render_reference(sample)
 
 
-def render(body: str, *, raw_html: bool = True, line_offset: int = 0) -> Rendered:
-    """Render a Markdown body: same arguments, same bytes, whichever engine does the work."""
-    fast = _render_fast(body, raw_html, line_offset)
-    return fast or render_reference(body, raw_html=raw_html, line_offset=line_offset)
+def render(body: str, *, raw_html: bool = True, line_offset: int = 0,
+           plugins: tuple[Callable[..., None], ...] = ()) -> Rendered:
+    """Render a Markdown body: same arguments, same bytes, whichever engine does the work.
+    The fast engine knows no markdown-it plugins: with some, the reference one renders."""
+    fast = None if plugins else _render_fast(body, raw_html, line_offset)
+    return fast or render_reference(body, raw_html=raw_html, line_offset=line_offset,
+                                    plugins=plugins)

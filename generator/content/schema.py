@@ -6,12 +6,20 @@ The models mirror CONTENT-MODEL.md exactly: unknown keys are errors with a "did 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
 import re
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.functional_validators import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from generator.content.frontmatter import Positions
@@ -315,6 +323,7 @@ class Testimonial(Strict):
     quote: str
     name: str
     role: str = ""
+    photo: str | None = None   # beside the content file, like a cover
 
 
 class ImageRef(Strict):
@@ -330,64 +339,105 @@ class Comparison(Strict):
     caption: str = ""
 
 
+SAFE_SCHEMES = ("http", "https", "mailto", "tel")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # what a browser strips before the scheme
+
+
+def safe_url(value: str) -> str:
+    """A link a visitor may follow: http(s), mailto:, tel: or relative, never `javascript:`,
+    `data:` or `vbscript:` (read the way a browser reads it, tabs and newlines removed)."""
+    seen = re.sub(r"[\t\n\r]", "", value).lstrip(_C0_AND_SPACE)
+    scheme = _SCHEME.match(seen)
+    if scheme and scheme[1].lower() not in SAFE_SCHEMES:
+        raise Invalid(f"`{scheme[1]}:` URLs are not allowed (they run code or hide content "
+                      "in the link)", "use an http(s), mailto: or tel: URL, or a path on the "
+                      "site such as /contact/")
+    return value
+
+
+SafeUrl = Annotated[str, AfterValidator(safe_url)]
+
+
+class Form(Strict):
+    action: SafeUrl
+    fields: tuple[str, ...] = ("name", "email", "message")
+
+
+class CallToAction(Strict):
+    """site.yaml's call to action, or a page's own (`call_to_action:` in its front matter)."""
+
+    label: str
+    url: SafeUrl | None = None
+    form: Form | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> CallToAction:
+        if (self.url is None) == (self.form is None):
+            raise Invalid("give the call to action either a `url` or a `form`, not both and "
+                          "not neither", "e.g. `call_to_action: {label: Book a call, url: "
+                          "\"https://cal.com/you\"}` (a booking link or mailto:)")
+        return self
+
+
+class Client(Strict):
+    """A client as a mapping: its logo is shown on cards and the home page's logo wall."""
+
+    name: str = Field(min_length=1)
+    logo: str | None = None     # beside the content file (or in its bundle)
+    url: SafeUrl | None = None
+    industry: str = ""
+    about: str = ""             # inline Markdown, one paragraph
+
+
+_ALIAS_PART = re.compile(r"[^\x00-\x20\x7f\\\"<>^`{|}?#%]+")
+
+
+def check_alias(value: str) -> str:
+    """An old URL path of this page, e.g. `/case-study/iwoca/`: site-relative, and inside the
+    output folder once written (no scheme, no host, no `..`)."""
+    if not isinstance(value, str):
+        raise Invalid(f"expected a path, got {_show(value)}", "e.g. `/case-study/iwoca/`")
+    if not value.startswith("/") or value.startswith("//"):
+        raise Invalid(f"an alias is a path from the site's root, got {_show(value)}",
+                      "write the old URL's path, e.g. `/case-study/iwoca/` (no scheme or host)")
+    parts = [p for p in value.split("/") if p]
+    if not parts:
+        raise Invalid("`/` is the home page: it cannot be an alias",
+                      "write the old URL's path, e.g. `/case-study/iwoca/`")
+    for part in parts:
+        if part in (".", "..") or not _ALIAS_PART.fullmatch(part) or part.startswith(
+                ".casefolio-"):
+            raise Invalid(f"the alias `{value[:80]}` has a segment that cannot be a file "
+                          f"name (`{part[:40]}`)",
+                          "aliases are plain paths: no `..`, `\\`, spaces, `?`, `#` or `%`")
+    return value
+
+
+Alias = Annotated[str, BeforeValidator(check_alias)]
+
+
 class Common(Strict):
     title: str = Field(min_length=1)
     slug: str | None = None
     draft: bool = False
+    short_title: str | None = Field(default=None, min_length=1)  # cards, lists, menus, crumbs
+    weight: int | None = None       # manual order: lower first; unweighted pages after
+    unlisted: bool = False          # built at its URL (noindex), but in no list
+    call_to_action: CallToAction | None = None
+    aliases: tuple[Alias, ...] = ()  # old URL paths, each a redirect to this page
 
     _slug = field_validator("slug")(classmethod(lambda cls, v: check_slug(v)))
 
-
-class CaseStudyMeta(Common):
-    date: dt.date
-    summary: str = Field(min_length=1, max_length=160)
-    client: str | None = None
-    confidential: bool = False
-    client_description: str | None = None
-    niche: str
-    services: tuple[str, ...] = ()
-    practices: tuple[str, ...] = ()
-    duration: str = ""
-    metrics: tuple[Metric, ...] = ()
-    testimonial: Testimonial | None = None
-    tags: tuple[str, ...] = ()
-    featured: bool = False
-    cover: ImageRef | None = None
-    comparisons: tuple[Comparison, ...] = ()
-
-    @field_validator("date", mode="before")
+    @field_validator("aliases", mode="before")
     @classmethod
-    def _date_only(cls, value: Any) -> Any:
-        """A calendar date as written, never a number read as seconds since 1970."""
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date) or (isinstance(value, str)
-                                          and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
-            return value
-        raise PydanticCustomError("date_parsing", "expected a date (YYYY-MM-DD)")
+    def _one_alias(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
-    @model_validator(mode="after")
-    def _who(self) -> CaseStudyMeta:
-        if self.confidential and not self.client_description:
-            raise Invalid("a confidential case study needs `client_description`",
-                          'add e.g. `client_description: "a mid-size DTC skincare brand"`')
-        if not self.confidential and not self.client:
-            raise Invalid("`client` is required",
-                          "add `client: Name`, or set `confidential: true` and "
-                          "`client_description:`")
-        marked = [m.label for m in self.metrics if m.headline]
-        if len(marked) > 1:
-            raise Invalid(f"{len(marked)} results are marked `headline: true` "
-                          f"({', '.join(marked)})", "mark one: it leads on cards and share cards")
-        return self
-
-
-class PracticeMeta(Common):
-    summary: str = Field(min_length=1)
-    topic: str = ""
-    practice_level: Literal[2, 3] = 2
-    authors: tuple[str, ...] = ()
-    updated: dt.date | None = None
+    @property
+    def name(self) -> str:
+        """What lists, menus and breadcrumbs call the page."""
+        return self.short_title or self.title
 
 
 Per = Literal["hour", "day", "session", "week", "month", "quarter", "year", "project"]
@@ -413,8 +463,8 @@ class Price(Strict):
         if isinstance(value, list | tuple):
             if len(value) != 2:
                 raise Invalid("a range is two numbers, `[low, high]`", "e.g. `[100, 500]`")
-            return tuple(_number(v) for v in value)
-        return None if value is None else _number(value)
+            return tuple(_price_number(v) for v in value)
+        return None if value is None else _price_number(value)
 
     @field_validator("amount")
     @classmethod
@@ -435,7 +485,7 @@ class Price(Strict):
         return self
 
 
-def _number(value: Any) -> float:
+def _price_number(value: Any) -> float:
     try:
         if isinstance(value, bool):
             raise ValueError
@@ -475,38 +525,7 @@ class Faq(Strict):
     a: str  # inline Markdown
 
 
-class ServiceMeta(Common):
-    summary: str = Field(min_length=1)
-    niches: tuple[str, ...] = ()
-    price: Price | None = None
-    tiers: tuple[Tier, ...] = ()
-    deliverables: tuple[str, ...] = ()
-    outcome: str = ""
-    faq: tuple[Faq, ...] = ()
-    testimonials: tuple[Testimonial, ...] = ()
-
-    _price = field_validator("price", mode="before")(classmethod(
-        lambda cls, v: _on_request(v)))
-
-    @model_validator(mode="after")
-    def _price_or_tiers(self) -> ServiceMeta:
-        if self.price is not None and self.tiers:
-            raise Invalid("give either `price:` or `tiers:`, not both",
-                          "a tiered offer puts a `price:` in each tier")
-        return self
-
-
-class PageMeta(Common):
-    summary: str = ""
-    menu: bool = False
-
-
-KIND_MODELS: dict[str, type[Common]] = {
-    "case-studies": CaseStudyMeta,
-    "practices": PracticeMeta,
-    "services": ServiceMeta,
-    "pages": PageMeta,
-}
+# Each content kind's own front matter (CaseStudyMeta...) is in its module under kinds/.
 
 M = TypeVar("M", bound=BaseModel)
 

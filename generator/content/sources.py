@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,6 @@ from generator.errors import CasefolioError, Problem
 # A file modified this close to the moment it was read may be modified again without its
 # stat signature changing (coarse timestamps), so its read is not trusted (git's "racy clean").
 RACY_NS = 2_000_000_000
-CONTENT_KINDS = ("case-studies", "practices", "services", "pages")
 _UNUSABLE_NAME = re.compile(r"[\\\x00-\x1f\x7f]")
 
 
@@ -55,7 +55,7 @@ class Source:
     known from the build cache is not read at all: its text is None, and `text_of` reads it
     from `path` only if its document must be parsed again."""
 
-    kind: str          # "case-studies" | "practices" | "services" | "pages"
+    kind: str          # its folder under content/: "case-studies", "pages"... (kinds/)
     rel: str           # posix path relative to the site folder, e.g. content/pages/about.md
     text: str | None
     fingerprint: str
@@ -195,15 +195,8 @@ def classify(site_dir: Path, path: Path, data: bytes,
         return Asset(rel, rel.removeprefix("static/"), fingerprint(data)), []
     if path.suffix.lower() != ".md":
         return Asset(rel, rel.removeprefix("content/"), fingerprint(data)), []
-    if len(parts) > 2 and parts[0] in CONTENT_KINDS:
-        return None, [Problem(rel, None, f"Markdown in a subfolder of content/{parts[0]}/: "
-                              "subfolders and page bundles are not supported yet",
-                              f"move it to content/{parts[0]}/{parts[-1]} (its images can "
-                              "stay where they are: link them by a relative path)")]
-    if len(parts) != 2 or parts[0] not in CONTENT_KINDS:
-        return None, [Problem(rel, None, "Markdown file outside the content folders",
-                              f"move it into content/<kind>/ where kind is one of "
-                              f"{', '.join(CONTENT_KINDS)}", severity="warning")]
+    if len(parts) < 2:
+        return None, [_outside(rel, ())]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -214,8 +207,36 @@ def classify(site_dir: Path, path: Path, data: bytes,
     return Source(parts[0], rel, text, fingerprint(data)), []
 
 
-def read_sources(site_dir: Path) -> tuple[list[Source], list[Asset], list[Problem]]:
-    """Read content/ (Markdown documents and the images beside them) and static/."""
+def _outside(rel: str, folders: Iterable[str]) -> Problem:
+    return Problem(rel, None, "Markdown file outside the content folders",
+                   f"move it into content/<kind>/ where kind is one of {', '.join(folders)}"
+                   if folders else "move it into content/<kind>/", severity="warning")
+
+
+def of_kinds(sources: Iterable[Source], folders: Sequence[str],
+             ) -> tuple[list[Source], list[Problem]]:
+    """The sources in a content kind's folder; a warning for each Markdown file elsewhere
+    (which folders are kinds is the registry's to say: kinds/, plugins)."""
+    kept, problems = [], []
+    for source in sources:
+        depth = source.rel.count("/")
+        if source.kind in folders and depth == 2:
+            kept.append(source)
+        elif source.kind in folders:
+            problems.append(Problem(
+                source.rel, None, f"Markdown in a subfolder of content/{source.kind}/: "
+                "subfolders and page bundles are not supported yet",
+                f"move it to content/{source.kind}/{source.rel.rsplit('/', 1)[1]} (its images "
+                "can stay where they are: link them by a relative path)"))
+        else:
+            problems.append(_outside(source.rel, folders))
+    return kept, problems
+
+
+def read_sources(site_dir: Path, folders: Sequence[str],
+                 ) -> tuple[list[Source], list[Asset], list[Problem]]:
+    """Read content/ (Markdown documents of these kinds' folders, the images beside them)
+    and static/."""
     sources: list[Source] = []
     assets: list[Asset] = []
     problems: list[Problem] = []
@@ -235,4 +256,5 @@ def read_sources(site_dir: Path) -> tuple[list[Source], list[Asset], list[Proble
     problems += [Problem(p.relative_to(site_dir).as_posix(), None, "skipped: a symbolic link "
                          "to a folder, or not a regular file", "copy the folder or file in "
                          "instead of linking it", severity="warning") for p in skipped]
-    return sources, assets, problems
+    sources, outside = of_kinds(sources, folders)
+    return sources, assets, problems + outside

@@ -51,9 +51,6 @@ ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
 # A fallback is fetched only by a browser without WebP (~none): a big screenshot's PNG at
 # level 1 takes 90 ms instead of 340, for ~12% more bytes
 FALLBACK_ENCODER: dict[str, dict[str, Any]] = {**ENCODER, "PNG": {"compress_level": 1}}
-PROSE_SIZES = "(min-width: 48rem) 44rem, 100vw"  # the default theme's .prose column
-COVER_SIZES = PROSE_SIZES  # the default theme puts the cover at the top of the body column
-COMPARISON_SIZES = "(min-width: 64rem) 22rem, (min-width: 36rem) 50vw, 100vw"  # half of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +247,7 @@ def _digest(*parts: object) -> str:
 
 # --- html ---------------------------------------------------------------------------------
 
-def picture_html(job: ImageJob, alt: str, base_path: str, *, sizes: str = PROSE_SIZES,
+def picture_html(job: ImageJob, alt: str, base_path: str, *, sizes: str,
                  title: str = "", eager: bool = False) -> str:
     """A `<picture>`: WebP in every width, one size in the source's format for a browser
     without WebP, sized so nothing shifts. Lazy unless `eager` (the one image above the fold)."""
@@ -334,7 +331,7 @@ def process_all(jobs: Sequence[Job], cache_dir: Path | None, *,
     problems = [m for m in made if isinstance(m, Problem)]
     if problems:
         raise CasefolioError(problems)
-    by_job = iter(made)
+    by_job = iter(m for m in made if not isinstance(m, Problem))
     return [f for look in looked for f in _collect(look, next(by_job) if look.missing else {})]
 
 
@@ -381,7 +378,9 @@ def _make(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str, b
     if isinstance(job, CardJob):
         [(_, key, ext)] = _files(job)
         return {key: _store(cache_dir, key, ext, _draw_card(job))}
-    source, sized, made = _opaque(_decode(job)), {}, {}
+    source = _opaque(_decode(job))
+    sized: dict[Any, Any] = {}
+    made: dict[str, Any] = {}
     for v, (_, key, ext) in zip(job.variants, _files(job), strict=True):
         if key in keys and key not in made:
             data = _clean_png(job.source) if v.role == "original" and v.format == "PNG" else None

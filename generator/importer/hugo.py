@@ -8,7 +8,7 @@ from typing import Any
 
 from slugify import slugify
 
-from generator.importer.model import Discovered, Note, Notes, SourcePage
+from generator.importer.model import Discovered, Note, Notes, SourcePage, table
 from generator.importer.shortcodes import (
     CALLOUTS,
     Context,
@@ -41,7 +41,7 @@ def read(source: Path, notes: Notes) -> Discovered:
     else:
         config = read_config(source / config_name, config_name, notes)
     lower = {k.lower(): v for k, v in config.items()}
-    params = lower.get("params") if isinstance(lower.get("params"), dict) else {}
+    params = table(lower.get("params"))
     settings = site_settings(config_name or "hugo.toml", lower.get("title"),
                              lower.get("baseurl"), lower.get("languagecode") or lower.get(
                                  "defaultcontentlanguage") or lower.get("locale"),
@@ -49,7 +49,7 @@ def read(source: Path, notes: Notes) -> Discovered:
                              lower.get("timezone"), notes)
     content = source / str(lower.get("contentdir") or "content")
     static_dir = source / str(lower.get("staticdir") or "static")
-    permalinks = lower.get("permalinks") if isinstance(lower.get("permalinks"), dict) else {}
+    permalinks = table(lower.get("permalinks"))
     pages, menu, loose = _pages(source, content, permalinks, notes)
     navigation = _menu(lower.get("menu") or lower.get("menus"), notes, config_name) + menu
     static = [(p.relative_to(static_dir).as_posix(), p) for p in files_under(static_dir)]

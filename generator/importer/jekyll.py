@@ -131,7 +131,8 @@ def _document(rel: str, path: Path, split: tuple[dict[str, Any], str, int], coll
                   ":title": str(meta.get("slug") or name), ":slug": str(meta.get("slug")
                                                                          or name),
                   ":name": name, ":output_ext": ".html"}
-        pattern = meta.get("permalink") if isinstance(meta.get("permalink"), str) else permalink
+        pattern = str(meta["permalink"]) if isinstance(meta.get("permalink"), str) \
+            else permalink
         return SourcePage(rel, meta, body, line, "_posts", name, _fill(pattern, tokens), (),
                           date_from_name=dated[1] if dated else "",
                           draft=collection == "drafts" or meta.get("published") is False,
@@ -146,7 +147,7 @@ def _document(rel: str, path: Path, split: tuple[dict[str, Any], str, int], coll
                                       "configuration: not imported"))
         return None
     name = path.stem if path.stem != "index" else Path(inner).parent.name
-    pattern = meta.get("permalink") if isinstance(meta.get("permalink"), str) else str(
+    pattern = str(meta["permalink"]) if isinstance(meta.get("permalink"), str) else str(
         settings.get("permalink") or "/:collection/:path:output_ext")
     tokens = {":collection": collection, ":path": stem, ":name": name,
               ":title": str(meta.get("slug") or name), ":slug": str(meta.get("slug") or name),

@@ -95,3 +95,8 @@ class Discovered:
     static: tuple[tuple[str, Path], ...]      # (path under static/, source file)
     static_roots: tuple[Path, ...]            # where `/img/x.png` is looked up
     old_site: str = ""                        # the old base URL, to recognise absolute links
+
+
+def table(value: Any) -> dict[str, Any]:
+    """A mapping read from an old site's configuration or front matter, or {} if it is not."""
+    return value if isinstance(value, dict) else {}

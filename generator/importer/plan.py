@@ -21,6 +21,7 @@ from generator.importer.model import (
     Note,
     Notes,
     SourcePage,
+    table,
 )
 from generator.importer.shortcodes import Context, outside_code
 from generator.importer.sources import as_date
@@ -104,7 +105,7 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
     covers: dict[str, tuple[str | None, tuple[tuple[str, Path], ...]]] = {}
     for page, kind, _ in chosen:  # a cover joins the bundle: decided before any link is made
         files = list(page.files)
-        extra = page.meta.get("extra") if isinstance(page.meta.get("extra"), dict) else {}
+        extra = table(page.meta.get("extra"))
         cover = (_cover(page, page.meta, extra, files, found.static_roots, notes)
                  if kind != "pages" else None)
         covers[page.rel] = cover, tuple(files)
@@ -124,11 +125,11 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
     settings = dict(found.settings)
     if any(p.kind == "case-studies" for p in pages):
         settings["niches"] = {NICHE: {"name": "General"}}
-    navigation = []
+    navigation: list[dict[str, str]] = []
     for label, url in found.navigation:
-        new = _new_url(url, by_url, list_urls, found.old_site)
-        if new and not any(item["url"] == new for item in navigation):
-            navigation.append({"label": label, "url": new})
+        moved = _new_url(url, by_url, list_urls, found.old_site)
+        if moved and not any(item["url"] == moved for item in navigation):
+            navigation.append({"label": label, "url": moved})
     if not navigation:
         navigation = [{"label": label, "url": f"/{kind}/"} for kind, label in
                       (("case-studies", "Case studies"), ("articles", "Articles"))
@@ -140,8 +141,7 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
 
 def _meta(page: SourcePage, kind: str, url: str, body: str, cover: str | None,
           notes: Notes) -> dict[str, Any]:
-    src, extra = page.meta, page.meta.get("extra") if isinstance(page.meta.get("extra"),
-                                                                   dict) else {}
+    src, extra = page.meta, table(page.meta.get("extra"))
     meta: dict[str, Any] = {}
     meta["title"] = str(src.get("title") or page.name.replace("-", " ").capitalize())
     if not src.get("title"):

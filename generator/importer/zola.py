@@ -9,7 +9,7 @@ from typing import Any
 from slugify import slugify
 
 from generator.importer.hugo import site_settings
-from generator.importer.model import Discovered, Note, Notes, SourcePage
+from generator.importer.model import Discovered, Note, Notes, SourcePage, table
 from generator.importer.shortcodes import (
     CALLOUTS,
     Context,
@@ -34,7 +34,7 @@ def detect(source: Path) -> bool:
 
 def read(source: Path, notes: Notes) -> Discovered:
     config = read_config(source / "config.toml", "config.toml", notes)
-    extra = config.get("extra") if isinstance(config.get("extra"), dict) else {}
+    extra = table(config.get("extra"))
     settings = site_settings("config.toml", config.get("title"), config.get("base_url"),
                              config.get("default_language"), config.get("description"),
                              None, notes)
@@ -47,7 +47,8 @@ def read(source: Path, notes: Notes) -> Discovered:
             url = str(item["url"]).replace("$BASE_URL", "")
             navigation.append((str(item.get("name") or item.get("title")),
                                url if url.startswith(("/", "http")) else "/" + url))
-    taxonomies = [t.get("name") for t in config.get("taxonomies") or [] if isinstance(t, dict)]
+    taxonomies = [str(t.get("name")) for t in config.get("taxonomies") or []
+                  if isinstance(t, dict)]
     if set(taxonomies) - {"tags"}:
         notes.converted.append(Note("config.toml", None, "taxonomies "
                                     f"{', '.join(sorted(set(taxonomies) - {'tags'}))} became "

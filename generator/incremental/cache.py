@@ -37,7 +37,7 @@ from generator import seal
 from generator.content.document import Document
 from generator.content.markdown import Heading, Image, Link, Rendered, Section
 from generator.errors import Problem
-from generator.output.render import Output
+from generator.output.writer import Output
 from generator.workers import collector_paused
 
 CACHE_DIR = Path(".casefolio") / "cache"

@@ -27,6 +27,7 @@ from generator.content.document import Document, load_document
 from generator.content.sources import RACY_NS, Source, classify, fingerprint, read_file
 from generator.errors import CasefolioError
 from generator.incremental import cache
+from generator.kinds.registry import for_site
 from generator.model.views import Card
 from generator.output.render import Output, Route, globals_for, page_key, render_page, theme_key
 from generator.output.theme import Theme, load_theme
@@ -74,8 +75,8 @@ def save(site_dir: Path, site: Site, routes: list[Route], theme: Theme,
         if getattr(page, "id", None) == doc_id:
             route = found[0]
             shards[_shard(doc_id)][doc_id] = OwnPage(
-                Route(route.path, route.template, {**route.context,
-                                                   "page": without_prose(page)}, route.reads),
+                Route(route.path, route.template, {
+                    **route.context, "page": without_prose(site.registry, page)}, route.reads),
                 site.fills[doc_id])
     for number, pages in enumerate(shards):  # rewritten only when a page's inputs changed
         contents = _digest(sorted((i, getattr(outputs.get(p.route.path), "key", ""))
@@ -106,7 +107,7 @@ def redo(site_dir: Path, out_dir: Path, options: BuildOptions, inputs: Any,
     edits = _edits(site_dir, config, changed, reads)
     if edits is None:
         return None
-    theme = load_theme(config)
+    theme = load_theme(config, for_site(config))
     fingerprints = dict(meta.fingerprints)
     fingerprints.update((new.id, new.fingerprint) for _, new, _ in edits)
     shared = globals_for(config, meta.menu)
@@ -114,7 +115,8 @@ def redo(site_dir: Path, out_dir: Path, options: BuildOptions, inputs: Any,
     fresh: dict[str, Output] = {}
     for _, new, page in edits:
         route = Route(page.route.path, page.route.template, {
-            **page.route.context, "page": reprose(page.route.context["page"], new, page.fills)},
+            **page.route.context, "page": reprose(for_site(config), page.route.context["page"], new,
+                                    page.fills)},
             page.route.reads)
         key = page_key(route, theme.closure_fingerprint(route.template), config.fingerprint,
                        fingerprints, meta.theme_key)
@@ -167,7 +169,7 @@ def _edits(site_dir: Path, config: Config, changed: Mapping[str, tuple[Any, ...]
         if problems or not isinstance(item, Source) or (item.kind, item.rel) != record[1:3]:
             return None
         try:
-            new = load_document(item, raw_html)
+            new = load_document(item, for_site(config).reading(raw_html))
         except CasefolioError:
             return None  # the full build reports it
         old = cache.load_document(site_dir, (item.rel, old_fp, raw_html))

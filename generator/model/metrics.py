@@ -118,7 +118,7 @@ def _change_result(metric: Metric, common: dict[str, object]) -> Result:
         primary = multiplier_text(ratio)
         growth = change.low > 1
         relative = change.low - 1
-        supports = (("x", change.low, change.high),
+        supports: tuple[tuple[str, float, float], ...] = (("x", change.low, change.high),
                     ("%", (change.low - 1) * 100, (change.high - 1) * 100))
     else:
         span = Span(change.low / 100, change.high / 100, change.qualifier)

@@ -6,9 +6,9 @@ not on request, and not billed by the hour, day or session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from generator.content.schema import Price, ServiceMeta
+from generator.content.schema import Price, Tier
 from generator.model.metrics import CURRENCY_SYMBOLS, format_value
 from generator.model.views import PriceTag
 
@@ -53,25 +53,26 @@ def _amount(low: float, high: float, currency: str) -> str:
     return f"{format_value(low, 'EUR').removeprefix(CURRENCY_SYMBOLS['EUR'])}–{top} {currency}"
 
 
-def service_tags(meta: ServiceMeta) -> tuple[PriceTag | None, tuple[PriceTag | None, ...]]:
-    """The service's own price and each tier's."""
-    return price_tag(meta.price), tuple(price_tag(t.price) for t in meta.tiers)
+def service_tags(price: Price | None, tiers: Sequence[Tier],
+                 ) -> tuple[PriceTag | None, tuple[PriceTag | None, ...]]:
+    """A service's own price and each tier's."""
+    return price_tag(price), tuple(price_tag(t.price) for t in tiers)
 
 
-def card_price(meta: ServiceMeta) -> tuple[str, bool]:
+def card_price(price: Price | None, tiers: Sequence[Tier]) -> tuple[str, bool]:
     """What a card shows of a service's price, and whether every price it has is a flat fee.
 
     A tiered service shows its lowest priced tier as "from ..."; all tiers on request read
     "Price on request"."""
-    own, tiers = service_tags(meta)
+    own, tags = service_tags(price, tiers)
     if own is not None:
         return own.text, own.flat
-    priced = [t for t in tiers if t is not None and not t.on_request]
+    priced = [t for t in tags if t is not None and not t.on_request]
     if not priced:
-        return ("Price on request" if any(tiers) else ""), False
+        return ("Price on request" if any(tags) else ""), False
     low = min(priced, key=lambda t: t.low or 0.0)
     text = low.text if low.prefix else f"from {low.text}"
-    return text, all(t is not None and t.flat for t in tiers)
+    return text, all(t is not None and t.flat for t in tags)
 
 
 def all_flat(flags: Iterable[bool]) -> bool:

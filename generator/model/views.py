@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from generator.content.schema import Comparison, ImageRef, Price, Testimonial
+from generator.content.schema import CallToAction, Comparison, ImageRef, Price, Testimonial
 from generator.model.metrics import Result
 
 
@@ -37,6 +37,50 @@ class Card:
     flat_fee: bool = False         # every price of the service is a flat fee
     topic: str = ""
     count: int = 0                 # practices in a collection
+    full_title: str = ""           # the page's title when `title` is its short_title
+    unlisted: bool = False         # built, but shown in no list (render.py filters)
+    niches: tuple[str, ...] = ()   # every niche id of a case study, `niche` first
+    logo_html: str = ""            # the client's logo, a sized <img>/<picture> (safe html)
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A testimonial, its photo ready to insert."""
+
+    quote: str
+    name: str
+    role: str
+    photo_html: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """The "about the client" block of a case study."""
+
+    name: str
+    url: str | None
+    industry: str
+    about_html: str   # inline Markdown, rendered (safe html)
+    logo_html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person of site.yaml `people:` who worked on a case study."""
+
+    id: str
+    name: str
+    role: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """An old URL (`aliases:`) of a page: a redirect page at `path`, and a `_redirects` line."""
+
+    path: str      # site-relative: 'case-study/iwoca/' or 'old.html'
+    target: str    # root-relative URL of the page, base path included
+    id: str = ""   # the page's id: the redirect reads its card (its URL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +163,12 @@ class CaseStudy:
     cover_html: str = ""        # a sized <picture>, ready to insert (safe html)
     comparisons_html: str = ""  # the before/after figures, ready to insert (safe html)
     og_image: OgImage | None = None
+    niches: tuple[Card, ...] = ()
+    client_info: ClientInfo | None = None
+    testimonials: tuple[Quote, ...] = ()
+    team: tuple[Member, ...] = ()
+    call_to_action: CallToAction | None = None   # the page's own; else site.yaml's
+    unlisted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +188,8 @@ class Collection:
     practice_level: int = 2
     authors: tuple[Author, ...] = ()
     updated: dt.date | None = None
+    call_to_action: CallToAction | None = None
+    unlisted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +278,10 @@ class Service:
     og_image: OgImage | None = None
     price_tag: PriceTag | None = None
     tiers: tuple[Tier, ...] = ()
-    testimonials: tuple[Testimonial, ...] = ()
+    testimonials: tuple[Quote, ...] = ()
     flat_fee: bool = False
+    call_to_action: CallToAction | None = None
+    unlisted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +296,8 @@ class Page:
     toc: tuple[Heading, ...]
     draft: bool
     reads: frozenset[str]
+    call_to_action: CallToAction | None = None
+    unlisted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

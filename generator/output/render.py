@@ -4,14 +4,16 @@ page whose inputs did not change is never rendered twice (its bytes come from th
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from generator.config import Config
+from generator.kinds.registry import for_site
 from generator.model.views import Card
 from generator.output.theme import Theme, as_uri, render_template
-from generator.site import Site, view_by_id
+from generator.output.writer import Output
+from generator.site import Site, alias_output
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,111 +34,110 @@ class Crumb:
     url: str
 
 
-@dataclass(frozen=True, slots=True)
-class Spooled:
-    """An output's bytes, already in a file of the writer's spool (see writer.Spool), so
-    that a big build does not hold every page and image in memory until it is written."""
-
-    file: str
-    size: int
-
-    def __len__(self) -> int:
-        return self.size
-
-
-@dataclass(frozen=True, slots=True)
-class Output:
-    """A file to write: its bytes, and the key of everything that produced them."""
-
-    path: str
-    data: bytes | Spooled | None  # None: the file in the output folder is exactly this (cache.load)
-    key: str
-
-
 # Which case studies a paginated list or the feed shows depends on the order of all of them;
 # this one fingerprint stands for that order, so each page reads only its own cards.
 ORDER = "order:case-studies"
 
 
-def routes(site: Site) -> list[Route]:
-    """Every page of the site, in a stable order."""
-    out: list[Route] = []
-    config = site.config
+class _Pages:
+    """The routes being made, in order: what each kind's `routes` adds its pages to."""
 
-    def add(path: str, template: str, reads: Iterable[str] = (), **context: Any) -> None:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.out: list[Route] = []
+        self.page_size = site.config.settings.page_size
+
+    def views(self, folder: str) -> Sequence[Any]:
+        return self.site.of(folder)
+
+    def cards(self, folder: str) -> list[Card]:
+        """The cards lists show (not `unlisted:`), in the site's order."""
+        group = self.site.niches if folder == "niches" else self.site.of(folder)
+        return [item.card for item in group if not item.card.unlisted]
+
+    def add(self, path: str, template: str, reads: Iterable[str] = (), **context: Any) -> None:
         context.setdefault("breadcrumbs", ())
-        out.append(Route(path, template, context, frozenset(reads) | _reads_of(context)))
+        page: Any = context.get("page")
+        if hasattr(page, "call_to_action"):  # a document's page: its own, else the site's
+            context.setdefault("call_to_action", page.call_to_action
+                               or self.site.config.settings.call_to_action)
+            context.setdefault("noindex", page.unlisted)  # an unlisted page is noindex
+        self.out.append(Route(path, template, context, frozenset(reads) | _reads_of(context)))
 
-    def trail(*steps: tuple[str, str]) -> tuple[Crumb, ...]:
+    def trail(self, *steps: tuple[str, str]) -> tuple[Crumb, ...]:
         """Home, then each (label, site-relative path) step."""
-        return tuple(Crumb(label, site.url(rel)) for label, rel in (("Home", ""), *steps))
+        return tuple(Crumb(label, self.site.url(rel)) for label, rel in (("Home", ""), *steps))
 
-    studies_step = ("Case studies", "case-studies/")
-    practices_step = ("Best practices", "practices/")
-    services_step = ("Services", "services/")
-    tags_step = ("Tags", "tags/")
+    def file(self, url: str) -> str:
+        return _file(self.site, url)
 
-    add("index.html", "home.html", _ids(site.case_studies, site.services, site.collections)
-        | site.stats.reads, page_kind="home", stats=site.stats,
-        featured=_featured(site), services=[s.card for s in site.services],
-        collections=[c.card for c in site.collections], niches=[n.card for n in site.niches],
-        case_studies=[c.card for c in site.case_studies])
-    size = config.settings.page_size
-    cards = [c.card for c in site.case_studies]
-    pages = max(1, -(-len(cards) // size))
-    used = [s for s in site.services if s.case_studies]  # a chip leads to their #used-in
-    used_reads = frozenset().union(*(s.reads | {s.id} for s in site.services))
-    for number in range(1, pages + 1):
-        path = "case-studies/" + ("" if number == 1 else f"page/{number}/")
-        add(path + "index.html", "case_studies.html", used_reads | {ORDER},
-            page_kind="case-studies", case_studies=cards[(number - 1) * size: number * size],
-            pager=_pager(site, "case-studies/", number, pages),
-            niches=[n.card for n in site.niches], services=[s.card for s in used],
-            breadcrumbs=trail(studies_step) if number == 1 else trail(
-                studies_step, (f"Page {number}", path)))
-    for study in site.case_studies:
-        add(_file(site, study.url), "case_study.html", study.reads | {study.id},
-            page_kind="case-study", page=study,
-            breadcrumbs=trail(studies_step, (study.title, _rel(site, study.url))))
-    add("practices/index.html", "collections.html", _ids(site.collections),
-        page_kind="practices", collections=[c.card for c in site.collections],
-        breadcrumbs=trail(practices_step))
-    for collection in site.collections:
-        add(_file(site, collection.url), "collection.html", collection.reads | {collection.id},
-            page_kind="collection", page=collection,
-            breadcrumbs=trail(practices_step, (collection.title, _rel(site, collection.url))))
-    add("services/index.html", "services.html", _ids(site.services),
-        page_kind="services", services=list(site.services), breadcrumbs=trail(services_step))
-    for service in site.services:
-        add(_file(site, service.url), "service.html", service.reads | {service.id},
-            page_kind="service", page=service,
-            breadcrumbs=trail(services_step, (service.title, _rel(site, service.url))))
-    for niche in site.niches:
-        add(_file(site, niche.url), "niche.html", niche.reads, page_kind="niche", page=niche,
-            breadcrumbs=trail((niche.name, _rel(site, niche.url))))
+    def rel(self, url: str) -> str:
+        return _rel(self.site, url)
+
+    def pager(self, section: str, number: int, pages: int) -> dict[str, Any]:
+        return _pager(self.site, section, number, pages)
+
+
+def routes(site: Site) -> list[Route]:
+    """Every page of the site, in a stable order: the registry's, then the sitemap."""
+    pages = _Pages(site)
+    registry = site.registry
+    kinds = {kind.folder: kind.routes for kind in registry.kinds}
+    for name in registry.page_order:
+        (_SITE_WIDE.get(name) or kinds.get(name) or registry.routes[name])(pages)
+    for redirect in site.redirects:
+        pages.add(alias_output(redirect.path), "redirect.html", [f"card:{redirect.id}"],
+                  page_kind="redirect", noindex=True, target=redirect.target,
+                  target_url=_origin(site.config) + redirect.target)
+    everything = frozenset(f"card:{i}" for i in site.by_id)
+    pages.add("sitemap.xml", "sitemap.xml", everything, page_kind="sitemap",
+              urls=_sitemap(site, pages.out))
+    pages.add("robots.txt", "robots.txt", page_kind="robots")
+    return pages.out
+
+
+def _home(pages: _Pages) -> None:
+    site = pages.site
+    pages.add("index.html", "home.html", site.stats.reads, page_kind="home", stats=site.stats,
+              featured=_featured(site), services=pages.cards("services"),
+              collections=pages.cards("practices"), niches=pages.cards("niches"),
+              case_studies=pages.cards("case-studies"),
+              logos=_logos(pages.cards("case-studies")))
+
+
+def _niches(pages: _Pages) -> None:
+    for niche in pages.site.niches:
+        pages.add(pages.file(niche.url), "niche.html", niche.reads, page_kind="niche",
+                  page=niche, breadcrumbs=pages.trail((niche.name, pages.rel(niche.url))))
+
+
+def _tags(pages: _Pages) -> None:
+    site, step = pages.site, ("Tags", "tags/")
     if site.tags:
-        add("tags/index.html", "tags.html", _ids(site.case_studies), page_kind="tags",
-            tags=list(site.tags), breadcrumbs=trail(tags_step))
+        pages.add("tags/index.html", "tags.html", _ids(site.case_studies), page_kind="tags",
+                  tags=list(site.tags), breadcrumbs=pages.trail(step))
     for tag in site.tags:
-        add(_file(site, tag.url), "tag.html", tag.reads, page_kind="tag", page=tag,
-            breadcrumbs=trail(tags_step, (tag.name, _rel(site, tag.url))))
-    for page in site.pages:
-        add(_file(site, page.url), "page.html", page.reads | {page.id}, page_kind="page",
-            page=page, breadcrumbs=trail((page.title, _rel(site, page.url))))
-    add("404.html", "404.html", page_kind="not-found")
-    add("feed.xml", "feed.xml", [ORDER], page_kind="feed",
-        entries=[c.card for c in site.case_studies[:30]])
-    everything = _ids(site.case_studies, site.collections, site.services, site.pages)
-    add("sitemap.xml", "sitemap.xml", everything, page_kind="sitemap",
-        urls=_sitemap(site, out))
-    add("robots.txt", "robots.txt", page_kind="robots")
-    return out
+        pages.add(pages.file(tag.url), "tag.html", tag.reads, page_kind="tag", page=tag,
+                  breadcrumbs=pages.trail(step, (tag.name, pages.rel(tag.url))))
+
+
+def _not_found(pages: _Pages) -> None:
+    pages.add("404.html", "404.html", page_kind="not-found")
+
+
+def _feed(pages: _Pages) -> None:
+    pages.add("feed.xml", "feed.xml", [ORDER], page_kind="feed",
+              entries=pages.cards("case-studies")[:30])
+
+
+_SITE_WIDE: dict[str, Callable[[_Pages], None]] = {
+    "home": _home, "niches": _niches, "tags": _tags, "not-found": _not_found, "feed": _feed}
 
 
 def patch_routes(routes_: list[Route], site: Site, changed: frozenset[str]) -> list[Route]:
     """The routes of `site` after patch_bodies changed the views `changed`: routes reading
     one of them get its new view in their context; the others are the very same objects."""
-    views = {i: view_by_id(site, i) for i in changed}
+    views = {i: site.by_id.get(i) for i in changed}
     out = list(routes_)
     for i in affected(routes_, changed):
         route = routes_[i]
@@ -227,14 +228,22 @@ def page_key(route: Route, template_key: str, config_key: str, fingerprints: Map
 
 def site_globals(site: Site) -> dict[str, Any]:
     """What every template sees besides its route's context."""
-    return globals_for(site.config, [p.card for p in site.pages if p.menu])
+    return globals_for(site.config, [p.card for p in site.pages if p.menu and not p.unlisted])
 
 
 def globals_for(config: Config, menu_pages: list[Card]) -> dict[str, Any]:
     s = config.settings
     return {"site": s, "config": config, "base_path": config.base_path,
             "base_url": config.base_url, "niche_names": {k: n.name for k, n in s.niches.items()},
-            "menu_pages": menu_pages, "dev": config.options.serve}
+            "menu_pages": menu_pages, "dev": config.options.serve,
+            "sections": _sections(config), "call_to_action": s.call_to_action,
+            "noindex": False}
+
+
+def _sections(config: Config) -> list[dict[str, str]]:
+    """The kinds' listings, for the header's navigation when site.yaml has none."""
+    return [{"label": k.name.label, "url": f"/{k.folder}/", "folder": k.folder}
+            for k in for_site(config).kinds if k.nav]
 
 
 def _ids(*groups: Iterable[Any]) -> frozenset[str]:
@@ -259,8 +268,22 @@ def _reads_of(context: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _featured(site: Site) -> list[Any]:
-    featured = [c.card for c in site.case_studies if c.card.featured]
-    return featured or [c.card for c in site.case_studies[:3]]
+    cards = [c.card for c in site.case_studies if not c.card.unlisted]
+    return [c for c in cards if c.featured] or cards[:3]
+
+
+def _logos(cards: Iterable[Card], least: int = 3) -> list[Card]:
+    """One card per client with a logo, for the home page's wall; none below `least`."""
+    seen: dict[str, Card] = {}
+    for card in cards:
+        if card.logo_html:
+            seen.setdefault(card.who, card)
+    return list(seen.values()) if len(seen) >= least else []
+
+
+def _origin(config: Config) -> str:
+    """`https://example.com` of base_url `https://example.com/sub/`."""
+    return config.base_url[: len(config.base_url) - len(config.base_path)]
 
 
 def _rel(site: Site, url: str) -> str:
@@ -287,7 +310,7 @@ def _sitemap(site: Site, so_far: list[Route]) -> list[dict[str, str]]:
     dates = {c.url: c.date.isoformat() for c in site.case_studies}
     urls = []
     for route in so_far:
-        if route.path.endswith("index.html"):
+        if route.path.endswith("index.html") and not route.context.get("noindex"):
             url = as_uri(site.config.base_url + _pretty(route.path))
             urls.append({"loc": url, "lastmod": dates.get(site.config.base_path
                                                           + _pretty(route.path), "")})

@@ -21,7 +21,7 @@ import types
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import jinja2
@@ -35,6 +35,9 @@ from generator.config import Config
 from generator.content.sources import fingerprint, walk
 from generator.errors import CasefolioError, Problem
 from generator.model.metrics import format_value, signed_percent
+
+if TYPE_CHECKING:  # handed in by the caller: the theme does not depend on the kinds
+    from generator.kinds.registry import Registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +152,12 @@ def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
     return None if key is None else _Compiled(str(folder), key)
 
 
-def load_theme(config: Config) -> Theme:
-    """Build the environment once per build; compiled templates are reused for every page."""
-    dirs = tuple(d for d in (config.site_dir / "templates", config.theme_dir / "templates")
-                 if d.is_dir())
+def load_theme(config: Config, registry: Registry | None = None) -> Theme:
+    """Build the environment once per build; compiled templates are reused for every page.
+    `registry`: what the site's plugins add (filters, globals, template folders)."""
+    dirs = tuple(d for d in (config.site_dir / "templates",
+                             *(registry.templates if registry else ()),
+                             config.theme_dir / "templates") if d.is_dir())
     env = _Sandbox(
         loader=_ConfinedLoader([str(d) for d in dirs]),
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default_for_string=True),
@@ -166,6 +171,9 @@ def load_theme(config: Config) -> Theme:
     env.filters.update(date=format_date, money=format_money, percent=signed_percent,
                        value=format_value, jsonld=jsonld, absolute=_absolute(config),
                        thousands=lambda n: f"{n:,}")
+    if registry is not None:
+        env.filters.update(registry.filters)
+        env.globals.update(registry.globals)
     env.globals.update(asset_url=lambda name: asset_urls[name], url=lambda rel="": base + rel)
     fingerprints: dict[str, str] = {}
     graph: dict[str, frozenset[str] | None] = {}
@@ -179,7 +187,8 @@ def load_theme(config: Config) -> Theme:
             fingerprints[name], graph[name] = _hidden_template(env, name)
             continue
         try:
-            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            source, found, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            filename = found or name
         except jinja2.TemplateNotFound:  # a link to a file elsewhere on the machine
             where = next((d / name for d in dirs if (d / name).exists()), Path(name))
             with contextlib.suppress(ValueError):

@@ -43,7 +43,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import CasefolioError, Problem
-from generator.output.render import Output, Spooled
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """An output's bytes, already in a file of the writer's spool (see writer.Spool), so
+    that a big build does not hold every page and image in memory until it is written."""
+
+    file: str
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A file to write: its bytes, and the key of everything that produced them."""
+
+    path: str
+    data: bytes | Spooled | None  # None: the file in the output folder is exactly this (cache.load)
+    key: str
+
 
 MARKER = ".casefolio-output"
 MARKER_TEXT = b"This folder is written by casefolio build; it is replaced on every build.\n"
@@ -563,7 +584,7 @@ def sync_dir(outputs: Iterable[Output], out_dir: Path) -> list[str]:
         rel = safe_relpath(output.path)
         wanted.add(rel)
         target = out_dir / rel
-        assert output.data is not None, "the dev server builds in memory, never from a cache"
+        assert isinstance(output.data, bytes), "the dev server builds in memory, unspooled"
         with contextlib.suppress(OSError):
             if target.stat().st_size == len(output.data) and target.read_bytes() == output.data:
                 continue

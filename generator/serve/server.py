@@ -37,10 +37,10 @@ import click
 
 from generator.build import BuildState, build
 from generator.config import BuildOptions
+from generator.console import report
 from generator.content.markdown import warm_up
 from generator.errors import CasefolioError, Problem
-from generator.output.render import Output
-from generator.output.writer import MARKER, safe_relpath, sync_dir
+from generator.output.writer import MARKER, Output, safe_relpath, sync_dir
 from generator.serve.watch import SITE_FOLDERS, EventCheck, Watcher
 from generator.workers import collector_paused
 
@@ -345,11 +345,7 @@ class Terminal:
             click.echo(message, err=err)
 
     def problems(self, problems: Iterable[Problem]) -> None:
-        for problem in problems:
-            first, *rest = problem.format().split("\n")
-            click.secho(first, fg="red" if problem.severity == "error" else "yellow", err=True)
-            for line in rest:
-                click.secho(line, dim=True, err=True)
+        report(problems, grouped=False)
 
 
 def write_changes(before: Mapping[str, Output], outputs: Iterable[Output],
@@ -366,6 +362,7 @@ def write_changes(before: Mapping[str, Output], outputs: Iterable[Output],
         target = folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.casefolio-tmp")
+        assert isinstance(output.data, bytes), "the dev server builds in memory, unspooled"
         tmp.write_bytes(output.data)
         os.replace(tmp, target)
         changed.append(rel)
@@ -504,7 +501,8 @@ class Rebuilder:
         fixed = "fixed; " if self.preview.problems else ""
         self.preview.announce("build", {"changed": files, "css_only": css_only,
                                         "renamed": renamed_css(before or {}, outputs)})
-        self.watcher.follow_theme(result.site.config.theme_dir)
+        if result.site is not None:
+            self.watcher.follow_theme(result.site.config.theme_dir)
         ms = (time.perf_counter() - start) * 1000
         # Files that came and went during the save (some editors' temp files) are not news.
         shown = [p for p in changed if p.exists()] or changed
@@ -590,7 +588,7 @@ def start(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: 
     url = f"http://{shown}:{bound}/"
     folder = Path(tempfile.mkdtemp(prefix="casefolio-serve-"))
     preview = Preview(folder)
-    loopback = _is_loopback(httpd.server_address[0])
+    loopback = _is_loopback(str(httpd.server_address[0]))
     httpd.RequestHandlerClass = type("BoundHandler", (Handler,), {
         "preview": preview, "verbose": terminal.verbose, "loopback": loopback})
     watcher = Watcher(site_dir, poll=poll)

@@ -24,7 +24,7 @@
   function apply() {
     let shown = 0;
     for (const card of cards) {
-      const match = (!active.niche || card.dataset.niche === active.niche) &&
+      const match = (!active.niche || card.dataset.niche.split(" ").includes(active.niche)) &&
         (!active.service || card.dataset.services.split(" ").includes(active.service));
       card.hidden = !match;
       if (match) shown += 1;

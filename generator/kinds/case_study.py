@@ -1,0 +1,369 @@
+"""Case studies: a client engagement with measured results, the site's main kind."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import heapq
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from generator.config import Config
+from generator.content.document import Document
+from generator.content.schema import (
+    Client,
+    Common,
+    Comparison,
+    ImageRef,
+    Invalid,
+    Metric,
+    Testimonial,
+)
+from generator.errors import Problem
+from generator.images import process as img
+from generator.kinds import builtin
+from generator.kinds.index import (
+    Index,
+    card_ids,
+    headline,
+    image_rel,
+    tag_slug,
+    toc,
+)
+from generator.kinds.kind import Kind, Pages
+from generator.model import guides
+from generator.model import views as v
+from generator.model.metrics import result, unsupported_claims
+
+FOLDER = "case-studies"
+RELATED_LIMIT = 3
+CANDIDATES_PER_KEY = 20
+ALT_HINT = "add `alt:`, a sentence saying what the screenshot shows"
+
+
+class CaseStudyMeta(Common):
+    date: dt.date
+    summary: str = Field(min_length=1, max_length=160)
+    client: str | Client | None = None
+    confidential: bool = False
+    client_description: str | None = None
+    niche: str | None = None
+    niches: tuple[str, ...] = ()
+    testimonials: tuple[Testimonial, ...] = ()
+    team: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    practices: tuple[str, ...] = ()
+    duration: str = ""
+    metrics: tuple[Metric, ...] = ()
+    testimonial: Testimonial | None = None
+    tags: tuple[str, ...] = ()
+    featured: bool = False
+    cover: ImageRef | None = None
+    comparisons: tuple[Comparison, ...] = ()
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_only(cls, value: Any) -> Any:
+        """A calendar date as written, never a number read as seconds since 1970."""
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date) or (isinstance(value, str)
+                                          and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+            return value
+        raise PydanticCustomError("date_parsing", "expected a date (YYYY-MM-DD)")
+
+    @property
+    def client_name(self) -> str | None:
+        return self.client.name if isinstance(self.client, Client) else self.client
+
+    @property
+    def niche_ids(self) -> tuple[str, ...]:
+        """Every market, `niche:` first: `niche: x` is the one-market spelling of `niches:`."""
+        return tuple(dict.fromkeys(((self.niche,) if self.niche else ()) + self.niches))
+
+    @model_validator(mode="after")
+    def _who(self) -> CaseStudyMeta:
+        if not self.niche_ids:
+            raise Invalid("`niche` is required", "add `niche: id` (an id from site.yaml "
+                          "`niches:`), or `niches: [a, b]` for several markets")
+        if self.confidential and not self.client_description:
+            raise Invalid("a confidential case study needs `client_description`",
+                          'add e.g. `client_description: "a mid-size DTC skincare brand"`')
+        if not self.confidential and not self.client:
+            raise Invalid("`client` is required",
+                          "add `client: Name`, or set `confidential: true` and "
+                          "`client_description:`")
+        marked = [m.label for m in self.metrics if m.headline]
+        if len(marked) > 1:
+            raise Invalid(f"{len(marked)} results are marked `headline: true` "
+                          f"({', '.join(marked)})", "mark one: it leads on cards and share cards")
+        return self
+
+
+def meta_of(doc: Document) -> CaseStudyMeta:
+    assert isinstance(doc.meta, CaseStudyMeta)
+    return doc.meta
+
+
+def card(doc: Document, url: str, config: Config) -> v.Card:
+    meta = meta_of(doc)
+    niche_id = meta.niche_ids[0]
+    niche = config.settings.niches.get(niche_id)
+    results = tuple(result(m) for m in meta.metrics)
+    return v.Card(doc.id, doc.kind, meta.title, url, meta.summary, meta.date,
+                  who=(meta.client_description if meta.confidential else meta.client_name)
+                  or "", niche=niche_id, niche_name=niche.name if niche else niche_id,
+                  headline=next((r for r in results if r.marked),
+                                results[0] if results else None), results=results,
+                  services=meta.services, practices=meta.practices, tags=meta.tags,
+                  featured=meta.featured, niches=meta.niche_ids)
+
+
+def link(doc: Document, index: Index) -> None:
+    """Niche, services and practices named in the front matter; tags."""
+    meta = meta_of(doc)
+    niches = index.config.settings.niches
+    for niche in meta.niche_ids:
+        if niche not in niches:
+            key = ("niche",) if niche == meta.niche else ("niches", meta.niches.index(niche))
+            index.unknown(doc, key, "niche", niche, niches, "site.yaml `niches:`")
+        else:
+            index.point(doc.id, "niche", niche)
+    services = index.slugs("services")
+    for i, slug in enumerate(meta.services):
+        if slug not in services:
+            index.missing(doc, ("services", i), "service", "services", slug)
+        else:
+            index.point(doc.id, "service", f"services/{slug}")
+    collections = index.slugs("practices")
+    for i, ref in enumerate(meta.practices):
+        slug, _, anchor = ref.partition("#")
+        cid = f"practices/{slug}"
+        if slug not in collections:
+            index.missing(doc, ("practices", i), "practice collection", "practices", slug)
+        elif anchor and anchor not in (citable := _citable(index, cid)):
+            index.unknown(doc, ("practices", i), f"practice in `{slug}`", anchor, citable,
+                          f"the practice headings of {slug} (not those marked {{-}})")
+        else:
+            index.point(doc.id, "practice", f"{cid}#{anchor}")
+    people = index.config.settings.people
+    for i, person in enumerate(meta.team):
+        if person not in people:
+            index.unknown(doc, ("team", i), "person", person, people, "site.yaml `people:`")
+    for tag in meta.tags:
+        index.point(doc.id, "tag", tag_slug(tag))
+    client = meta.client  # its logo, on cards too
+    if isinstance(client, Client) and client.logo and not meta.confidential:
+        index.cards[doc.id] = dataclasses.replace(index.cards[doc.id], logo_html=index.picture(
+            doc, client.logo, client.name, doc.line("client", "logo"), "",
+            index.config.image_sizes("logo")))
+
+
+def _citable(index: Index, cid: str) -> dict[str, str]:
+    """A guide's practices a case study may cite: anchor -> heading text."""
+    def make() -> dict[str, str]:
+        doc = next(d for d in index.docs["practices"] if d.id == cid)
+        level = doc.meta.practice_level  # type: ignore[attr-defined]
+        return {h.anchor: h.text for h in guides.practices(doc.rendered, level)}
+    return index.once(f"citable:{cid}", make)
+
+
+def view(doc: Document, index: Index) -> v.CaseStudy:
+    meta = meta_of(doc)
+    config, base, cards = index.config, index.base, index.cards
+    cover_html = index.picture(doc, meta.cover.src, meta.cover.alt, doc.line("cover", "src"),
+                               ALT_HINT, config.image_sizes("cover"),
+                               eager=True) if meta.cover else ""
+    comparisons_html = "".join(_comparison(doc, i, c, index)
+                               for i, c in enumerate(meta.comparisons))
+    folder = f"{FOLDER}/{doc.slug}/"
+    cover_job = index.image_jobs.get(image_rel(doc, meta.cover.src)) if meta.cover else None
+    og = (img.og_job(cover_job, folder) if isinstance(cover_job, img.ImageJob) else
+          img.card_job(folder, meta.title, *headline(cards[doc.id].headline),
+                       config.settings.title) if config.settings.share_cards else None)
+    if og is not None:
+        index.jobs.append(og)
+    refs = [ref.partition("#")[::2] for ref in index.outgoing(doc.id, "practice")]
+    svc_ids = index.outgoing(doc.id, "service")
+    related, considered = index.once("related", lambda: _related(index))
+    people = config.settings.people
+    study = v.CaseStudy(
+        id=doc.id, url=index.urls[doc.id], card=cards[doc.id], title=meta.title,
+        date=meta.date, summary=meta.summary, who=cards[doc.id].who, client=meta.client_name,
+        confidential=meta.confidential,
+        niche=index.niche_cards.get(meta.niche_ids[0], v.Card("", "niches", meta.niche_ids[0],
+                                                              "", "")),
+        niches=tuple(index.niche_cards[n] for n in meta.niche_ids if n in index.niche_cards),
+        client_info=_client_info(meta, cards[doc.id], index.inline(
+            doc, ("client", "about"), meta.client.about)[0] if isinstance(meta.client, Client)
+            and meta.client.about else ""),
+        testimonials=index.quotes(doc, meta.testimonial, meta.testimonials),
+        team=tuple(v.Member(p, people[p].name, people[p].role, people[p].url)
+                   for p in meta.team if p in people),
+        services=index.cards_of(svc_ids),
+        practices=tuple(_practice_ref(cid, anchor, index) for cid, anchor in refs),
+        duration=meta.duration, results=cards[doc.id].results, testimonial=meta.testimonial,
+        tags=tuple((t, base + f"tags/{tag_slug(t)}/") for t in meta.tags),
+        cover=meta.cover, comparisons=meta.comparisons, html=index.html[doc.id],
+        toc=toc(doc), words=doc.rendered.words, related=index.cards_of(related.get(doc.id, ())),
+        draft=meta.draft,
+        reads=frozenset({*card_ids(svc_ids), *(c for c, _ in refs),
+                         *card_ids(considered.get(doc.id, ())), *index.reads[doc.id]}),
+        cover_html=cover_html, comparisons_html=comparisons_html,
+        og_image=img.og_image(og, config.base_url,
+                              meta.cover.alt if meta.cover else meta.title) if og else None,
+    )
+    _check_claims(doc, meta, study, index)
+    return study
+
+
+def _client_info(meta: CaseStudyMeta, card: v.Card, about_html: str) -> v.ClientInfo | None:
+    """The "about the client" block: only for a client written as a mapping, never when
+    the case study is confidential."""
+    client = meta.client
+    if not isinstance(client, Client) or meta.confidential:
+        return None
+    return v.ClientInfo(client.name, client.url, client.industry, about_html, card.logo_html)
+
+
+def _check_claims(doc: Document, meta: CaseStudyMeta, study: v.CaseStudy, index: Index,
+                  ) -> None:
+    """Figures in the title or summary that no result supports; experiments that contradict
+    or do not support their result."""
+    for field in ("title", "summary"):
+        for claim in unsupported_claims(getattr(meta, field), study.results):
+            index.problems.append(Problem(
+                doc.rel, doc.line(field), f"the {field} claims {claim.text}, which no "
+                "result supports" + (f" (nearest: {claim.nearest})" if claim.nearest
+                                     else ""),
+                "correct the figure, or add the result behind it to `metrics:`",
+                severity="warning"))
+    for i, metric in enumerate(study.results):
+        ev = metric.evidence
+        if ev is not None and metric.absolute != 0 and ev.significant and (
+                (ev.lift > 0) != (metric.absolute > 0)):
+            index.problems.append(Problem(
+                doc.rel, doc.line("metrics", i, "experiment"),
+                f"metrics[{i}] `{metric.label}`: the experiment contradicts the claim: "
+                f"{metric.before_text} → {metric.after_text} says "
+                f"{'up' if metric.absolute > 0 else 'down'}, the A/B test is significant "
+                f"the other way ({ev.describe()})",
+                "check which arm is `control` and which `variant`, and the before/after "
+                "figures"))
+        elif ev is not None and not ev.significant and (metric.improved or False):
+            index.problems.append(Problem(
+                doc.rel, doc.line("metrics", i, "experiment"),
+                f"metrics[{i}] `{metric.label}`: the experiment does not support the claimed "
+                f"lift ({ev.describe()}, p = {ev.p_value:.2f})",
+                "run the test longer or present the result as directional",
+                severity="warning"))
+
+
+def reprose(view: Any, doc: Document, body: str, sections: list[str]) -> Any:
+    return dataclasses.replace(view, html=body, words=doc.rendered.words)
+
+
+# Which case studies a paginated list or the feed shows depends on the order of all of them;
+# this one fingerprint stands for that order, so each page reads only its own cards.
+ORDER = f"order:{FOLDER}"
+
+
+def routes(pages: Pages) -> None:
+    studies = pages.views(FOLDER)
+    step = ("Case studies", f"{FOLDER}/")
+    size = pages.page_size
+    cards = pages.cards(FOLDER)
+    count = max(1, -(-len(cards) // size))
+    services = pages.views("services")
+    used = [s.card for s in services if s.case_studies]  # a chip leads to their #used-in
+    used_reads = frozenset().union(*(s.reads | {s.id} for s in services))
+    for number in range(1, count + 1):
+        path = f"{FOLDER}/" + ("" if number == 1 else f"page/{number}/")
+        pages.add(path + "index.html", "case_studies.html", used_reads | {ORDER},
+                  page_kind=FOLDER, case_studies=cards[(number - 1) * size: number * size],
+                  pager=pages.pager(f"{FOLDER}/", number, count),
+                  niches=pages.cards("niches"), services=used,
+                  breadcrumbs=pages.trail(step) if number == 1 else pages.trail(
+                      step, (f"Page {number}", path)))
+    for study in studies:
+        pages.add(pages.file(study.url), "case_study.html", study.reads | {study.id},
+                  page_kind="case-study", page=study,
+                  breadcrumbs=pages.trail(step, (study.card.title, pages.rel(study.url))))
+
+
+def _comparison(doc: Document, i: int, pair: Comparison, index: Index) -> str:
+    before, after = (index.picture(doc, side.src, side.alt,
+                                   doc.line("comparisons", i, name, "src"), ALT_HINT,
+                                   index.config.image_sizes("comparison"))
+                     for name, side in (("before", pair.before), ("after", pair.after)))
+    return img.comparison_html(before, after, pair.caption)
+
+
+def _practice_ref(cid: str, anchor: str, index: Index) -> v.PracticeRef:
+    title = index.cards[cid].title
+    if anchor:
+        return v.PracticeRef(cid, index.anchors[cid][anchor], title,
+                             f"{index.urls[cid]}#{anchor}")
+    return v.PracticeRef(cid, title, title, index.urls[cid])
+
+
+def _related(index: Index) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
+    """Up to three related case studies each, scored on shared practices, tags and niche.
+
+    Only a window of CANDIDATES_PER_KEY studies nearest in date is looked at per shared key
+    (no N^2 scan), and the ranking uses nothing but the candidates' own cards (score, date
+    distance, id), so a page depends exactly on the candidates it considered (returned too)."""
+    studies = [d for d in index.docs.get(FOLDER, []) if not d.meta.unlisted]
+    lists: Mapping[str, Mapping[str, list[str]]] = {
+        "practice": _reverse(index, studies, "practice"), "tag": _reverse(index, studies, "tag"),
+        "niche": _reverse(index, studies, "niche")}
+    position: dict[int, dict[str, int]] = {}  # id(list) -> study id -> index in that list
+    days = {d.id: meta_of(d).date.toordinal() for d in studies}
+    out: dict[str, list[str]] = {}
+    considered: dict[str, set[str]] = {}
+    half = CANDIDATES_PER_KEY // 2
+    for doc in studies:
+        meta = meta_of(doc)
+        score: dict[str, int] = defaultdict(int)
+        keys = [("practice", ref, 3) for ref in index.outgoing(doc.id, "practice")]
+        keys += [("tag", tag_slug(t), 2) for t in meta.tags]
+        keys += [("niche", niche, 1) for niche in meta.niche_ids]
+        seen: set[str] = set()
+        for relation, key, weight in keys:
+            members = lists[relation].get(key, [])
+            if len(members) > CANDIDATES_PER_KEY:
+                where = position.get(id(members))
+                if where is None:
+                    where = position[id(members)] = {sid: i for i, sid in enumerate(members)}
+                lo = max(0, min(where[doc.id] - half, len(members) - CANDIDATES_PER_KEY))
+                members = members[lo:lo + CANDIDATES_PER_KEY]
+            seen.update(members)
+            for other in members:
+                score[other] += weight
+        score.pop(doc.id, None)
+        seen.discard(doc.id)
+        mine = days[doc.id]
+        out[doc.id] = heapq.nsmallest(
+            RELATED_LIMIT, score, key=lambda o: (-score[o], abs(days[o] - mine), o))
+        considered[doc.id] = seen
+    return out, considered
+
+
+def _reverse(index: Index, studies: list[Document], relation: str) -> dict[str, list[str]]:
+    """Target -> the case studies naming it, in the studies' order (the original by_* maps:
+    a study naming a tag twice is listed twice, as before)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for doc in studies:
+        for target in index.outgoing(doc.id, relation):
+            out[target].append(doc.id)
+    return out
+
+
+KIND = Kind(builtin("case-study"), CaseStudyMeta,
+            order=lambda d: (-meta_of(d).date.toordinal(), d.slug),
+            card=card, view=view, routes=routes, link=link, reprose=reprose)

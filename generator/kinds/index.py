@@ -1,0 +1,270 @@
+"""The site while it is being linked: every document's URL, card and anchors, the edges the
+kinds record between documents, and the problems found so far.
+
+It is the one mutable thing of site.build_site, and it never leaves it: kinds write edges
+and problems into it while linking, then read them while making their views."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import posixpath
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from slugify import slugify
+
+from generator.config import Config
+from generator.content.document import Document
+from generator.content.markdown import Rendered, fill, render
+from generator.content.schema import Testimonial
+from generator.content.sources import Asset
+from generator.errors import Problem, did_you_mean
+from generator.images import process as img
+from generator.model import views as v
+from generator.model.metrics import Result, aggregate
+
+T = TypeVar("T")
+
+
+class Index:
+    """URLs, cards and anchors of every document; edges; image planning; problems."""
+
+    def __init__(self, config: Config, docs: Mapping[str, list[Document]],
+                 urls: Mapping[str, str], cards: dict[str, v.Card],
+                 anchors: Mapping[str, Mapping[str, str]], assets: list[Asset],
+                 by_rel: Mapping[str, Document],
+                 absent: Mapping[str, tuple[str, str]] | None = None) -> None:
+        self.config = config
+        self.base = config.base_path
+        self.docs = docs              # folder -> its documents, in the kind's order
+        self.urls = urls              # id -> URL
+        self.cards = cards            # id -> card (a kind may add to it while linking)
+        # An unlisted document is in no list: what it names does not list it back.
+        self.unlisted = {d.id for group in docs.values() for d in group
+                         if getattr(d.meta, "unlisted", False)}
+        self.anchors = anchors        # id -> anchor -> heading text
+        self.by_rel = by_rel          # content path -> document
+        # The content files not among the documents: path -> (slug, why), see build_site.
+        self.absent = absent or {}
+        self._absent_slugs = {(rel.split("/")[1], slug): (rel, why)
+                              for rel, (slug, why) in self.absent.items()
+                              if rel.count("/") == 2 and rel.lower().endswith(".md")}
+        self.problems: list[Problem] = []
+        self.html: dict[str, str] = {}                # id -> body, links and images filled
+        self.sections_html: dict[str, list[str]] = {}
+        self.jobs: list[img.Job] = []                 # share cards and other extra images
+        self.reads: dict[str, set[str]] = defaultdict(set)  # id -> records/images it shows
+        self.niche_cards = {nid: v.Card(f"niches/{nid}", "niches", n.name,
+                                        self.base + f"niches/{nid}/", n.pitch)
+                            for nid, n in config.settings.niches.items()}
+        self._out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self._in: dict[str, list[str]] = defaultdict(list)
+        self._memo: dict[str, Any] = {}
+        self.assets = {a.rel: a for a in assets}
+        self.image_jobs, self.copied = img.plan(config.site_dir, assets)
+        self.shown: dict[str, str] = {}  # site-relative path -> fingerprint, of shown images
+
+    # Edges between documents (and niches, tags...), kept as ids, in the order recorded.
+    def point(self, source: str, relation: str, target: str) -> None:
+        """Record that document `source` names `target` (e.g. 'service', 'services/audit')."""
+        self._out[source][relation].append(target)
+        if source not in self.unlisted:
+            self._in[f"{relation}:{target}"].append(source)
+
+    def outgoing(self, source: str, relation: str) -> list[str]:
+        return self._out[source][relation] if source in self._out else []
+
+    def pointing(self, relation: str, target: str) -> list[str]:
+        """The documents that named `target`, in the order they did."""
+        return self._in.get(f"{relation}:{target}", [])
+
+    def targets(self, relation: str) -> list[str]:
+        """Every target of a relation, in the order first named."""
+        prefix = f"{relation}:"
+        return [key[len(prefix):] for key in self._in if key.startswith(prefix)]
+
+    def slugs(self, folder: str) -> set[str]:
+        return {d.slug for d in self.docs.get(folder, ())}
+
+    def cards_of(self, ids: Iterable[str]) -> tuple[v.Card, ...]:
+        return tuple(self.cards[i] for i in ids)
+
+    def once(self, name: str, make: Callable[[], T]) -> T:
+        """A value a kind derives from all its documents at once (e.g. related studies)."""
+        if name not in self._memo:
+            self._memo[name] = make()
+        return self._memo[name]
+
+    def unknown(self, doc: Document, key: tuple[str | int, ...], what: str, value: str,
+                choices: Iterable[str], where: str) -> None:
+        """Report a reference to something that does not exist, with the likely fix."""
+        choices = list(choices)
+        hint = did_you_mean(value, choices) or (
+            f"known: {', '.join(sorted(choices))}" if choices else f"add it to {where}")
+        self.problems.append(Problem(doc.rel, doc.line(*key), f"unknown {what} `{value}`", hint))
+
+    def missing(self, doc: Document, key: tuple[str | int, ...], what: str, folder: str,
+                slug: str) -> None:
+        """Report a reference to a document of `folder` that is not published: why (a draft,
+        a future date), or nothing when it did not load (its own error says so), or, when
+        there is no such file, the likely fix."""
+        if (folder, slug) in self._absent_slugs:
+            rel, why = self._absent_slugs[folder, slug]
+            if why:
+                self.problems.append(Problem(doc.rel, doc.line(*key),
+                                             f"{what} `{slug}` ({rel}) {why}", PUBLISH_HINT))
+            return
+        self.unknown(doc, key, what, slug, self.slugs(folder), f"content/{folder}/")
+
+    def resolve_link(self, doc: Document, target: str) -> tuple[tuple[str, str], str | None]:
+        """A relative .md link -> (final URL, ''), or ((message, hint), None) when it
+        dangles (message '' when the target's own error says why)."""
+        path, _, fragment = target.partition("#")
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
+        found = self.by_rel.get(rel)
+        anchors = self.anchors
+        if found is None and rel in self.absent:
+            why = self.absent[rel][1]
+            return ((f"link to `{target}`: {rel} {why}", PUBLISH_HINT) if why
+                    else ("", "")), None
+        if found is None:
+            hint = did_you_mean(rel, self.by_rel) or "check the file name and the ../ part"
+            return (f"link to `{target}`: no such content file ({rel})", hint), None
+        if fragment and fragment not in anchors[found.id]:
+            hint = did_you_mean(fragment, anchors[found.id]) or (
+                f"anchors in {rel}: {', '.join(sorted(anchors[found.id])) or 'none'}")
+            return (f"link to `{target}`: no heading with anchor `#{fragment}` in {rel}",
+                    hint), None
+        url = self.urls[found.id] + (f"#{fragment}" if fragment else "")
+        return (url, ""), found.id
+
+    def inline(self, doc: Document, key: tuple[str | int, ...], text: str, label: str = "",
+               ) -> tuple[str, str]:
+        """One paragraph of inline Markdown (no raw html), its file links resolved: (html,
+        plain text). `label` starts the message of a link that dangles."""
+        line = doc.line(*key) or 1
+        rendered = render(text, raw_html=False, line_offset=line - 1)
+        links = []
+        for link in rendered.links:
+            target, found = self.resolve_link(doc, link.target)
+            if found is None:
+                if target[0]:
+                    self.problems.append(Problem(doc.rel, line, label + target[0], target[1]))
+            else:
+                self.reads[doc.id].add(f"card:{found}")
+            links.append(target[0] if found is not None else "#")
+        body = fill(rendered.html, links, ["" for _ in rendered.images]).strip()
+        if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+            body = body[3:-4]
+        return body, rendered.text
+
+    def quotes(self, doc: Document, one: Testimonial | None, several: Iterable[Testimonial],
+               ) -> tuple[v.Quote, ...]:
+        """`testimonial:` then `testimonials:`, each photo through the image pipeline."""
+        keyed: list[tuple[tuple[str | int, ...], Testimonial]] = (
+            [(("testimonial",), one)] if one else [])
+        keyed += [(("testimonials", i), t) for i, t in enumerate(several)]
+        return tuple(v.Quote(t.quote, t.name, t.role, self.picture(
+            doc, t.photo, t.name, doc.line(*key, "photo"), "", self.config.image_sizes("photo"))
+            if t.photo else "") for key, t in keyed)
+
+    def picture(self, doc: Document, src: str, alt: str, line: int | None, alt_hint: str,
+                sizes: str | None = None, eager: bool = False, title: str = "") -> str:
+        """An image reference checked and turned into html ('' and a problem when it fails)."""
+        rel = image_rel(doc, src)
+        asset, job = self.assets.get(rel), self.image_jobs.get(rel)
+        if asset is None and rel in self.absent:  # a file that could not be read: said already
+            pass
+        elif asset is None:
+            self.problems.append(Problem(
+                doc.rel, line, f"image `{src}` not found",
+                did_you_mean(src, [posixpath.relpath(r, posixpath.dirname(doc.rel))
+                                   for r in self.image_jobs]) or f"put the file at {rel}"))
+        elif not alt.strip():
+            self.problems.append(Problem(doc.rel, line, f"image `{src}` has no alt text",
+                                         alt_hint))
+        else:
+            self.shown[rel] = asset.fingerprint
+            self.reads[doc.id].add(f"image:{rel}")
+            if isinstance(job, str):
+                self.problems.append(Problem(doc.rel, line, f"image `{src}`: {job}",
+                                             f"open {rel} in an image editor and export it "
+                                             "again"))
+            elif job is None:
+                return img.img_html(self.base + asset.out, alt, title)
+            else:
+                return img.picture_html(job, alt, self.base, title=title, eager=eager,
+                                        sizes=sizes or self.config.image_sizes("prose"))
+        return ""
+
+
+PUBLISH_HINT = ("publish it (remove `draft: true`, or wait for its date) or remove the "
+                "reference; `casefolio serve` and `build --drafts --future` show it")
+
+
+def image_rel(doc: Document, src: str) -> str:
+    """An image reference, relative to the content file, as a site-relative path."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), src))
+
+
+def headline(metric: Result | None, who: str = "") -> tuple[str, str]:
+    """A share card's key result: ('+38%', 'Mobile conversion rate, Lumen Skincare'),
+    ('400+ days', 'Unbroken uptime record, Kuvio')."""
+    if metric is None:
+        return "", ""
+    return metric.primary, f"{metric.label}, {who}" if who else metric.label
+
+
+def highlights(cards: Iterable[v.Card], limit: int = 3) -> tuple[v.Highlight, ...]:
+    """The contract's default tiles: medians of results two or more case studies share, then
+    the featured case studies' headline results, the largest first. A label held by one
+    case study is never an aggregate."""
+    cards = list(cards)
+    shared = aggregate((card.id, r) for card in cards for r in card.results)
+    out = [v.Highlight(a.label, a.text, a.count) for a in shared[:limit]]
+    taken = {a.label.casefold() for a in shared}
+    featured = sorted((c for c in cards if c.featured and c.headline is not None
+                       and c.headline.label.strip().casefold() not in taken),
+                      key=lambda c: (-c.headline.magnitude, c.id))  # type: ignore[union-attr]
+    for card in featured[:max(0, limit - len(out))]:
+        r = card.headline
+        assert r is not None
+        out.append(v.Highlight(r.label, r.primary, note=card.who, url=card.url))
+    return tuple(out)
+
+
+def toc(doc: Document) -> tuple[v.Heading, ...]:
+    return tuple(v.Heading(h.level, h.text, h.anchor) for h in doc.rendered.toc)
+
+
+@functools.lru_cache(maxsize=4096)
+def tag_slug(tag: str) -> str:
+    """A tag's URL segment (slugify is slow enough to matter at 10,000 pages)."""
+    return slugify(tag, replacements=_TAG_SIGNS) or "tag"
+
+
+# Signs that tell common tags apart, kept in their URL: C, C++ and C# get three pages.
+_TAG_SIGNS = (("++", " plus plus "), ("+", " plus "), ("#", " sharp "))
+
+
+def card_fingerprint(card: v.Card) -> str:
+    return hashlib.blake2b(repr(card).encode(), digest_size=16).hexdigest()
+
+
+def card_ids(ids: Iterable[str]) -> list[str]:
+    return [f"card:{i}" for i in ids]
+
+
+@functools.lru_cache(maxsize=16384)
+def filled(rendered: Rendered, links: tuple[str, ...], images: tuple[str, ...],
+           ) -> tuple[str, list[str]]:
+    """A body with its final link URLs and images; remembered, since in `serve` nearly every
+    document is unchanged from one rebuild to the next."""
+    return (fill(rendered.html, links, images),
+            [fill(s.html, links, images) for s in rendered.sections])
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
