@@ -16,8 +16,10 @@ from generator.content.sources import (
     RACY_NS,
     Asset,
     Source,
+    bundle_of,
     classify,
     fingerprint,
+    in_bundles,
     is_ignored,
     of_kinds,
     read_file,
@@ -325,6 +327,7 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
     the prose of some documents. Also returns the ids of the documents so patched (None
     when the site was linked afresh: then anything may have changed)."""
     docs = publish(documents, config, state)
+    assets = in_bundles(assets, bundles(config, documents, docs))
     key = (config.fingerprint, *docs, *assets)
     cached = state.site
     if cached is not None and len(cached.key) == len(key):
@@ -346,6 +349,19 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
     page_routes = routes(site)
     state.site = SiteMemo(key, site, tuple(problems), page_routes)
     return site, problems, page_routes, None
+
+
+def bundles(config: Config, documents: list[Document], docs: list[Document],
+            ) -> dict[str, str | None]:
+    """Each page bundle's folder -> where its files are published: beside its page, or
+    nowhere when the page is not (a draft, a future date)."""
+    folders = {folder: doc for doc in documents if (folder := bundle_of(doc.rel)) is not None}
+    if not folders:
+        return {}
+    kinds = {kind.folder: kind for kind in for_site(config).kinds}
+    shown = {id(doc) for doc in docs}
+    return {folder: kinds[doc.kind].path(doc.slug) if id(doc) in shown else None
+            for folder, doc in folders.items()}
 
 
 def publish(documents: list[Document], config: Config, state: BuildState) -> list[Document]:

@@ -74,5 +74,8 @@ def load_document(source: Source, reading: Reading) -> Document:
 
 
 def default_slug(rel: str) -> str:
-    """The file name, made URL-safe: `Checkout Redesign.md` -> `checkout-redesign`."""
-    return slugify(PurePosixPath(rel).stem) or "untitled"
+    """The file name, made URL-safe: `Checkout Redesign.md` -> `checkout-redesign`; a page
+    bundle's (content/case-studies/kosli/index.md) is its folder's name."""
+    path = PurePosixPath(rel)
+    name = path.parent.name if len(path.parts) >= 4 and path.name == "index.md" else path.stem
+    return slugify(name) or "untitled"

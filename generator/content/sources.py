@@ -5,10 +5,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import posixpath
 import re
 import stat
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.errors import CasefolioError, Problem
@@ -133,7 +134,7 @@ def classify(site_dir: Path, path: Path, data: bytes,
         return Asset(rel, rel.removeprefix("static/"), fingerprint(data)), []
     if path.suffix.lower() != ".md":
         return Asset(rel, rel.removeprefix("content/"), fingerprint(data)), []
-    if len(parts) != 2:
+    if len(parts) < 2:
         return None, [_outside(rel, ())]
     try:
         text = data.decode("utf-8")
@@ -149,6 +150,34 @@ def _outside(rel: str, folders: Iterable[str]) -> Problem:
     return Problem(rel, None, "Markdown file outside the content folders",
                    f"move it into content/<kind>/ where kind is one of {', '.join(folders)}"
                    if folders else "move it into content/<kind>/", severity="warning")
+
+
+def bundle_of(rel: str) -> str | None:
+    """The folder of a page bundle, when this content file is one's `index.md`:
+    content/case-studies/kosli/index.md -> content/case-studies/kosli (its files sit beside)."""
+    if not rel.endswith("/index.md"):
+        return None
+    parts = rel.split("/")
+    return "/".join(parts[:-1]) if len(parts) >= 4 and parts[-1] == "index.md" else None
+
+
+def in_bundles(assets: list[Asset], folders: Mapping[str, str | None]) -> list[Asset]:
+    """The assets, those in a page bundle's folder published under the page's URL instead
+    (`folders`: bundle folder -> the page's output folder, e.g. case-studies/kosli/; None
+    when the page is not published, e.g. a draft: then neither are its files). A file in
+    nested bundles belongs to the innermost."""
+    if not folders:
+        return assets
+    kept = []
+    for asset in assets:
+        folder = posixpath.dirname(asset.rel)
+        while folder not in folders and folder.count("/") > 1:
+            folder = posixpath.dirname(folder)
+        if folder not in folders:
+            kept.append(asset)
+        elif (out := folders[folder]) is not None:
+            kept.append(replace(asset, out=out + asset.rel[len(folder) + 1:]))
+    return kept
 
 
 def of_kinds(sources: Iterable[Source], folders: Sequence[str],
