@@ -152,7 +152,8 @@ def _fill(doc: Document, index: Index) -> Fills:
             links.append("#")
         else:
             links.append(target[0])
-            index.reads[doc.id].add(f"card:{found}")  # a link shows the target's URL
+            if found:
+                index.reads[doc.id].add(f"card:{found}")  # a link shows the target's URL
     for image in doc.rendered.images:
         images.append(index.picture(doc, image.src, image.alt, image.line, "describe the "
                                     f"picture: ![the new checkout]({image.src})",
@@ -285,11 +286,25 @@ def view_by_id(site: Site, doc_id: str) -> Any | None:
 
 def _resolve_link(doc: Document, target: str, index: Index,
                   ) -> tuple[tuple[str, str], str | None]:
-    """A relative .md link -> (final URL, ''), or ((message, hint), None) when it dangles."""
+    """A relative .md link -> (final URL, id of the document linked to), or ((message, hint),
+    None) when it dangles. A link to a file or generated page (not a document) gives ''
+    for the id; one to `#anchor` on the same page is checked against its headings."""
     path, _, fragment = target.partition("#")
+    if not path:
+        return _resolve_anchor(doc, target, fragment, doc, index)
+    if path.startswith("/"):
+        return resolve_root(doc, target, index)
     rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
     found = index.by_rel.get(rel)
     anchors = index.anchors
+    if found is None and not path.endswith(".md"):
+        rel, _, query = rel.partition("?")
+        fragment = f"{query and '?' + query}{fragment and '#' + fragment}"
+        asset = index.assets.get(rel)
+        if asset is not None:
+            return (index.base + asset.out + fragment, ""), ""
+        hint = did_you_mean(rel, index.assets) or f"put the file at {rel}"
+        return (f"link to `{target}`: no such file ({rel})", hint), None
     if found is None:
         hint = did_you_mean(rel, index.by_rel) or "check the file name and the ../ part"
         return (f"link to `{target}`: no such content file ({rel})", hint), None
@@ -300,3 +315,51 @@ def _resolve_link(doc: Document, target: str, index: Index,
                 hint), None
     url = index.urls[found.id] + (f"#{fragment}" if fragment else "")
     return (url, ""), found.id
+
+
+# Ids the theme's pages have besides the body's headings: `#main`, `#cta`...
+THEME_IDS = frozenset({"main", "cta", "cta-form", "evidence", "used-in", "top"})
+# What the theme publishes at the site root besides documents and files.
+SITE_FILES = frozenset({"", "index.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html",
+                        "_redirects", "_headers"})
+
+
+def _resolve_anchor(doc: Document, target: str, fragment: str, found: Document, index: Index,
+                    ) -> tuple[tuple[str, str], str | None]:
+    """`#fragment` on the page of `found`, checked against its headings' ids."""
+    anchors = index.anchors[found.id]
+    if fragment in anchors or fragment in THEME_IDS:
+        return (f"#{fragment}" if found is doc else f"{index.urls[found.id]}#{fragment}",
+                ""), found.id
+    hint = did_you_mean(fragment, anchors) or (
+        f"anchors in {found.rel}: {', '.join(sorted(anchors)) or 'none'}")
+    return (f"link to `{target}`: no heading with anchor `#{fragment}` in {found.rel}",
+            hint), None
+
+
+def resolve_root(doc: Document, target: str, index: Index,
+                 ) -> tuple[tuple[str, str], str | None]:
+    """A root-relative link (`/case-studies/x/`, `/img/a.png`): under the base_url's path,
+    checked against what the site publishes there."""
+    path, _, fragment = target.partition("#")
+    path, _, query = path.partition("?")
+    inside = path.lstrip("/")
+    suffix = (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+    url = index.base + inside + suffix
+    pages = index.once("links:pages", lambda: {
+        u.removeprefix(index.base): i for i, u in index.urls.items()})
+    outs = index.once("links:outs", lambda: {a.out for a in index.assets.values()})
+    page = pages.get(inside) or pages.get(inside + "/")
+    if page is not None:
+        found = index.once("links:ids", lambda: {d.id: d for d in index.by_rel.values()})[page]
+        if fragment:
+            resolved, ok = _resolve_anchor(doc, target, fragment, found, index)
+            return ((url, ""), page) if ok is not None else (resolved, None)
+        return (url, ""), page
+    first = inside.split("/")[0]
+    generated = first in index.docs or first in ("niches", "tags") or inside in SITE_FILES
+    if inside in outs or inside.rstrip("/") + "/index.html" in outs or generated:
+        return (url, ""), ""
+    hint = did_you_mean(inside, [*pages, *outs]) or (
+        "a root-relative link names a path under the site's root (static/ or a page's URL)")
+    return (f"link to `{target}`: nothing is published at /{inside}", hint), None
