@@ -155,7 +155,8 @@ def _fill(doc: Document, index: Index) -> Fills:
             if found:
                 index.reads[doc.id].add(f"card:{found}")  # a link shows the target's URL
     for image in doc.rendered.images:
-        images.append(index.picture(doc, image.src, image.alt, image.line, "describe the "
+        src = _root_image(doc, image.src, index) if image.src.startswith("/") else image.src
+        images.append(index.picture(doc, src, image.alt, image.line, "describe the "
                                     f"picture: ![the new checkout]({image.src})",
                                     title=image.title))
     fills = (tuple(links), tuple(images))
@@ -363,3 +364,11 @@ def resolve_root(doc: Document, target: str, index: Index,
     hint = did_you_mean(inside, [*pages, *outs]) or (
         "a root-relative link names a path under the site's root (static/ or a page's URL)")
     return (f"link to `{target}`: nothing is published at /{inside}", hint), None
+
+
+def _root_image(doc: Document, src: str, index: Index) -> str:
+    """A root-relative image (`/img/a.png`) as the path, from the document, of the file
+    published there (static/img/a.png); as written when there is none."""
+    by_out = index.once("links:by-out", lambda: {a.out: a.rel for a in index.assets.values()})
+    rel = by_out.get(src.lstrip("/").partition("?")[0].partition("#")[0])
+    return posixpath.relpath(rel, posixpath.dirname(doc.rel)) if rel else src

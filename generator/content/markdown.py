@@ -179,7 +179,7 @@ class _Found:
     def image(self, src: str, alt: str, title: str, line: int) -> str | None:
         """The placeholder for a local image, or None when the <img> stays."""
         target = _as_written(src)
-        if not _relative(target):
+        if not (_relative(target) or (target.startswith("/") and not target.startswith("//"))):
             return None
         self.images.append(Image(target, alt, title, line + self.offset))
         return f"\x00I{len(self.images) - 1}\x00"
