@@ -185,6 +185,7 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
         problems += outside
     with _timed(timings, "markdown"):
         documents = load_documents(sources, config, state, problems)
+        problems += [w for doc in documents for w in doc.warnings]
     fail_if(problems)
     with _timed(timings, "site"):
         site, site_problems, page_routes, edited = link_site(config, documents, assets, state)

@@ -83,3 +83,14 @@ def test_anchors_are_checked_on_the_page_and_across_pages(make_site) -> None:
     found = problems_of(site)
     assert any(p.startswith("content/pages/about.md:7:") and "#team" in p for p in found), found
     assert any(p.startswith("content/pages/about.md:9:") and "#nope" in p for p in found), found
+
+
+def test_template_syntax_left_in_a_body_is_a_warning_naming_the_line(make_site) -> None:
+    body = ("Intro {{< figure src=\"a.png\" >}}\n\n{% include cta.html %}\n\n"
+            "Visit {{ site.url }} now.\n\nIn code: `{{ site.url }}` is fine.\n\n"
+            "```liquid\n{% for x in y %}\n```\n\n{{% notice %}}\n")
+    site = make_site({"content/pages/about.md": about(body)})
+    result = build_to(site, site / "output")
+    lines = sorted(w.line for w in result.warnings
+                   if w.path == "content/pages/about.md" and "template" in w.message)
+    assert lines == [5, 7, 9, 17]
