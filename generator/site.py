@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -304,6 +305,13 @@ def _resolve_link(doc: Document, target: str, index: Index,
         asset = index.assets.get(rel)
         if asset is not None:
             return (index.base + asset.out + fragment, ""), ""
+        page = index.urls[doc.id].removeprefix(index.base)  # a URL relative to the page's
+        as_url = posixpath.normpath(posixpath.join("/" + page, path))
+        if not as_url.startswith("//") and as_url != "/..":
+            as_url += "/" if path.endswith("/") and as_url != "/" else ""
+            resolved, ok = resolve_root(doc, as_url + fragment, index)
+            if ok is not None:
+                return resolved, ok
         hint = did_you_mean(rel, index.assets) or f"put the file at {rel}"
         return (f"link to `{target}`: no such file ({rel})", hint), None
     if found is None:
@@ -321,6 +329,7 @@ def _resolve_link(doc: Document, target: str, index: Index,
 # Ids the theme's pages have besides the body's headings: `#main`, `#cta`...
 THEME_IDS = frozenset({"main", "cta", "cta-form", "evidence", "used-in", "top"})
 # What the theme publishes at the site root besides documents and files.
+_LISTING = re.compile(r"(?:page/\d+/)?")  # a kind's list page, or one of its pages
 SITE_FILES = frozenset({"", "index.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html",
                         "_redirects", "_headers"})
 
@@ -357,8 +366,11 @@ def resolve_root(doc: Document, target: str, index: Index,
             resolved, ok = _resolve_anchor(doc, target, fragment, found, index)
             return ((url, ""), page) if ok is not None else (resolved, None)
         return (url, ""), page
-    first = inside.split("/")[0]
-    generated = first in index.docs or first in ("niches", "tags") or inside in SITE_FILES
+    first, _, rest = inside.partition("/")
+    generated = inside in SITE_FILES or first == "tags" or (
+        first in index.docs and _LISTING.fullmatch(rest) is not None) or (
+        first == "niches" and (not rest or index.base + inside in {
+            c.url for c in index.niche_cards.values()}))
     if inside in outs or inside.rstrip("/") + "/index.html" in outs or generated:
         return (url, ""), ""
     hint = did_you_mean(inside, [*pages, *outs]) or (

@@ -94,3 +94,13 @@ def test_template_syntax_left_in_a_body_is_a_warning_naming_the_line(make_site) 
     lines = sorted(w.line for w in result.warnings
                    if w.path == "content/pages/about.md" and "template" in w.message)
     assert lines == [5, 7, 9, 17]
+
+
+def test_a_relative_url_is_checked_against_the_page_url(make_site) -> None:
+    site = make_site({"content/case-studies/acme.md": case("Acme", body="\n[us](../../about/)\n")})
+    build_to(site, site / "output", SUB)
+    page = (site / "output/case-studies/acme/index.html").read_text(encoding="utf-8")
+    assert 'href="/sub/about/"' in page
+    site = make_site({"content/case-studies/acme.md": case("Acme", body="\n[us](../about/)\n")},
+                     name="bad")
+    assert any("../about/" in p for p in problems_of(site))
