@@ -272,6 +272,7 @@ def prose_only(before: Document, after: Document) -> bool:
     a, b = before.rendered, after.rendered
     return (before.kind == after.kind and before.rel == after.rel and before.slug == after.slug
             and before.meta == after.meta and before.positions == after.positions
+            and before.warnings == after.warnings
             and [x.target for x in a.links] == [x.target for x in b.links]
             and [(x.src, x.alt, x.title) for x in a.images]
             == [(x.src, x.alt, x.title) for x in b.images]
