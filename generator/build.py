@@ -19,8 +19,10 @@ from generator.content.sources import (
     RACY_NS,
     Asset,
     Source,
+    bundle_of,
     classify,
     fingerprint,
+    in_bundles,
     is_ignored_path,
     of_kinds,
     outside_links,
@@ -192,6 +194,7 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
         problems += outside
     with _timed(timings, "markdown"):
         documents = load_documents(sources, config, state, problems)
+        problems += [w for doc in documents for w in doc.warnings]
     with _timed(timings, "site"):  # linking what did load: every error of the build at once
         broken = frozenset(p.path for p in problems if p.severity == "error")
         site, site_problems, page_routes, edited = link_site(config, documents, assets, state,
@@ -357,7 +360,7 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
     the prose of some documents. Also returns the ids of the documents so patched (None
     when the site was linked afresh: then anything may have changed)."""
     docs = publish(documents, config, state)
-    assets = public_assets(documents, docs, assets)
+    assets = in_bundles(public_assets(documents, docs, assets), bundles(config, documents, docs))
     absent = _absent(documents, docs, config, broken) if len(docs) < len(documents) or broken \
         else {}
     key = (config.fingerprint, tuple(sorted(absent.items())), *docs, *assets)
@@ -396,6 +399,19 @@ def _absent(documents: list[Document], docs: list[Document], config: Config,
                                f"is dated {doc.meta.date} (after today, {today}): "  # type: ignore[attr-defined]
                                "not published yet")
     return absent
+
+
+def bundles(config: Config, documents: list[Document], docs: list[Document],
+            ) -> dict[str, str | None]:
+    """Each page bundle's folder -> where its files are published: beside its page, or
+    nowhere when the page is not (a draft, a future date)."""
+    folders = {folder: doc for doc in documents if (folder := bundle_of(doc.rel)) is not None}
+    if not folders:
+        return {}
+    kinds = {kind.folder: kind for kind in for_site(config).kinds}
+    shown = {id(doc) for doc in docs}
+    return {folder: kinds[doc.kind].path(doc.slug) if id(doc) in shown else None
+            for folder, doc in folders.items()}
 
 
 def publish(documents: list[Document], config: Config, state: BuildState) -> list[Document]:

@@ -26,6 +26,7 @@ from generator.errors import Problem, did_you_mean
 from generator.images import process as img
 from generator.kinds.index import (
     Index,
+    _root_image,
     card_fingerprint,
     card_ids,
     filled,
@@ -186,6 +187,8 @@ def _index(config: Config, registry: Registry, docs: list[Document], assets: lis
                for kind in registry.kinds if kind.sections for d in by_kind[kind.folder]}
     anchors.update({d.id: {h.anchor: h.text for h in d.rendered.toc}
                     for d in docs if d.id not in anchors})
+    for d in docs:  # any other id in the body: an h4-h6 heading, a raw <a id="...">
+        anchors[d.id] = {**{m: "" for m in _BODY_ID.findall(d.rendered.html)}, **anchors[d.id]}
     return Index(config, by_kind, urls, cards, anchors, assets,
                  {doc.rel: doc for doc in docs}, absent)
 
@@ -229,9 +232,11 @@ def _fill(doc: Document, index: Index) -> Fills:
             links.append("#")
         else:
             links.append(target[0])
-            index.reads[doc.id].add(f"card:{found}")  # a link shows the target's URL
+            if found:
+                index.reads[doc.id].add(f"card:{found}")  # a link shows the target's URL
     for image in doc.rendered.images:
-        images.append(index.picture(doc, image.src, image.alt, image.line, "describe the "
+        src = _root_image(doc, image.src, index) if image.src.startswith("/") else image.src
+        images.append(index.picture(doc, src, image.alt, image.line, "describe the "
                                     f"picture: ![the new checkout]({image.src})",
                                     title=image.title))
     fills = (tuple(links), tuple(images))
@@ -396,6 +401,7 @@ def prose_only(before: Document, after: Document) -> bool:
     a, b = before.rendered, after.rendered
     return (before.kind == after.kind and before.rel == after.rel and before.slug == after.slug
             and before.meta == after.meta and before.positions == after.positions
+            and before.warnings == after.warnings
             and [x.target for x in a.links] == [x.target for x in b.links]
             and [(x.src, x.alt, x.title) for x in a.images]
             == [(x.src, x.alt, x.title) for x in b.images]
@@ -410,6 +416,7 @@ def view_by_id(site: Site, doc_id: str) -> Any | None:
     return site.by_id.get(doc_id)
 
 
+_BODY_ID = re.compile(r"""\b(?:id|name)=["']([^"'\s]+)["']""")
 _HREF = re.compile(r"""\bhref=["']([^"'#?]+)""")
 
 
@@ -426,6 +433,15 @@ def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
                 found.add(href[len(base):])
             elif not href.startswith("/") and ":" not in href.partition("/")[0]:
                 found.add(posixpath.normpath(posixpath.join(folder, href)))
+        for link in doc.rendered.links:  # `[full size](shot.png)`, `(/img/shot.png)`
+            path = link.target.partition("#")[0].partition("?")[0]
+            if path.startswith("/"):
+                found.add(unquote(path).lstrip("/"))
+            elif path and not path.endswith(".md"):
+                asset = index.assets.get(posixpath.normpath(posixpath.join(
+                    posixpath.dirname(doc.rel), path)))
+                if asset is not None:
+                    found.add(asset.out)
     organization = index.config.settings.organization
     if organization and organization.logo:
         found.add(organization.logo.removeprefix("static/").lstrip("/"))

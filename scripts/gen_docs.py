@@ -365,7 +365,17 @@ Links between content files are relative file links and become the final URLs:
 `[our checkout work](../case-studies/skincare-checkout.md)`,
 `[social proof](../practices/landing-pages.md#social-proof)`. A link to a file or anchor that
 does not exist is an error. Images sit beside the Markdown file and need alt text:
-`![The new checkout](checkout-after.png)`.
+`![The new checkout](checkout-after.png)`. Root-relative links and images (`/contact/`,
+`/img/a.png`) are checked against what the site publishes and get the `base_url`'s path;
+so are `src` and `href` in raw HTML, and `#anchor` links on the page or to another one.
+Template syntax from another generator left in a body (`{{< shortcode >}}`,
+`{% include %}`, `{{ site.url }}`) is a warning naming its line.
+
+A page may be a bundle: `content/case-studies/kosli/index.md` is the case study `kosli`,
+and the files beside it (`shot.png`, `report.pdf`) are published under its URL and named
+by their bare name (`![The dashboard](shot.png)`, `cover: {src: shot.png, ...}`). Files in
+subfolders (`content/case-studies/2024/acme.md`) take their URL from their slug, not their
+folder; two files wanting one URL are an error naming both. This holds for every kind.
 """
 
 CONTENT_EXAMPLES = {

@@ -12,6 +12,7 @@ from generator.check import CHECKS, check_site
 from generator.config import BuildOptions
 from generator.scaffold import init_site
 from tests.conftest import CASE, SITE_YAML
+from tests.test_bundles import png
 
 MakeSite = Callable[..., Path]
 
@@ -88,6 +89,7 @@ def test_every_editor_warning_is_reported(make_site: MakeSite) -> None:
             "metrics:\n  - {label: Conversion rate, before: 2.1, after: 2.9, unit: \"%\"}\n", ""),
         "content/case-studies/tiny.md": EXPERIMENT,
         "content/pages/about.md": "---\ntitle: About\n---\nUs. <img src=\"x.png\">\n",
+        "content/pages/x.png": png(),  # the raw <img> names a real file
         "content/pages/long.md": f"---\ntitle: Long\nsummary: {long}\n---\nTODO: write this.\n",
         "content/services/audit.md": "---\ntitle: Audit\nsummary: \"TODO: summary\"\n---\nText.\n",
     })

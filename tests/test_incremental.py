@@ -26,7 +26,7 @@ NICHES = ["ecommerce", "pool-construction", "personal-injury-law", "senior-livin
 PRACTICES = ["landing-pages#one-goal", "checkout#guest-checkout", "landing-pages#page-speed",
              "checkout", "landing-pages#social-proof"]
 KINDS = ["body", "title", "niche", "add", "delete", "rename", "heading", "template", "site_yaml",
-         "static", "css", "touch", "break_", "prose", "link"]
+         "static", "css", "touch", "break_", "prose", "link", "bundle"]
 UNLINKED = ["coastal-pools-price-range", "coffee-subscription-landing",
             "delgado-truck-accident-pages", "willow-creek-tour-booking"]
 
@@ -170,6 +170,35 @@ Body of added study {self.count}.
 
     def site_yaml(self) -> None:
         self.replace_line(self.site / "site.yaml", "tagline", f"Tagline {self.count}")
+
+    def bundle(self) -> None:
+        """A page bundle comes, gets or loses a file beside it, becomes a draft or not."""
+        bundles = sorted((self.site / "content/case-studies").glob("*/index.md"))
+        if not bundles or self.rng.random() < 0.3:
+            folder = self.site / f"content/case-studies/bundle-{self.count}"
+            self.save(folder / "attachment.txt", f"attachment {self.count}\n")
+            self.save(folder / "index.md", f"""---
+title: Bundled study {self.count}
+date: 2024-05-{self.rng.randint(1, 28):02d}
+summary: A bundle.
+client: Bundle client
+niche: {self.rng.choice(NICHES)}
+---
+See [the attachment](attachment.txt).
+""")
+            return
+        index = self.rng.choice(bundles)
+        extra = index.parent / f"extra-{self.rng.randint(1, 2)}.txt"
+        what = self.rng.choice(["add", "remove", "draft"])
+        if what == "remove" and extra.exists():
+            extra.unlink()
+            self.touched.add(extra)
+        elif what == "draft":
+            text = index.read_text(encoding="utf-8")
+            self.save(index, text.replace("draft: true\n", "") if "draft: true" in text
+                      else text.replace("summary:", "draft: true\nsummary:", 1))
+        else:
+            self.save(extra, f"extra {self.count}\n")
 
     def static(self) -> None:
         self.save(self.site / f"static/files/note-{self.rng.randint(1, 3)}.txt",

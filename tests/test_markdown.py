@@ -176,13 +176,27 @@ def test_internal_links_become_placeholders(md):
 
 @pytest.mark.parametrize(
     "href",
-    ["#social-proof", "/practices/x.md", "https://example.com/a.md", "mailto:a@b.co",
-     "//cdn.example.com/a.md", "page.md?x=1", "notes.txt", "README.MD"],
+    ["https://example.com/a.md", "mailto:a@b.co", "//cdn.example.com/a.md", "tel:+4412"],
 )  # fmt: skip
 def test_other_links_stay_as_written(md, href):
     rendered = md(f"[x]({href})")
     assert rendered.links == ()
     assert f'<a href="{href}">x</a>' in rendered.html
+
+
+@pytest.mark.parametrize(
+    "href", ["#social-proof", "/practices/x/", "/img/a.png", "page.md?x=1", "notes.txt"])
+def test_anchors_files_and_root_relative_links_are_resolved_by_the_site(md, href):
+    """v2: the site checks them and gives them their final URL (base path, bundle)."""
+    rendered = md(f"[x]({href})")
+    assert [link.target for link in rendered.links] == [href]
+
+
+def test_raw_html_src_and_href_become_links(md):
+    rendered = md('Text <img src="shot.png" width="3"> and\n\n<p><a href=\'/x/\'>x</a>'
+                  '<a href="https://e.com/">e</a></p>\n')
+    assert [(link.target, link.line) for link in rendered.links] == [("shot.png", 1), ("/x/", 3)]
+    assert 'width="3"' in rendered.html and 'href="https://e.com/"' in rendered.html
 
 
 def test_fill_replaces_links_and_images_everywhere(md):
@@ -214,14 +228,14 @@ def test_local_images_become_placeholders(md):
     assert rendered.html == f"<p>Text</p>\n<p>{IMAGE_TOKEN.format(0)}</p>\n"
 
 
-def test_remote_and_absolute_images_load_lazily(md):
+def test_remote_images_load_lazily_and_root_relative_ones_are_resolved_later(md):
     html = md("![a](https://cdn.example.com/a.png) ![b](/b.png 'B') ![c](data:image/gif;base64,R0)")
-    assert html.images == ()
+    assert [(i.src, i.alt, i.title) for i in html.images] == [("/b.png", "b", "B")]  # the site's
     assert (
         '<img src="https://cdn.example.com/a.png" alt="a" loading="lazy" decoding="async" />'
         in html.html
     )
-    assert '<img src="/b.png" alt="b" title="B" loading="lazy" decoding="async" />' in html.html
+    assert IMAGE_TOKEN.format(0) in html.html
     assert '<img src="data:image/gif;base64,R0" alt="c" loading="lazy"' in html.html
 
 

@@ -139,13 +139,6 @@ def test_every_error_of_a_build_is_reported_at_once(make_site: Site) -> None:
     assert any(p.startswith("content/case-studies/broken.md:") for p in found), found
 
 
-def test_markdown_in_a_subfolder_is_an_error_naming_the_file(make_site: Site) -> None:
-    site = make_site({"content/case-studies/2024/acme.md": study()})
-    found = problems_of(site)
-    assert any(p.startswith("content/case-studies/2024/acme.md:") and "subfolder" in p
-               and "outside the content folders" not in p for p in found), found
-
-
 def test_non_ascii_urls_are_percent_encoded_in_sitemap_feed_and_canonical(
         make_site: Site) -> None:
     site = make_site({"content/pages/cafe.md": "---\ntitle: Café\nslug: café\n---\nX.\n",

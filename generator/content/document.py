@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
@@ -26,6 +27,7 @@ class Document:
     positions: Positions
     rendered: Rendered
     fingerprint: str
+    warnings: tuple[Problem, ...] = ()  # found while reading it: e.g. template syntax left in
 
     @property
     def id(self) -> str:
@@ -70,9 +72,45 @@ def load_document(source: Source, reading: Reading) -> Document:
         rendered = replace(rendered, sections=tuple(replace(s, html="")
                                                     for s in rendered.sections))
     return Document(source.kind, source.rel, slug, meta, front.positions, rendered,
-                    source.fingerprint)
+                    source.fingerprint, template_syntax(front.body, source.rel,
+                                                        front.body_line - 1))
+
+
+_TEMPLATE = re.compile(r"\{\{[<%]|\{%-?\s*[A-Za-z]|\{\{-?\s*[A-Za-z_][\w.]*\s*(?:\|[^}]*)?-?\}\}")
+_CODE_SPAN = re.compile(r"(`+).+?\1")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def template_syntax(body: str, rel: str, offset: int) -> tuple[Problem, ...]:
+    """Another generator's template syntax left in a body (a Hugo shortcode, a Liquid tag or
+    variable), outside code: it would be printed as is. A warning for each line."""
+    if "{{" not in body and "{%" not in body:
+        return ()
+    found, fence = [], ""
+    for number, line in enumerate(body.split("\n"), start=1 + offset):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening[1][0] == fence[0] and len(opening[1]) >= len(fence) \
+                    and not line.strip().strip(fence[0]):
+                fence = ""
+            continue
+        if opening:
+            fence = opening[1]
+            continue
+        if line.startswith(("    ", "\t")):
+            continue
+        match = _TEMPLATE.search(_CODE_SPAN.sub("", line))
+        if match:
+            found.append(Problem(rel, number, f"template syntax `{match[0]}...` left in the "
+                                 "text: it is printed as is", "replace it with Markdown (an "
+                                 "image, a link), or put it in `code` if it is an example",
+                                 severity="warning"))
+    return tuple(found)
 
 
 def default_slug(rel: str) -> str:
-    """The file name, made URL-safe: `Checkout Redesign.md` -> `checkout-redesign`."""
-    return slugify(PurePosixPath(rel).stem) or "untitled"
+    """The file name, made URL-safe: `Checkout Redesign.md` -> `checkout-redesign`; a page
+    bundle's (content/case-studies/kosli/index.md) is its folder's name."""
+    path = PurePosixPath(rel)
+    name = path.parent.name if len(path.parts) >= 4 and path.name == "index.md" else path.stem
+    return slugify(name) or "untitled"

@@ -153,6 +153,27 @@ def _relative(url: str) -> bool:
     return bool(url) and not url.startswith(("/", "#")) and not _SCHEME.match(url)
 
 
+def _internal(url: str) -> bool:
+    return _relative(url) or (url.startswith("/") and not url.startswith("//")) or (
+        len(url) > 1 and url.startswith("#"))
+
+
+_RAW_URL = re.compile(r"""(\s(?:src|href)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+def _raw_html(html: str, found: _Found, line: int) -> str:
+    """Raw HTML's relative and root-relative `src` and `href` as link placeholders."""
+    if "src" not in html.lower() and "href" not in html.lower():
+        return html
+
+    def one(m: re.Match[str]) -> str:
+        value = m[2] if m[2] is not None else m[3]
+        slot = found.link(unescape(value), line + html.count("\n", 0, m.start()))
+        return m[0] if slot is None else f'{m[1]}"{slot}"'
+
+    return _RAW_URL.sub(one, html)
+
+
 @dataclass(slots=True)
 class _Found:
     """What one render collects, in document order; hands out placeholders and unique ids."""
@@ -165,9 +186,10 @@ class _Found:
     next_suffix: dict[str, int] = field(default_factory=dict)
 
     def link(self, href: str, line: int) -> str | None:
-        """The placeholder for an internal link, or None when the href stays as is."""
+        """The placeholder for an internal link (to a file, relative or root-relative, or to
+        an anchor), or None when the href stays as is (another site, mailto:...)."""
         target = _as_written(href)
-        if not (_relative(target) and target.partition("#")[0].endswith(".md")):
+        if not _internal(target):
             return None
         self.links.append(Link(target, line + self.offset))
         return f"\x00L{len(self.links) - 1}\x00"
@@ -175,7 +197,7 @@ class _Found:
     def image(self, src: str, alt: str, title: str, line: int) -> str | None:
         """The placeholder for a local image, or None when the <img> stays."""
         target = _as_written(src)
-        if not _relative(target):
+        if not (_relative(target) or (target.startswith("/") and not target.startswith("//"))):
             return None
         self.images.append(Image(target, alt, title, line + self.offset))
         return f"\x00I{len(self.images) - 1}\x00"
@@ -308,6 +330,8 @@ def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0,
     for i, token in enumerate(tokens):
         if token.type == "inline":
             _walk_inline(md, env, token, found)
+        elif token.type == "html_block":
+            token.content = _raw_html(token.content, found, token.map[0] + 1 if token.map else 1)
         elif token.type == "heading_open":
             children = tokens[i + 1].children or []
             explicit, unnumbered = _take_explicit_id(children)
@@ -331,9 +355,12 @@ def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0,
 def _walk_inline(md: MarkdownIt, env: Any, inline: Token, found: _Found) -> None:
     first = inline.map[0] + 1 if inline.map else 1
     for child in inline.children or ():
-        if child.type not in ("link_open", "image"):
+        if child.type not in ("link_open", "image", "html_inline"):
             continue
         line = first + inline.content.count("\n", 0, child.meta.get("pos", 0))
+        if child.type == "html_inline":
+            child.content = _raw_html(child.content, found, line)
+            continue
         if child.type == "link_open":
             slot = found.link(str(child.attrs["href"]), line)
             child.attrs["href"] = slot or child.attrs["href"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import posixpath
 import re
 import stat
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.errors import CasefolioError, Problem
@@ -213,21 +214,42 @@ def _outside(rel: str, folders: Iterable[str]) -> Problem:
                    if folders else "move it into content/<kind>/", severity="warning")
 
 
+def bundle_of(rel: str) -> str | None:
+    """The folder of a page bundle, when this content file is one's `index.md`:
+    content/case-studies/kosli/index.md -> content/case-studies/kosli (its files sit beside)."""
+    if not rel.endswith("/index.md"):
+        return None
+    parts = rel.split("/")
+    return "/".join(parts[:-1]) if len(parts) >= 4 and parts[-1] == "index.md" else None
+
+
+def in_bundles(assets: list[Asset], folders: Mapping[str, str | None]) -> list[Asset]:
+    """The assets, those in a page bundle's folder published under the page's URL instead
+    (`folders`: bundle folder -> the page's output folder, e.g. case-studies/kosli/; None
+    when the page is not published, e.g. a draft: then neither are its files). A file in
+    nested bundles belongs to the innermost."""
+    if not folders:
+        return assets
+    kept = []
+    for asset in assets:
+        folder = posixpath.dirname(asset.rel)
+        while folder not in folders and folder.count("/") > 1:
+            folder = posixpath.dirname(folder)
+        if folder not in folders:
+            kept.append(asset)
+        elif (out := folders[folder]) is not None:
+            kept.append(replace(asset, out=out + asset.rel[len(folder) + 1:]))
+    return kept
+
+
 def of_kinds(sources: Iterable[Source], folders: Sequence[str],
              ) -> tuple[list[Source], list[Problem]]:
     """The sources in a content kind's folder; a warning for each Markdown file elsewhere
     (which folders are kinds is the registry's to say: kinds/, plugins)."""
     kept, problems = [], []
     for source in sources:
-        depth = source.rel.count("/")
-        if source.kind in folders and depth == 2:
+        if source.kind in folders:  # subfolders and bundles too (v2)
             kept.append(source)
-        elif source.kind in folders:
-            problems.append(Problem(
-                source.rel, None, f"Markdown in a subfolder of content/{source.kind}/: "
-                "subfolders and page bundles are not supported yet",
-                f"move it to content/{source.kind}/{source.rel.rsplit('/', 1)[1]} (its images "
-                "can stay where they are: link them by a relative path)"))
         else:
             problems.append(_outside(source.rel, folders))
     return kept, problems

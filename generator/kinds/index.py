@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -119,26 +120,17 @@ class Index:
         self.unknown(doc, key, what, slug, self.slugs(folder), f"content/{folder}/")
 
     def resolve_link(self, doc: Document, target: str) -> tuple[tuple[str, str], str | None]:
-        """A relative .md link -> (final URL, ''), or ((message, hint), None) when it
-        dangles (message '' when the target's own error says why)."""
-        path, _, fragment = target.partition("#")
-        rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
-        found = self.by_rel.get(rel)
-        anchors = self.anchors
-        if found is None and rel in self.absent:
-            why = self.absent[rel][1]
-            return ((f"link to `{target}`: {rel} {why}", PUBLISH_HINT) if why
-                    else ("", "")), None
-        if found is None:
-            hint = did_you_mean(rel, self.by_rel) or "check the file name and the ../ part"
-            return (f"link to `{target}`: no such content file ({rel})", hint), None
-        if fragment and fragment not in anchors[found.id]:
-            hint = did_you_mean(fragment, anchors[found.id]) or (
-                f"anchors in {rel}: {', '.join(sorted(anchors[found.id])) or 'none'}")
-            return (f"link to `{target}`: no heading with anchor `#{fragment}` in {rel}",
-                    hint), None
-        url = self.urls[found.id] + (f"#{fragment}" if fragment else "")
-        return (url, ""), found.id
+        """A link as written -> (final URL, id of the document linked to, '' for a file or
+        generated page), or ((message, hint), None) when it dangles (message '' when the
+        target's own error says why): .md files, files, root-relative paths, #anchors."""
+        path = target.partition("#")[0]
+        if path and not path.startswith("/"):
+            rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
+            if rel not in self.by_rel and rel in self.absent:
+                why = self.absent[rel][1]
+                return ((f"link to `{target}`: {rel} {why}", PUBLISH_HINT) if why
+                        else ("", "")), None
+        return _resolve_link(doc, target, self)
 
     def inline(self, doc: Document, key: tuple[str | int, ...], text: str, label: str = "",
                ) -> tuple[str, str]:
@@ -268,3 +260,103 @@ def filled(rendered: Rendered, links: tuple[str, ...], images: tuple[str, ...],
 
 def unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def _resolve_link(doc: Document, target: str, index: Index,
+                  ) -> tuple[tuple[str, str], str | None]:
+    """A relative .md link -> (final URL, id of the document linked to), or ((message, hint),
+    None) when it dangles. A link to a file or generated page (not a document) gives ''
+    for the id; one to `#anchor` on the same page is checked against its headings."""
+    path, _, fragment = target.partition("#")
+    if not path:
+        return _resolve_anchor(doc, target, fragment, doc, index)
+    if path.startswith("/"):
+        return resolve_root(doc, target, index)
+    rel = posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), path))
+    found = index.by_rel.get(rel)
+    anchors = index.anchors
+    if found is None and not path.endswith(".md"):
+        rel, _, query = rel.partition("?")
+        fragment = f"{query and '?' + query}{fragment and '#' + fragment}"
+        asset = index.assets.get(rel)
+        if asset is not None:
+            return (index.base + asset.out + fragment, ""), ""
+        page = index.urls[doc.id].removeprefix(index.base)  # a URL relative to the page's
+        as_url = posixpath.normpath(posixpath.join("/" + page, path))
+        if not as_url.startswith("//") and as_url != "/..":
+            as_url += "/" if path.endswith("/") and as_url != "/" else ""
+            resolved, ok = resolve_root(doc, as_url + fragment, index)
+            if ok is not None:
+                return resolved, ok
+        hint = did_you_mean(rel, index.assets) or f"put the file at {rel}"
+        return (f"link to `{target}`: no such file ({rel})", hint), None
+    if found is None:
+        hint = did_you_mean(rel, index.by_rel) or "check the file name and the ../ part"
+        return (f"link to `{target}`: no such content file ({rel})", hint), None
+    if fragment and fragment not in anchors[found.id]:
+        hint = did_you_mean(fragment, anchors[found.id]) or (
+            f"anchors in {rel}: {', '.join(sorted(anchors[found.id])) or 'none'}")
+        return (f"link to `{target}`: no heading with anchor `#{fragment}` in {rel}",
+                hint), None
+    url = index.urls[found.id] + (f"#{fragment}" if fragment else "")
+    return (url, ""), found.id
+
+
+# Ids the theme's pages have besides the body's headings: `#main`, `#cta`...
+THEME_IDS = frozenset({"main", "cta", "cta-form", "evidence", "used-in", "top"})
+# What the theme publishes at the site root besides documents and files.
+_LISTING = re.compile(r"(?:page/\d+/)?")  # a kind's list page, or one of its pages
+SITE_FILES = frozenset({"", "index.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html",
+                        "_redirects", "_headers"})
+
+
+def _resolve_anchor(doc: Document, target: str, fragment: str, found: Document, index: Index,
+                    ) -> tuple[tuple[str, str], str | None]:
+    """`#fragment` on the page of `found`, checked against its headings' ids."""
+    anchors = index.anchors[found.id]
+    if fragment in anchors or fragment in THEME_IDS:
+        return (f"#{fragment}" if found is doc else f"{index.urls[found.id]}#{fragment}",
+                ""), found.id
+    hint = did_you_mean(fragment, anchors) or (
+        f"anchors in {found.rel}: {', '.join(sorted(anchors)) or 'none'}")
+    return (f"link to `{target}`: no heading with anchor `#{fragment}` in {found.rel}",
+            hint), None
+
+
+def resolve_root(doc: Document, target: str, index: Index,
+                 ) -> tuple[tuple[str, str], str | None]:
+    """A root-relative link (`/case-studies/x/`, `/img/a.png`): under the base_url's path,
+    checked against what the site publishes there."""
+    path, _, fragment = target.partition("#")
+    path, _, query = path.partition("?")
+    inside = path.lstrip("/")
+    suffix = (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+    url = index.base + inside + suffix
+    pages = index.once("links:pages", lambda: {
+        u.removeprefix(index.base): i for i, u in index.urls.items()})
+    outs = index.once("links:outs", lambda: {a.out for a in index.assets.values()})
+    page = pages.get(inside) or pages.get(inside + "/")
+    if page is not None:
+        found = index.once("links:ids", lambda: {d.id: d for d in index.by_rel.values()})[page]
+        if fragment:
+            resolved, ok = _resolve_anchor(doc, target, fragment, found, index)
+            return ((url, ""), page) if ok is not None else (resolved, None)
+        return (url, ""), page
+    first, _, rest = inside.partition("/")
+    generated = inside in SITE_FILES or first == "tags" or (
+        first in index.docs and _LISTING.fullmatch(rest) is not None) or (
+        first == "niches" and (not rest or index.base + inside in {
+            c.url for c in index.niche_cards.values()}))
+    if inside in outs or inside.rstrip("/") + "/index.html" in outs or generated:
+        return (url, ""), ""
+    hint = did_you_mean(inside, [*pages, *outs]) or (
+        "a root-relative link names a path under the site's root (static/ or a page's URL)")
+    return (f"link to `{target}`: nothing is published at /{inside}", hint), None
+
+
+def _root_image(doc: Document, src: str, index: Index) -> str:
+    """A root-relative image (`/img/a.png`) as the path, from the document, of the file
+    published there (static/img/a.png); as written when there is none."""
+    by_out = index.once("links:by-out", lambda: {a.out: a.rel for a in index.assets.values()})
+    rel = by_out.get(src.lstrip("/").partition("?")[0].partition("#")[0])
+    return posixpath.relpath(rel, posixpath.dirname(doc.rel)) if rel else src
