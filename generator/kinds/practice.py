@@ -51,11 +51,14 @@ def view(doc: Document, index: Index) -> v.Collection:
     intro = "".join(h for s, h in zip(doc.rendered.sections, sections, strict=True)
                     if not s.anchor)
     everyone = unique(everyone)
+    anchors = ["", *(p.anchor for p in practices)]
+    articles = unique(i for a in anchors for i in index.pointing("cites", f"{doc.id}#{a}"))
     return v.Collection(
         id=doc.id, url=index.urls[doc.id], card=index.cards[doc.id], title=meta.title,
         summary=meta.summary, topic=meta.topic, intro_html=intro, practices=tuple(practices),
         evidence=index.cards_of(everyone), draft=meta.draft,
-        reads=frozenset(card_ids(everyone)) | index.reads[doc.id])
+        reads=frozenset(card_ids([*everyone, *articles])) | index.reads[doc.id],
+        articles=index.cards_of(articles))
 
 
 def reprose(view: Any, doc: Document, body: str, sections: list[str]) -> Any:

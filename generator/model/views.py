@@ -119,6 +119,7 @@ class Collection:
     evidence: tuple[Card, ...]          # every case study citing any practice here
     draft: bool
     reads: frozenset[str]
+    articles: tuple[Card, ...] = ()     # every article citing the collection or a practice
 
 
 @dataclass(frozen=True, slots=True)
