@@ -181,6 +181,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "navigation": "The menu, in order.",
         "niches": "The markets you serve, by id. Case studies and services refer to the ids; "
                   "each niche gets a page at `/niches/<id>/`.",
+        "people": "The consultants, by id: each gets a page at `/people/<id>/` listing the "
+                  "articles they wrote; articles name them in `authors:`.",
         "markdown": "How Markdown is read.",
         "page_size": "Case studies per page of the case study index.",
         "share_cards": "Draw a 1200x630 share image (`og:image`) for each case study without a "
@@ -194,6 +196,13 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                    "template filters and globals, or Markdown syntax. A name is looked up in "
                    "the site folder first (`plugins/talks.py` is `plugins.talks`), then among "
                    "installed modules. See [plugins](plugins.md).",
+    },
+    "Person": {
+        "name": "Their full name.",
+        "role": "Their role, shown under the name, e.g. Founder, CRO lead.",
+        "photo": "A picture in the site folder, e.g. `static/people/anna.jpg`.",
+        "bio": "A sentence or two about them.",
+        "url": "Their own page elsewhere (LinkedIn, a personal site).",
     },
     "DeployTarget": {
         "name": "The target's name, for `casefolio deploy --target NAME`.",
@@ -258,6 +267,7 @@ HEADINGS = {
     "Price": "Price", "Faq": "FAQ entry",
     "SiteSettings": "site.yaml", "Organization": "Organization",
     "CallToAction": "Call to action", "Form": "Form", "NavItem": "Menu item", "Niche": "Niche",
+    "Person": "Person",
     "MarkdownOptions": "Markdown options", "HighlightEntry": "Highlight",
     "DeployTarget": "Deploy target",
 }
@@ -270,7 +280,8 @@ marked **required** are optional; an unknown field is an error with a "did you m
 and every error names the file and line. `casefolio new KIND "Title"` writes a draft with
 every field present and commented. To start new files from your own template, put it in
 `archetypes/<KIND>.md` in the site (`case-study.md`, `practice.md`, `service.md`,
-`page.md`); `{{title}}`, `{{slug}}`, `{{date}}`, `{{niche}}` and `{{niches}}` are filled in.
+`article.md`, `page.md`); `{{title}}`, `{{slug}}`, `{{date}}`, `{{niche}}` and `{{niches}}`
+are filled in.
 
 Links between content files are relative file links and become the final URLs:
 `[our checkout work](../case-studies/skincare-checkout.md)`,
@@ -379,6 +390,8 @@ Pretty URLs, relative to `base_url`:
 | niche | `/niches/<id>/` |
 | tag | `/tags/<tag>/` |
 | page | `/<slug>/` |
+| articles, article | `/articles/`, `/articles/<slug>/` |
+| people, person | `/people/`, `/people/<id>/` |
 | feed, sitemap, robots, not found | `/feed.xml`, `/sitemap.xml`, `/robots.txt`, `/404.html` |
 """
 

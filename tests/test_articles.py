@@ -19,7 +19,7 @@ from generator.build import build_to
 from generator.config import BuildOptions
 from generator.errors import CasefolioError
 from generator.kinds.registry import MODELS
-from tests.conftest import SITE_YAML
+from tests.conftest import CASE, SITE_YAML
 
 PEOPLE = """\
 people:
@@ -43,7 +43,8 @@ series: checkout-guide
 practices: [landing#one-goal]
 updated: 2025-06-01
 ---
-What we changed for [Acme](../case-studies/acme.md).
+## What we changed
+For [Acme](../case-studies/acme.md).
 """
 
 SECOND = """\
@@ -71,6 +72,8 @@ def site(make_site: Callable[..., Path]) -> Path:
         "content/articles/checkout-basics.md": FIRST,
         "content/articles/checkout-mobile.md": SECOND,
         "static/people/anna.jpg": jpeg(320, 400),
+        "content/case-studies/acme.md": CASE.format(title="Acme checkout")
+        + "Read [the guide](../articles/checkout-basics.md#what-we-changed).\n",
     })
 
 
@@ -104,6 +107,8 @@ def test_article_page_has_byline_updated_date_series_practices_and_tags(built: P
     assert '<li><span aria-current="page">Checkout basics</span></li>' in page
     assert '<li><a href="/articles/checkout-mobile/">Checkout on mobile</a></li>' in page
     assert '<a href="/case-studies/acme/">Acme</a>' in page          # a .md link resolves
+    assert ('<a href="/articles/checkout-basics/#what-we-changed">the guide</a>'
+            in read(built, "case-studies/acme/index.html"))             # and the other way
     assert '<a href="/practices/landing/#one-goal">One goal per page</a>' in page
     assert '<a class="tag" href="/tags/checkout/">#checkout</a>' in page
     assert '<meta property="article:modified_time" content="2025-06-01">' in page

@@ -26,15 +26,21 @@ ALT_HINT = "add `alt:`, a sentence saying what the picture shows"
 
 
 class ArticleMeta(Common):
-    date: dt.date = Field(description="when it was published")
-    summary: str = Field(min_length=1, description="one or two sentences, for lists and feeds")
-    authors: tuple[str, ...] = Field((), description="people ids from site.yaml `people:`")
-    tags: tuple[str, ...] = ()
-    cover: ImageRef | None = None
-    updated: dt.date | None = Field(None, description="when it was last revised")
-    series: str | None = Field(None, description="an id shared by the articles of a series")
-    practices: tuple[str, ...] = Field((), description="practices it cites: collection[#anchor]")
-    weight: int | None = Field(None, description="manual order: lower first, then newest")
+    date: dt.date = Field(description="The day it was published.")
+    summary: str = Field(min_length=1, description="One or two sentences, for lists and the feed.")
+    authors: tuple[str, ...] = Field((), description="Who wrote it: ids from site.yaml `people:`.")
+    tags: tuple[str, ...] = Field((), description="Each gets a page at `/tags/<tag>/`, with "
+                                  "the case studies of the same tag.")
+    cover: ImageRef | None = Field(None, description="An image beside the file, shown at the "
+                                   "top and as the share image.")
+    updated: dt.date | None = Field(None, description="The day of its last real revision "
+                                    "(the byline and `dateModified`).")
+    series: str | None = Field(None, description="An id shared by the articles of a series: "
+                               "each links to the others, oldest first.")
+    practices: tuple[str, ...] = Field((), description="Practices it discusses, "
+                                       "`collection[#anchor]`: listed on the collection.")
+    weight: int | None = Field(None, description="Manual order in the list: lower first, "
+                               "then newest first.")
 
     _series = field_validator("series")(classmethod(lambda cls, v: check_slug(v)))
 
