@@ -263,3 +263,14 @@ def test_a_real_sites_articles_and_people_build(name: str, make_site: Callable[.
             assert (f'<a href="/people/{author}/" rel="author">{people[author]["name"]}</a>'
                     in page)
             assert f'href="/articles/{slug}/"' in read(out, f"people/{author}/index.html")
+
+
+def test_a_rebuild_after_a_change_of_authors_updates_the_person_pages(site: Path,
+                                                                     tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_to(site, out, BuildOptions())
+    path = site / "content/articles/checkout-mobile.md"
+    path.write_text(SECOND.replace("[anna]", "[ben]"), "utf-8")
+    build_to(site, out, BuildOptions())
+    assert "/articles/checkout-mobile/" not in read(out, "people/anna/index.html")
+    assert "/articles/checkout-mobile/" in read(out, "people/ben/index.html")

@@ -49,7 +49,8 @@ def views(config: Config, articles: list[Card], authors: dict[str, tuple[str, ..
             f"{FOLDER}/{pid}", url, Card(f"{FOLDER}/{pid}", FOLDER, person.name, url,
                                          person.role), person.name, person.name, person.role,
             person.bio, person.url or "", _photo(config, person), theirs,
-            frozenset(f"card:{c.id}" for c in theirs)))
+            # which articles are theirs depends on every article's authors (in its card)
+            frozenset({"order:articles", *(f"card:{c.id}" for c in articles)})))
     return out
 
 
