@@ -50,6 +50,16 @@ class NavItem(Strict):
     url: SafeUrl
 
 
+class Person(Strict):
+    """A consultant, by id in site.yaml `people:`; case studies and articles cite the id."""
+
+    name: str = Field(min_length=1)
+    role: str = ""
+    photo: str | None = None   # a path in the site folder, e.g. static/people/anna.jpg
+    bio: str = ""
+    url: str | None = None
+
+
 class Niche(Strict):
     name: str
     pitch: str = ""
@@ -149,16 +159,6 @@ class Brand(Strict):
                       "`font: static/fonts/Inter.woff2`")
 
 
-class Person(Strict):
-    """A consultant, cited by id from case studies and articles."""
-
-    name: str = Field(min_length=1)
-    role: str = ""
-    photo: str | None = None
-    bio: str = ""
-    url: str | None = None
-
-
 class SiteSettings(Strict):
     """The fields of site.yaml, exactly as CONTENT-MODEL.md spells them."""
 
@@ -173,10 +173,10 @@ class SiteSettings(Strict):
     call_to_action: CallToAction | None = None
     navigation: tuple[NavItem, ...] = ()
     niches: dict[str, Niche] = Field(default_factory=dict)
+    people: dict[str, Person] = Field(default_factory=dict)
     markdown: MarkdownOptions = MarkdownOptions()
     highlights: tuple[HighlightEntry, ...] = ()
     brand: Brand = Brand()
-    people: dict[str, Person] = Field(default_factory=dict)
     page_size: int = Field(default=24, ge=1)
     share_cards: bool = True
     deploy: tuple[DeployTarget, ...] = ()
@@ -216,6 +216,17 @@ class SiteSettings(Strict):
             except ValueError:
                 raise Invalid(f"the niche id `{key}` is used in a URL (niches/{key}/)",
                               "use letters, digits, `-` or `_`, e.g. `home-services:`") from None
+        return value
+
+    @field_validator("people")
+    @classmethod
+    def _person_ids(cls, value: dict[str, Person]) -> dict[str, Person]:
+        for key in value:
+            try:
+                check_slug(key)
+            except ValueError:
+                raise Invalid(f"the person id `{key}` is used in a URL (people/{key}/)",
+                              "use letters, digits, `-` or `_`, e.g. `anna:`") from None
         return value
 
     @field_validator("timezone")

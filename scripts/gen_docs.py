@@ -242,6 +242,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "navigation": "The menu, in order.",
         "niches": "The markets you serve, by id. Case studies and services refer to the ids; "
                   "each niche gets a page at `/niches/<id>/`.",
+        "people": "The consultants, by id: each gets a page at `/people/<id>/` listing the "
+                  "case studies they worked on (`team:`) and the articles and guides they "
+                  "wrote (`authors:`).",
         "markdown": "How Markdown is read.",
         "brand": "Your colours and font in the built-in theme, in light and dark mode and "
                  "print, without overriding templates. Contrast is checked at build time.",
@@ -255,8 +258,6 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                           "e.g. `[../brand-kit]`. A link to any other file outside the site "
                           "is an error naming it: it would publish that file (a link to "
                           "`/proc/self/environ` would publish the build's secrets).",
-        "people": "The consultants, by id: guides cite them in `authors:`, case studies in "
-                  "`team:`.",
         "deploy": "Where `casefolio deploy` publishes the site; the first target is the "
                   "default, `--target NAME` picks another. See "
                   "[deployment.md](deployment.md).",
@@ -264,6 +265,13 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                    "template filters and globals, or Markdown syntax. A name is looked up in "
                    "the site folder first (`plugins/talks.py` is `plugins.talks`), then among "
                    "installed modules. See [plugins](plugins.md).",
+    },
+    "Person": {
+        "name": "Their full name.",
+        "role": "Their role, shown under the name, e.g. Founder, CRO lead.",
+        "photo": "A picture in the site folder, e.g. `static/people/anna.jpg`.",
+        "bio": "A sentence or two about them.",
+        "url": "Their own page elsewhere (LinkedIn, a personal site).",
     },
     "DeployTarget": {
         "name": "The target's name, for `casefolio deploy --target NAME`.",
@@ -320,13 +328,6 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                 "(`static/fonts/Inter.woff2`; .woff2, .woff, .ttf or .otf), loaded with "
                 "`@font-face` and preloaded.",
     },
-    "Person": {
-        "name": "Their name.",
-        "role": "Their role, e.g. *Founder, CRO lead*.",
-        "photo": "A picture, e.g. `static/people/anna.jpg`.",
-        "bio": "A sentence or two about them.",
-        "url": "Their profile elsewhere, e.g. LinkedIn; bylines link to it.",
-    },
 }
 
 # What the "required" column says where a rule involves two fields.
@@ -359,7 +360,8 @@ marked **required** are optional; an unknown field is an error with a "did you m
 and every error names the file and line. `casefolio new KIND "Title"` writes a draft with
 every field present and commented. To start new files from your own template, put it in
 `archetypes/<KIND>.md` in the site (`case-study.md`, `practice.md`, `service.md`,
-`page.md`); `{{title}}`, `{{slug}}`, `{{date}}`, `{{niche}}` and `{{niches}}` are filled in.
+`article.md`, `page.md`); `{{title}}`, `{{slug}}`, `{{date}}`, `{{niche}}` and `{{niches}}`
+are filled in.
 
 Links between content files are relative file links and become the final URLs:
 `[our checkout work](../case-studies/skincare-checkout.md)`,
@@ -488,6 +490,8 @@ Pretty URLs, relative to `base_url`:
 | niche | `/niches/<id>/` |
 | tag | `/tags/<tag>/` |
 | page | `/<slug>/` |
+| articles, article | `/articles/`, `/articles/<slug>/` |
+| people, person | `/people/`, `/people/<id>/` |
 | feed, sitemap, robots, not found | `/feed.xml`, `/sitemap.xml`, `/robots.txt`, `/404.html` |
 """
 

@@ -49,7 +49,7 @@ def test_a_new_site_is_clean(tmp_path: Path) -> None:
     init_site(tmp_path)
     report = check_site(tmp_path)
     assert (report.errors, report.warnings) == ((), ())
-    assert report.files == 4 and report.pages > 5
+    assert report.files == 5 and report.pages > 5  # one sample of each kind
     assert not (tmp_path / "output").exists()  # nothing written
 
 

@@ -98,7 +98,7 @@ def test_new_prints_only_the_path_when_quiet(tmp_path: Path) -> None:
     unknown = run("new", "post", "X", cwd=tmp_path)
     # A plugin may add kinds, so KIND is checked against the site's registry, not by click.
     assert unknown.returncode == 1 and "unknown kind `post`" in unknown.stderr
-    assert "case-study, practice, service, page" in unknown.stderr
+    assert "case-study, practice, service, article, page" in unknown.stderr
 
 
 def test_new_and_help_start_without_heavy_imports(tmp_path: Path) -> None:

@@ -60,6 +60,8 @@ VALID = {
     "practices": {"title": "T", "summary": "S."},
     "services": {"title": "T", "summary": "S.", "niches": ["ecommerce"]},
     "pages": {"title": "T"},
+    "articles": {"title": "T", "date": dt.date(2025, 2, 10), "summary": "S.",
+                 "practices": ["landing#one-goal"], "tags": ["checkout"]},
 }
 kinds = st.sampled_from(CONTENT_KINDS)
 
@@ -87,6 +89,9 @@ PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {
     "niches": st.lists(st.sampled_from(["ecommerce", "pools"]) | words, max_size=3),
     "services": st.lists(st.sampled_from(["retainer"]) | words, max_size=2),
     "practices": st.lists(st.sampled_from(["landing", "landing#one-goal"]) | words, max_size=2),
+    "authors": st.lists(words, max_size=2), "updated": st.dates(),
+    "series": st.from_regex(r"[a-z0-9][a-z0-9-]{0,10}", fullmatch=True) | words,
+    "weight": st.integers(-5, 5) | words,
     "tags": st.lists(words, max_size=4), "deliverables": st.lists(words, max_size=3),
     "metrics": st.lists(metric, max_size=3),
     "testimonial": st.fixed_dictionaries({"quote": words, "name": words},

@@ -36,8 +36,7 @@ def site(tmp_path: Path) -> Path:
 def test_init_writes_a_site_that_builds(site: Path) -> None:
     result = build(site)
     assert result.warnings == ()
-    kinds = {s.id.split("/")[0] for s in (*result.site.case_studies, *result.site.collections,
-                                          *result.site.services, *result.site.pages)}
+    kinds = {s.id.split("/")[0] for group in result.site.views.values() for s in group}
     assert kinds == set(KIND_MODELS)  # one sample of each content type
     assert (site / ".gitignore").read_text().splitlines()[1:] == ["output/", ".casefolio/"]
     assert (site / "README.md").is_file() and (site / "static").is_dir()
@@ -89,8 +88,7 @@ def test_new_builds_as_a_draft_and_with_drafts(site: Path, kind: str) -> None:
     assert created.path == site / "content" / KINDS[kind] / "checkout-the-fix.md"
     build(site)  # a draft: skipped
     result = build(site, BuildOptions(drafts=True, future=True))
-    ids = {s.id for s in (*result.site.case_studies, *result.site.collections,
-                          *result.site.services, *result.site.pages)}
+    ids = {s.id for group in result.site.views.values() for s in group}
     assert f"{KINDS[kind]}/checkout-the-fix" in ids
     front = yaml.safe_load(created.path.read_text().split("---")[1])
     assert front["title"] == "Checkout: the fix"

@@ -40,6 +40,9 @@ PAGE_TYPES = {
     "tags": "tags/",
     "tag": "tags/checkout/",
     "page": "about/",
+    "articles": "articles/",
+    "article": "articles/read-a-test-result/",
+    "person": "people/maya/",
     "not-found": "404.html",
 }
 

@@ -21,6 +21,7 @@ BUILTIN: tuple[KindName, ...] = (
     KindName("case-study", "case-studies", "Case studies"),
     KindName("practice", "practices", "Best practices"),
     KindName("service", "services", "Services"),
+    KindName("article", "articles", "Articles"),
     KindName("page", "pages", "Pages"),
 )
 

@@ -346,7 +346,8 @@ def resolve_root(doc: Document, target: str, index: Index,
     generated = inside in SITE_FILES or first == "tags" or (
         first in index.docs and _LISTING.fullmatch(rest) is not None) or (
         first == "niches" and (not rest or index.base + inside in {
-            c.url for c in index.niche_cards.values()}))
+            c.url for c in index.niche_cards.values()})) or (
+        first == "people" and (not rest or rest.rstrip("/") in index.config.settings.people))
     if inside in outs or inside.rstrip("/") + "/index.html" in outs or generated:
         return (url, ""), ""
     hint = did_you_mean(inside, [*pages, *outs]) or (

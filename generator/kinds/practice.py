@@ -66,15 +66,18 @@ def view(doc: Document, index: Index) -> v.Collection:
         parts.append(v.Practice(part.anchor, part.title, part.html, index.cards_of(ids),
                                 part.number, part.level, part.role))
     everyone = unique(everyone)
+    anchors = ["", *(p.anchor for p in parts if p.role == "practice")]
+    articles = unique(i for a in anchors for i in index.pointing("cites", f"{doc.id}#{a}"))
     return v.Collection(
         id=doc.id, url=index.urls[doc.id], card=index.cards[doc.id], title=meta.title,
         summary=meta.summary, topic=meta.topic, intro_html="".join(intro),
         practices=tuple(p for p in parts if p.role == "practice"),
         evidence=index.cards_of(everyone), draft=meta.draft,
-        reads=frozenset(card_ids(everyone)) | index.reads[doc.id],
+        reads=frozenset(card_ids([*everyone, *articles])) | index.reads[doc.id],
         parts=tuple(parts), practice_level=meta.practice_level, updated=meta.updated,
         authors=tuple(v.Author(p, people[p].name, people[p].role, people[p].url)
-                      for p in meta.authors if p in people))
+                      for p in meta.authors if p in people),
+        articles=index.cards_of(articles))
 
 
 def reprose(view: Any, doc: Document, body: str, sections: list[str]) -> Any:

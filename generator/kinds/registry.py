@@ -24,16 +24,18 @@ from generator.config import Config
 from generator.content.document import Reading
 from generator.content.schema import Common
 from generator.errors import CasefolioError, Problem
-from generator.kinds import case_study, page, practice, service
+from generator.kinds import article, case_study, page, person, practice, service
 from generator.kinds.kind import Kind, Pages
 
-KINDS: tuple[Kind, ...] = (case_study.KIND, practice.KIND, service.KIND, page.KIND)
+KINDS: tuple[Kind, ...] = (case_study.KIND, practice.KIND, service.KIND, article.KIND,
+                           page.KIND)
 MODELS: dict[str, type[Common]] = {k.folder: k.meta for k in KINDS}
 ENTRY_POINTS = "casefolio.plugins"
 
 # The site's pages in output order: site-wide groups (made by output/render) by name, and
 # each kind's pages by its folder. A plugin's kinds and routes go before TAIL.
-ORDER = ("home", "case-studies", "practices", "services", "niches", "tags", "pages")
+ORDER = ("home", "case-studies", "practices", "services", "articles", "people", "niches",
+         "tags", "pages")
 TAIL = ("not-found", "feed")
 
 Plugin = Callable[["Registry"], None]
@@ -45,7 +47,8 @@ class Registry:
 
     kinds: list[Kind] = field(default_factory=lambda: list(KINDS))
     order: list[str] = field(default_factory=lambda: list(ORDER))
-    routes: dict[str, Callable[[Pages], None]] = field(default_factory=dict)
+    routes: dict[str, Callable[[Pages], None]] = field(
+        default_factory=lambda: {"people": person.routes})  # built-in pages of no kind
     filters: dict[str, Callable[..., Any]] = field(default_factory=dict)
     globals: dict[str, Any] = field(default_factory=dict)
     markdown: list[Callable[..., None]] = field(default_factory=list)

@@ -184,6 +184,7 @@ class Collection:
     evidence: tuple[Card, ...]          # every case study citing any practice here
     draft: bool
     reads: frozenset[str]
+    articles: tuple[Card, ...] = ()     # every article citing the collection or a practice
     parts: tuple[Practice, ...] = ()    # after the intro, in order: practices, prose, chapters
     practice_level: int = 2
     authors: tuple[Author, ...] = ()

@@ -46,6 +46,7 @@ class _Pages:
         self.site = site
         self.out: list[Route] = []
         self.page_size = site.config.settings.page_size
+        self.config = site.config
 
     def views(self, folder: str) -> Sequence[Any]:
         return self.site.of(folder)
@@ -126,8 +127,13 @@ def _not_found(pages: _Pages) -> None:
 
 
 def _feed(pages: _Pages) -> None:
-    pages.add("feed.xml", "feed.xml", [ORDER], page_kind="feed",
-              entries=pages.cards("case-studies")[:30])
+    """The 30 newest case studies and articles (none unlisted)."""
+    site = pages.site
+    entries = sorted([c.card for c in (*site.case_studies, *site.of("articles"))
+                      if not c.card.unlisted],
+                     key=lambda c: (-c.date.toordinal() if c.date else 0, c.id))
+    pages.add("feed.xml", "feed.xml", [ORDER, "order:articles"], page_kind="feed",
+              entries=entries[:30])
 
 
 _SITE_WIDE: dict[str, Callable[[_Pages], None]] = {
@@ -307,7 +313,8 @@ def _pager(site: Site, section: str, number: int, pages: int) -> dict[str, Any]:
 
 
 def _sitemap(site: Site, so_far: list[Route]) -> list[dict[str, str]]:
-    dates = {c.url: c.date.isoformat() for c in site.case_studies}
+    dates = {c.url: c.date.isoformat() for c in site.case_studies} | {
+        a.url: (a.updated or a.date).isoformat() for a in site.of("articles")}
     urls = []
     for route in so_far:
         if route.path.endswith("index.html") and not route.context.get("noindex"):
