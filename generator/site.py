@@ -133,6 +133,9 @@ def _files_of(doc: Document) -> set[str]:
     srcs += [side.src for pair in getattr(meta, "comparisons", ()) for side in (pair.before,
                                                                                 pair.after)]
     srcs += [unquote(m[1]) for m in _FILE_REF.finditer(doc.rendered.html)]
+    srcs += [path for link in getattr(doc.rendered, "links", ())  # `[a](contract%20v2.pdf)`
+             if (path := link.target.partition("#")[0].partition("?")[0])
+             and not path.startswith("/") and not path.endswith(".md")]
     return {image_rel(doc, src) for src in srcs}
 
 
