@@ -40,6 +40,7 @@ from generator.config import BuildOptions
 from generator.console import report
 from generator.content.markdown import warm_up
 from generator.errors import CasefolioError, Problem
+from generator.output.headers import CONTENT_TYPES
 from generator.output.writer import MARKER, Output, safe_relpath, sync_dir
 from generator.serve.watch import SITE_FOLDERS, EventCheck, Watcher
 from generator.workers import collector_paused
@@ -48,16 +49,6 @@ EVENTS_URL = "/__casefolio/events"
 PORT_TRIES = 20          # a busy port: try the next ones
 HISTORY = 64             # build events kept for browsers that reconnect
 CHECK_EVERY = 2.0        # seconds between looks for changes that came without an event
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
-    ".json": "application/json", ".map": "application/json",
-    ".xml": "application/xml; charset=utf-8", ".txt": "text/plain; charset=utf-8",
-    ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-    ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon",
-    ".woff2": "font/woff2", ".woff": "font/woff", ".pdf": "application/pdf",
-    ".webmanifest": "application/manifest+json",
-}
 LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
 HASHED_CSS = re.compile(r"\.[0-9a-f]{6,}\.css$")
 
