@@ -18,6 +18,7 @@ import hmac
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
 
 KEY_FILE = "key"
@@ -60,11 +61,24 @@ def _secret(path: Path, bound: bool) -> bytes | None:
 
 
 def _make(path: Path) -> None:
+    """Write a new key beside path, then link it into place: a build starting at the same
+    moment (two terminals, parallel tests) sees no key or a whole one, never half of one."""
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(_SECRET))
+        fd, temp = tempfile.mkstemp(prefix=".key-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(secrets.token_bytes(_SECRET))
+            try:
+                os.link(temp, path)  # fails when another process made it first: theirs is kept
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links: rename, unless one appeared
+                if not os.path.lexists(path):
+                    os.replace(temp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
 
 
 def digest(key: bytes, name: str, data: bytes) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -98,13 +100,57 @@ def make_site(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+EXAMPLE_PARTS = ("content", "static", "templates")
+_warm: list[Path] = []
+
+
+def warm_example_cache() -> Path:
+    """The `.casefolio/` of one build of the example site, made once per test session.
+
+    Encoded images and compiled templates are content-addressed and sealed, so a warm copy
+    builds the same bytes as a cold one (tests prove that elsewhere); reusing them spares every
+    test that builds the example site the same seconds of image encoding. The build memo
+    (`cache/`) is left out: a copied site starts with no memory of earlier builds.
+    """
+    if not _warm:
+        from generator.build import build_to  # late: importing conftest must stay cheap
+
+        root = Path(tempfile.mkdtemp(prefix="casefolio-warm-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        site = root / "site"
+        site.mkdir()
+        shutil.copy(REPO / "site.yaml", site / "site.yaml")
+        for folder in EXAMPLE_PARTS:
+            if (REPO / folder).is_dir():
+                shutil.copytree(REPO / folder, site / folder)
+        build_to(site, root / "out")
+        _warm.append(site / ".casefolio")
+    return _warm[0]
+
+
+def copy_example(dest: Path, *, warm: bool = True) -> Path:
+    """The repository's example site copied into dest (created), safe to edit; with warm, its
+    encoded images and compiled templates come along (see warm_example_cache)."""
+    dest.mkdir(parents=True)
+    shutil.copy(REPO / "site.yaml", dest / "site.yaml")
+    for folder in EXAMPLE_PARTS:
+        if (REPO / folder).is_dir():
+            shutil.copytree(REPO / folder, dest / folder)
+    if warm:
+        cache = warm_example_cache()
+        for part in cache.iterdir():
+            if part.is_dir() and part.name != "cache":
+                shutil.copytree(part, dest / ".casefolio" / part.name)
+    return dest
+
+
 @pytest.fixture
 def example_site(tmp_path: Path) -> Path:
-    """A copy of the repository's example site, safe to edit."""
-    root = tmp_path / "example"
-    root.mkdir()
-    shutil.copy(REPO / "site.yaml", root / "site.yaml")
-    for folder in ("content", "static", "templates"):
-        if (REPO / folder).is_dir():
-            shutil.copytree(REPO / folder, root / folder)
-    return root
+    """A copy of the repository's example site, safe to edit (images already encoded)."""
+    return copy_example(tmp_path / "example")
+
+
+@pytest.fixture
+def cold_example_site(tmp_path: Path) -> Path:
+    """A copy of the repository's example site with nothing cached."""
+    return copy_example(tmp_path / "example", warm=False)

@@ -19,6 +19,7 @@ import pytest
 
 from generator.build import build_to
 from generator.config import BuildOptions
+from tests.conftest import copy_example
 
 html5lib = pytest.importorskip("html5lib")
 
@@ -45,16 +46,6 @@ PAGE_TYPES = {
     "person": "people/maya/",
     "not-found": "404.html",
 }
-
-
-def copy_example(dest: Path) -> Path:
-    """The repository's example site, copied so a test may edit it."""
-    dest.mkdir(parents=True)
-    shutil.copy(REPO / "site.yaml", dest / "site.yaml")
-    for folder in ("content", "static", "templates"):
-        if (REPO / folder).is_dir():
-            shutil.copytree(REPO / folder, dest / folder)
-    return dest
 
 
 def build_example(root: Path, base_url: str | None = None, site_yaml: str | None = None) -> Path:
