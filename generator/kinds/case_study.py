@@ -121,7 +121,7 @@ def card(doc: Document, url: str, config: Config) -> v.Card:
                   headline=next((r for r in results if r.marked),
                                 results[0] if results else None), results=results,
                   services=meta.services, practices=meta.practices, tags=meta.tags,
-                  featured=meta.featured, niches=meta.niche_ids)
+                  featured=meta.featured, niches=meta.niche_ids, team=meta.team)
 
 
 def link(doc: Document, index: Index) -> None:

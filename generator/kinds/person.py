@@ -35,11 +35,9 @@ class PersonView:
 
 
 def views(config: Config, articles: list[Card], authors: dict[str, tuple[str, ...]],
-          studies: Sequence[Card] = (), teams: dict[str, tuple[str, ...]] | None = None,
-          ) -> list[PersonView]:
-    """One view per person in site.yaml order; `authors` maps an article's id to its authors,
-    `teams` a case study's id to who worked on it."""
-    teams = teams or {}
+          studies: Sequence[Card] = ()) -> list[PersonView]:
+    """One view per person in site.yaml order; `authors` maps an article's id to its authors;
+    a case study's card names its team."""
     out = []
     for pid, person in config.settings.people.items():
         url = config.base_path + f"{FOLDER}/{pid}/"
@@ -48,11 +46,11 @@ def views(config: Config, articles: list[Card], authors: dict[str, tuple[str, ..
             f"{FOLDER}/{pid}", url, Card(f"{FOLDER}/{pid}", FOLDER, person.name, url,
                                          person.role), person.name, person.name, person.role,
             person.bio, person.url or "", photo(config, person), theirs,
-            # which articles are theirs depends on every article's authors (in its card);
-            # which case studies, on every case study's `team:` (in its file)
-            frozenset({"order:articles", *(f"card:{c.id}" for c in articles),
-                       "order:case-studies", *(c.id for c in studies)}),
-            tuple(c for c in studies if pid in teams.get(c.id, ()))))
+            # which articles and case studies are theirs depends on every article's authors
+            # and every case study's team (in their cards)
+            frozenset({"order:articles", "order:case-studies",
+                       *(f"card:{c.id}" for c in (*articles, *studies))}),
+            tuple(c for c in studies if pid in c.team)))
     return out
 
 
@@ -83,8 +81,7 @@ def routes(pages: Pages) -> None:
     studies = pages.views("case-studies")
     people = views(pages.config, [a.card for a in articles],
                    {a.id: tuple(p.id for p in a.authors) for a in articles},
-                   [s.card for s in studies if not s.card.unlisted],
-                   {s.id: tuple(m.id for m in s.team) for s in studies})
+                   [s.card for s in studies if not s.card.unlisted])
     if not people:
         return
     step = ("People", f"{FOLDER}/")

@@ -41,6 +41,7 @@ class Card:
     unlisted: bool = False         # built, but shown in no list (render.py filters)
     niches: tuple[str, ...] = ()   # every niche id of a case study, `niche` first
     logo_html: str = ""            # the client's logo, a sized <img>/<picture> (safe html)
+    team: tuple[str, ...] = ()     # people ids of a case study's `team:` (their pages list it)
 
 
 @dataclass(frozen=True, slots=True)
