@@ -174,6 +174,45 @@ def test_person_page_lists_their_articles_with_photo_and_json_ld(built: Path) ->
     assert '<a href="/people/ben/">Ben Ode</a>' in read(built, "people/index.html")
 
 
+def test_person_photo_shows_on_their_page_in_the_team_block_and_on_home(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    team = "team: [anna, ben]\n"
+    site = make_site({
+        "site.yaml": SITE_YAML.replace("base_url: https://example.com/",
+                                       "base_url: https://example.com/sub/") + PEOPLE,
+        "static/people/anna.jpg": jpeg(320, 400),
+        "content/case-studies/acme.md": CASE.format(title="Acme checkout").replace(
+            "niche: ecommerce\n", "niche: ecommerce\n" + team),
+        "content/case-studies/solo.md": CASE.format(title="Solo work"),
+    })
+    out = tmp_path / "out"
+    build_to(site, out, BuildOptions())
+    anna = read(out, "people/anna/index.html")
+    assert ('<img class="person-photo" src="/sub/people/anna.jpg" width="320" height="400" '
+            'alt="Anna Berg">') in anna
+    assert jsonld(anna, "Person")["image"] == "https://example.com/sub/people/anna.jpg"
+    assert '<h2 id="case-studies-title">Case studies Anna Berg worked on</h2>' in anna
+    assert re.findall(r'<h3 class="card-title"><a href="([^"]+)">', anna) == [
+        "/sub/case-studies/acme/"]
+    assert (out / "people/anna.jpg").is_file()
+    # the team block: each member's photo (decorative: the name is beside it), linking to
+    # their page, not to their profile elsewhere
+    face = ('<img class="face" src="/sub/people/anna.jpg" width="320" height="400" alt="" '
+            'loading="lazy" decoding="async">')
+    case = read(out, "case-studies/acme/index.html")
+    assert (f'<li>{face}<span><a href="/sub/people/anna/">Anna Berg</a> '
+            '<span class="team-role">Founder, CRO lead</span></span></li>') in case
+    assert '<li><span><a href="/sub/people/ben/">Ben Ode</a> <span class="team-role">' in case
+    assert 'id="team-title"' not in read(out, "case-studies/solo/index.html")
+    # the home page's team and the people index: cards with the photo
+    for rel, level in (("index.html", "h3"), ("people/index.html", "h2")):
+        page = read(out, rel)
+        assert (f'<li class="card person-card">\n      {face}\n      <{level} class="card-title">'
+                f'<a href="/sub/people/anna/">Anna Berg</a></{level}>') in page, rel
+        assert '<p class="card-summary">Ten years of A/B testing for online stores.</p>' in page
+    assert '<h2 id="team-title">Who you will work with</h2>' in read(out, "index.html")
+
+
 def test_an_unknown_author_is_a_located_problem_with_a_suggestion(site: Path,
                                                                  tmp_path: Path) -> None:
     path = site / "content/articles/checkout-basics.md"

@@ -234,7 +234,8 @@ def test_charts_render_with_accessible_names(served: str, desktop: Any) -> None:
 
 
 def test_case_study_images_load(served: str, desktop: Any) -> None:
-    """Covers and before/after screenshots: every image of every case study loads."""
+    """Covers and before/after screenshots: every image of every case study loads; each has
+    alt text but the team's photos, which sit beside the person's name (alt="")."""
     page, problems = open_page(desktop, served + "case-studies/")
     studies = page.locator("[data-filter-list] h2 a").evaluate_all("a => a.map(e => e.href)")
     broken = {}
@@ -244,10 +245,35 @@ def test_case_study_images_load(served: str, desktop: Any) -> None:
         for i in range(images.count()):
             images.nth(i).scroll_into_view_if_needed()
         page.wait_for_function("[...document.querySelectorAll('main img')].every(i => i.complete)")
-        sizes = images.evaluate_all("imgs => imgs.map(i => [i.currentSrc, i.naturalWidth, i.alt])")
+        sizes = images.evaluate_all("imgs => imgs.map(i => [i.currentSrc, i.naturalWidth, "
+                                    "i.alt || i.classList.contains('face')])")
         if bad := [s for s in sizes if not (s[1] > 0 and s[2])]:
             broken[url] = bad
     assert broken == {} and problems == []
+    page.close()
+
+
+def test_people_photos_load_round_and_small(served: str, phone: Any) -> None:
+    """A person's photo on their page, and the team's on a case study and the home page:
+    loaded, drawn as circles of the theme's size, whatever the file's own size."""
+    page, problems = open_page(phone, served + "people/maya/")
+    shown = {}
+    for rel, selector in (("people/maya/", ".person-photo"),
+                          ("case-studies/skincare-checkout/", ".team .face"),
+                          ("", ".person-card .face")):
+        visit(page, served + rel)
+        photos = page.locator(selector)
+        photos.first.scroll_into_view_if_needed()
+        page.wait_for_function(f"[...document.querySelectorAll({selector!r})]"
+                               ".every(i => i.complete)")
+        shown[rel] = photos.evaluate_all(
+            "imgs => imgs.map(i => [i.naturalWidth > 0, Math.round(i.getBoundingClientRect()"
+            ".width), Math.round(i.getBoundingClientRect().height), "
+            "getComputedStyle(i).borderRadius])")
+    assert shown == {"people/maya/": [[True, 128, 128, "50%"]],
+                     "case-studies/skincare-checkout/": [[True, 48, 48, "50%"]] * 2,
+                     "": [[True, 80, 80, "50%"]] * 3}
+    assert problems == []
     page.close()
 
 

@@ -43,6 +43,7 @@ PAGE_TYPES = {
     "page": "about/",
     "articles": "articles/",
     "article": "articles/read-a-test-result/",
+    "people": "people/",
     "person": "people/maya/",
     "not-found": "404.html",
 }

@@ -335,9 +335,9 @@ def test_team_members_come_from_site_people(make_site) -> None:
                             "content/case-studies/acme.md": study(extra="team: [anna, ben]\n")})
     case = page(out, "case-studies/acme/index.html")
     assert '<h2 id="team-title">Who did the work</h2>' in case
-    assert '<li><a href="https://people.example/anna">Anna Berg</a> <span class="team-role">' \
-        'Founder</span></li>' in case
-    assert "<li><strong>Ben Li</strong></li>" in case
+    assert '<li><span><a href="/people/anna/">Anna Berg</a> <span class="team-role">' \
+        'Founder</span></span></li>' in case
+    assert '<li><span><a href="/people/ben/">Ben Li</a></span></li>' in case
     text = failure(make_site, {"site.yaml": SITE_YAML + people,
                                "content/case-studies/acme.md": study(extra="team: [ana]\n")})
     assert "content/case-studies/acme.md:11: unknown person `ana`" in text

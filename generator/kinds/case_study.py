@@ -26,7 +26,7 @@ from generator.content.schema import (
 )
 from generator.errors import Problem
 from generator.images import process as img
-from generator.kinds import builtin
+from generator.kinds import builtin, person
 from generator.kinds.index import (
     Index,
     card_ids,
@@ -121,7 +121,7 @@ def card(doc: Document, url: str, config: Config) -> v.Card:
                   headline=next((r for r in results if r.marked),
                                 results[0] if results else None), results=results,
                   services=meta.services, practices=meta.practices, tags=meta.tags,
-                  featured=meta.featured, niches=meta.niche_ids)
+                  featured=meta.featured, niches=meta.niche_ids, team=meta.team)
 
 
 def link(doc: Document, index: Index) -> None:
@@ -152,9 +152,9 @@ def link(doc: Document, index: Index) -> None:
         else:
             index.point(doc.id, "practice", f"{cid}#{anchor}")
     people = index.config.settings.people
-    for i, person in enumerate(meta.team):
-        if person not in people:
-            index.unknown(doc, ("team", i), "person", person, people, "site.yaml `people:`")
+    for i, pid in enumerate(meta.team):
+        if pid not in people:
+            index.unknown(doc, ("team", i), "person", pid, people, "site.yaml `people:`")
     for tag in meta.tags:
         index.point(doc.id, "tag", tag_slug(tag))
     client = meta.client  # its logo, on cards too
@@ -203,8 +203,7 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
             doc, ("client", "about"), meta.client.about)[0] if isinstance(meta.client, Client)
             and meta.client.about else ""),
         testimonials=index.quotes(doc, meta.testimonial, meta.testimonials),
-        team=tuple(v.Member(p, people[p].name, people[p].role, people[p].url)
-                   for p in meta.team if p in people),
+        team=tuple(person.member(config, p) for p in meta.team if p in people),
         services=index.cards_of(svc_ids),
         practices=tuple(_practice_ref(cid, anchor, index) for cid, anchor in refs),
         duration=meta.duration, results=cards[doc.id].results, testimonial=meta.testimonial,

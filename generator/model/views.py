@@ -41,6 +41,7 @@ class Card:
     unlisted: bool = False         # built, but shown in no list (render.py filters)
     niches: tuple[str, ...] = ()   # every niche id of a case study, `niche` first
     logo_html: str = ""            # the client's logo, a sized <img>/<picture> (safe html)
+    team: tuple[str, ...] = ()     # people ids of a case study's `team:` (their pages list it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +66,24 @@ class ClientInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Photo:
+    """A person's photo from site.yaml `people:`: a static file, with its size for <img>."""
+
+    url: str        # root-relative
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
-    """A person of site.yaml `people:` who worked on a case study."""
+    """A person of site.yaml `people:` who worked on a case study: links to their page."""
 
     id: str
     name: str
     role: str
-    url: str | None
+    url: str         # their page, /people/<id>/
+    photo: Photo | None = None
+    bio: str = ""
 
 
 @dataclass(frozen=True, slots=True)

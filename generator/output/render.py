@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.config import Config
+from generator.kinds import person
 from generator.kinds.registry import for_site
 from generator.model.views import Card
 from generator.output.theme import Theme, as_uri, render_template
@@ -103,7 +104,8 @@ def _home(pages: _Pages) -> None:
               featured=_featured(site), services=pages.cards("services"),
               collections=pages.cards("practices"), niches=pages.cards("niches"),
               case_studies=pages.cards("case-studies"),
-              logos=_logos(pages.cards("case-studies")))
+              logos=_logos(pages.cards("case-studies")),
+              team=[person.member(site.config, pid) for pid in site.config.settings.people])
 
 
 def _niches(pages: _Pages) -> None:
