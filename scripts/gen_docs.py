@@ -315,6 +315,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     },
     "MarkdownOptions": {
         "raw_html": "Allow raw HTML inside Markdown.",
+        "anchors": "How heading ids (the `#anchor` of a heading) are made: `default` "
+                   "(`## Why it works?` -> `why-it-works`, a second one `-2`), `hugo` (Hugo's: "
+                   "lowercased, punctuation dropped, letters of any script kept, each space a "
+                   "`-`, a second one `-1`) or `github` (GitHub's and Jekyll's, the same but "
+                   "marks kept). A site moved with `casefolio import` gets its old "
+                   "generator's, so in-page links keep working; `{#id}` always wins.",
     },
     "Brand": {
         "primary": "A hex colour, e.g. `\"#0b3d4f\"`: the hero, bands and panels, and links. "

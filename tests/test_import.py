@@ -51,6 +51,7 @@ def test_hugo_sections_bundles_and_shortcodes(tmp_path: Path) -> None:
     assert settings["niches"] == {"general": {"name": "General"}}
     assert {"label": "Blog", "url": "/articles/"} in settings["navigation"]
     assert {"label": "Contact", "url": "/contact/"} in settings["navigation"]  # `menu: main`
+    assert settings["markdown"] == {"anchors": "hugo"}  # its in-page links keep landing
 
     kosli = meta(site, "content/case-studies/kosli/index.md")  # a bundle stays a bundle
     assert (site / "content/case-studies/kosli/diagram.png").read_bytes() == (
@@ -88,6 +89,7 @@ def test_jekyll_posts_collections_permalinks_and_liquid(tmp_path: Path) -> None:
     settings = yaml.safe_load((site / "site.yaml").read_text("utf-8"))
     assert settings["base_url"] == "https://jekyll.example.com/"
     assert settings["timezone"] == "Europe/Paris"
+    assert settings["markdown"] == {"anchors": "github"}  # kramdown's GFM ids are GitHub's
 
     post = meta(site, "content/articles/seo-basics/index.md")
     assert str(post["date"]) == "2024-02-10"  # from the file name
@@ -115,6 +117,7 @@ def test_jekyll_posts_collections_permalinks_and_liquid(tmp_path: Path) -> None:
 
 def test_zola_sections_toml_aliases_and_internal_links(tmp_path: Path) -> None:
     site = imported(tmp_path, "zola")
+    assert "markdown" not in yaml.safe_load((site / "site.yaml").read_text("utf-8"))
     post = meta(site, "content/articles/why-rust.md")
     assert str(post["date"]) == "2024-06-01"  # from the date-prefixed name
     assert post["aliases"] == ["/blog/why-rust/", "/posts/why-rust/"]

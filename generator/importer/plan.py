@@ -31,6 +31,10 @@ CASE_SECTIONS = frozenset({"case-studies", "case-study", "casestudies", "case_st
 ARTICLE_SECTIONS = frozenset({"blog", "posts", "post", "_posts", "news", "articles", "updates",
                               "journal", "insights"})
 NICHE = "general"
+# Heading ids as the old generator made them, so `#anchor` links written for it still land:
+# Hugo's goldmark makes GitHub-type ids (`hugo`); Jekyll's kramdown reads GFM and makes
+# GitHub's; Zola's slugify (ASCII, transliterated, runs of other characters one `-`) is ours.
+ANCHORS = {"hugo": "hugo", "jekyll": "github", "zola": "default"}
 SUMMARY_MAX = 160
 _COVER_KEYS = ("cover", "image", "images", "featured_image", "feature_image", "feature_photo",
                "preview_image", "og_img", "metaimage", "thumbnail")
@@ -123,6 +127,8 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
         pages.append(replace(target, meta=meta, body=_MORE.sub("", body).lstrip("\n")))
 
     settings = dict(found.settings)
+    if ANCHORS[generator] != "default":
+        settings["markdown"] = {"anchors": ANCHORS[generator]}
     if any(p.kind == "case-studies" for p in pages):
         settings["niches"] = {NICHE: {"name": "General"}}
     navigation: list[dict[str, str]] = []

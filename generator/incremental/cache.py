@@ -1,6 +1,6 @@
 """The build cache on disk, SITE_DIR/.casefolio/cache/: what one `casefolio build` hands the next.
 
-It holds the parsed and rendered Documents, keyed by (path, content fingerprint, raw_html), in
+It holds the parsed and rendered Documents, keyed by (path, content fingerprint, options), in
 shards by path; the key of every output last written with the size and time the writer left
 it at; each input file's stat signature and fingerprint; and a stamp of everything the last
 output depended on. A build with a warm cache reads and parses only changed files and, with the
@@ -50,7 +50,8 @@ STAMP = "stamp.pickle"
 LIBRARIES = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "pygments", "pyyaml",
              "pydantic", "pydantic-core", "python-slugify", "jinja2", "markupsafe", "pillow")
 
-DocumentKey = tuple[str, str, bool]  # (site-relative path, content fingerprint, raw_html)
+# (site-relative path, content fingerprint, Markdown options: Reading.options)
+DocumentKey = tuple[str, str, tuple[bool, str]]
 # An output as the writer left it: its key, and the size and mtime that say the file is still
 # that one (plain tuples: 10,000 of them unpickle in milliseconds).
 Written = tuple[str, int, int]
