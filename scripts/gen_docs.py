@@ -375,7 +375,8 @@ Links between content files are relative file links and become the final URLs:
 does not exist is an error. Images sit beside the Markdown file and need alt text:
 `![The new checkout](checkout-after.png)`. Root-relative links and images (`/contact/`,
 `/img/a.png`) are checked against what the site publishes and get the `base_url`'s path;
-so are `src` and `href` in raw HTML, and `#anchor` links on the page or to another one.
+so are `src`, `href`, `poster` and each `srcset` URL in raw HTML, and `#anchor` links on the
+page or to another one.
 Template syntax from another generator left in a body (`{{< shortcode >}}`,
 `{% include %}`, `{{ site.url }}`) is a warning naming its line.
 

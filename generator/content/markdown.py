@@ -174,20 +174,48 @@ def _internal(url: str) -> bool:
         len(url) > 1 and url.startswith("#"))
 
 
-_RAW_URL = re.compile(r"""(\s(?:src|href)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.I)
+_RAW_URL = re.compile(r"""(\s(src|href|poster|srcset)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.I)
+_SEPARATORS = re.compile(r"[\s,]*")
+_URL = re.compile(r"\S+")
+_DESCRIPTORS = re.compile(r"[^,]*")
 
 
 def _raw_html(html: str, found: _Found, line: int) -> str:
-    """Raw HTML's relative and root-relative `src` and `href` as link placeholders."""
-    if "src" not in html.lower() and "href" not in html.lower():
+    """Raw HTML's relative and root-relative `src`, `href`, `poster` and each `srcset`
+    candidate's URL as link placeholders (a candidate's `2x` or `800w` stays as written)."""
+    lowered = html.lower()
+    if "src" not in lowered and "href" not in lowered and "poster" not in lowered:
         return html
 
     def one(m: re.Match[str]) -> str:
-        value = m[2] if m[2] is not None else m[3]
-        slot = found.link(unescape(value), line + html.count("\n", 0, m.start()))
-        return m[0] if slot is None else f'{m[1]}"{slot}"'
+        start = m.start(3) if m[3] is not None else m.start(4)
+        value = m[3] if m[3] is not None else m[4]
+        if m[2].lower() != "srcset":
+            slot = found.link(unescape(value), line + html.count("\n", 0, start))
+            return m[0] if slot is None else f'{m[1]}"{slot}"'
+        kept = "".join(part if i % 2 == 0 else found.link(unescape(part), line + html.count(
+            "\n", 0, start + offset)) or part for i, (offset, part) in enumerate(_srcset(value)))
+        return f'{m[1]}"{kept}"'
 
     return _RAW_URL.sub(one, html)
+
+
+def _srcset(value: str) -> list[tuple[int, str]]:
+    """A srcset split as the HTML standard reads it: (offset, text) pieces alternating between
+    what stays (separators, descriptors) and each candidate's URL: a run of non-blanks less
+    trailing commas, so a URL may hold commas (`w_300,h_200/a.jpg`)."""
+    pieces: list[tuple[int, str]] = []
+    kept = pos = 0
+    while True:
+        pos = _SEPARATORS.match(value, pos).end()  # type: ignore[union-attr]
+        if pos == len(value):
+            return [*pieces, (kept, value[kept:])]
+        token = _URL.match(value, pos)[0]  # type: ignore[index]
+        url = token.rstrip(",")
+        pieces += [(kept, value[kept:pos]), (pos, url)]
+        kept = pos = pos + len(url)
+        if url == token:  # its descriptors (`2x`, `800w`) run to the next comma
+            pos = _DESCRIPTORS.match(value, pos).end()  # type: ignore[union-attr]
 
 
 @dataclass(slots=True)
