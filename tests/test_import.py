@@ -107,12 +107,16 @@ def test_jekyll_posts_collections_permalinks_and_liquid(tmp_path: Path) -> None:
     assert "[about us](../pages/about.md)" in text  # {% link %}
     assert "Paris" in body(site, "content/pages/about.md")
     assert "{{" not in body(site, "content/pages/about.md")
-    assert meta(site, "content/pages/services.md")["aliases"] == ["/what-we-do/"]
+    # services.md would be /services/, casefolio's services list: it keeps its old URL
+    assert "aliases" not in meta(site, "content/pages/what-we-do.md")
+    assert not (site / "content/pages/services.md").exists()
     assert not list(site.rglob("ann.md"))  # a collection without output
 
     report = (site / "IMPORT-REPORT.md").read_text("utf-8")
     assert "_projects/globex.md:12: Liquid `{% for" in report
     assert "_testimonials/ann.md" in report
+    assert "services.md: /services/ is casefolio's services list: this page is /what-we-do/" \
+        in report
 
 
 def test_zola_sections_toml_aliases_and_internal_links(tmp_path: Path) -> None:
@@ -219,6 +223,27 @@ def test_an_imported_site_of_case_studies_and_pages_builds(tmp_path: Path) -> No
     assert "Acme needed help" in page and 'href="/sub/about/"' in page
 
 
+def test_a_page_named_like_a_casefolio_list_moves_aside(tmp_path: Path) -> None:
+    """content/services.md was /services/, which is casefolio's services list: the page
+    becomes /services-overview/, with no alias at /services/ (the list answers there)."""
+    from generator.build import build_to
+
+    source = write_files(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://h.example.com/"\ntitle = "H"\n',
+        "content/services.md": "---\ntitle: Services\n---\nWe audit.\n",
+        "content/case-studies.md": "---\ntitle: Work\n---\nOur work.\n"})
+    target = tmp_path / "site"
+    code, output = run_import("hugo", source, target)
+    assert code == 0, output
+    assert "aliases" not in meta(target, "content/pages/services-overview.md")
+    assert "aliases" not in meta(target, "content/pages/case-studies-overview.md")
+    report = (target / "IMPORT-REPORT.md").read_text("utf-8")
+    assert "content/services.md: /services/ is casefolio's services list" in report
+    build_to(target, target / "output")
+    assert "We audit." in (target / "output/services-overview/index.html").read_text("utf-8")
+    assert (target / "output/services/index.html").is_file()
+
+
 def _v2_build() -> bool:
     from generator.content.schema import Common
     from generator.kinds.registry import MODELS as KIND_MODELS
@@ -226,13 +251,7 @@ def _v2_build() -> bool:
     return "articles" in KIND_MODELS and "aliases" in Common.model_fields
 
 
-@pytest.mark.parametrize("generator", [
-    "hugo",
-    pytest.param("jekyll", marks=pytest.mark.xfail(
-        strict=True, reason="known bug: the Jekyll importer turns services.md into a page at "
-        "/services/, which collides with the services index; it should become an alias or be "
-        "left out")),
-    "zola"])
+@pytest.mark.parametrize("generator", ["hugo", "jekyll", "zola"])
 def test_imported_fixture_builds(tmp_path: Path, generator: str) -> None:
     if not _v2_build():
         pytest.skip("articles (content/articles/), `aliases:` and page bundles are not in the "

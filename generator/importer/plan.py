@@ -31,6 +31,9 @@ CASE_SECTIONS = frozenset({"case-studies", "case-study", "casestudies", "case_st
 ARTICLE_SECTIONS = frozenset({"blog", "posts", "post", "_posts", "news", "articles", "updates",
                               "journal", "insights"})
 NICHE = "general"
+# A page is at /<slug>/: these slugs are casefolio's own lists (/services/, /tags/...).
+SITE_FOLDERS = frozenset({"case-studies", "practices", "services", "articles", "tags",
+                          "niches", "people", "assets", "page"})
 # Heading ids as the old generator made them, so `#anchor` links written for it still land:
 # Hugo's goldmark makes GitHub-type ids (`hugo`); Jekyll's kramdown reads GFM and makes
 # GitHub's; Zola's slugify (ASCII, transliterated, runs of other characters one `-`) is ours.
@@ -58,6 +61,22 @@ def kind_of(page: SourcePage, case_sections: frozenset[str],
     if section in article_sections:
         return "articles"
     return "pages"
+
+
+def _free_page_slug(page: SourcePage, base: str, taken: dict[tuple[str, str], str],
+                    notes: Notes) -> str:
+    """A page named like one of casefolio's lists (services.md -> /services/, the services
+    list): its old URL's name when that is free (a Jekyll `permalink: /what-we-do/` keeps
+    its URL), else `<name>-overview`; the old URL still answers (an alias, or the list)."""
+    old = slugify(page.old_url.strip("/").split("/")[-1].removesuffix(".html"))
+    slug = (old if old and old not in SITE_FOLDERS and ("pages", old) not in taken
+            else f"{base}-overview")
+    notes.human.append(Note(page.rel, None, f"/{base}/ is casefolio's {base} list: this page "
+                            f"is /{slug}/" + (" (its old URL)" if f"/{slug}/" == page.old_url
+                                              else "") + (
+                            "; make what it offers services (content/services/), each with "
+                            "its price" if base == "services" else "")))
+    return slug
 
 
 def plan(generator: str, found: Discovered, convert: Callable[[str, Context], str],
@@ -91,6 +110,8 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
             continue
         base = slugify(str(page.meta.get("slug") or re.sub(r"^\d{4}-\d{2}-\d{2}-", "",
                                                             page.name))) or "page"
+        if kind == "pages" and base in SITE_FOLDERS:
+            base = _free_page_slug(page, base, taken, notes)
         slug = base
         if (kind, slug) in taken:
             parent = slugify(page.section.strip("/").split("/")[-1]) or "more"
@@ -316,7 +337,9 @@ def _aliases(page: SourcePage, url: str) -> list[str]:
             continue
         if not alias.startswith("/"):
             alias = "/" + (page.section.strip("/") + "/" if page.section else "") + alias
-        if _norm(alias) != _norm(url) and alias not in found:
+        if _norm(alias) in (_norm(url), *(f"/{f}/" for f in SITE_FOLDERS)):
+            continue  # the same URL, or casefolio's own list there: it answers already
+        if alias not in found:
             found.append(alias)
     return found
 
