@@ -83,6 +83,7 @@ class ImportedSite:
     pages: tuple[ImportedPage, ...]
     static: tuple[tuple[str, Path], ...]      # (path under static/, source file)
     notes: Notes
+    redirects: tuple[tuple[str, str], ...] = ()  # (old list URL, new list URL): a page each
 
 
 @dataclass(frozen=True, slots=True)
