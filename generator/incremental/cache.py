@@ -362,17 +362,18 @@ def _pack(key: DocumentKey, doc: Document) -> tuple[Any, ...]:
     return (key, doc.kind, doc.rel, doc.slug, doc.meta, doc.positions, doc.fingerprint, r.html,
             [(h.level, h.text, h.anchor, h.line, h.unnumbered) for h in r.toc],
             [(link.target, link.line) for link in r.links],
-            [(i.src, i.alt, i.title, i.line) for i in r.images], tuple(sections), r.words, r.text)
+            [(i.src, i.alt, i.title, i.line) for i in r.images], tuple(sections), r.words, r.text,
+            doc.warnings)
 
 
 def _unpack(item: tuple[Any, ...]) -> tuple[DocumentKey, Document]:
     key, kind, rel, slug, meta, positions, fingerprint, html, toc, links, images, packed, \
-        words, text = item
+        words, text, warnings = item
     sections = tuple(Section(s[0], s[1], s[2], html[s[3]:s[4]] if len(s) == 5 else s[3])
                      for s in packed)
     rendered = Rendered(html, tuple(Heading(*h) for h in toc), tuple(Link(*x) for x in links),
                         tuple(Image(*i) for i in images), sections, words, text)
-    return key, Document(kind, rel, slug, meta, positions, rendered, fingerprint)
+    return key, Document(kind, rel, slug, meta, positions, rendered, fingerprint, warnings)
 
 
 # --- outputs: which files in the output folder are still exactly what the writer left --------
