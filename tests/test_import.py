@@ -251,6 +251,17 @@ def test_a_page_named_like_a_casefolio_list_moves_aside(tmp_path: Path) -> None:
     assert (target / "output/services/index.html").is_file()
 
 
+def test_a_hugo_site_with_other_heading_ids_is_told(tmp_path: Path) -> None:
+    source = write_files(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://h.example.com/"\ntitle = "H"\n'
+                     '[markup.goldmark.parser]\nautoHeadingIDType = "blackfriday"\n',
+        "content/about.md": "---\ntitle: About\n---\nUs.\n"})
+    code, output = run_import("hugo", source, tmp_path / "site")
+    assert code == 0, output
+    report = (tmp_path / "site" / "IMPORT-REPORT.md").read_text("utf-8")
+    assert "hugo.toml: autoHeadingIDType `blackfriday`" in report
+
+
 def _v2_build() -> bool:
     from generator.content.schema import Common
     from generator.kinds.registry import MODELS as KIND_MODELS
