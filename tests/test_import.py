@@ -262,6 +262,25 @@ def test_a_hugo_site_with_other_heading_ids_is_told(tmp_path: Path) -> None:
     assert "hugo.toml: autoHeadingIDType `blackfriday`" in report
 
 
+def test_links_through_the_old_hosts_redirects_find_their_page(tmp_path: Path) -> None:
+    """masterpoint links /updates/x/, which its netlify.toml sends to /blog/x/."""
+    source = write_files(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://h.example.com/"\ntitle = "H"\n',
+        "netlify.toml": '[[redirects]]\nfrom = "/updates/*"\nto = "/blog/:splat"\n'
+                        'status = 301\n',
+        "static/_redirects": "/old-about /about/ 301\n",
+        "content/blog/x.md": "---\ntitle: X\ndate: 2024-01-02\n---\nX.\n",
+        "content/about.md": "---\ntitle: About\n---\nSee [x](/updates/x/#top), "
+                            "[all](/updates/) and [me](/old-about).\n"})
+    target = tmp_path / "site"
+    code, output = run_import("hugo", source, target)
+    assert code == 0, output
+    text = body(target, "content/pages/about.md")
+    assert "[x](../articles/x.md#top)" in text and "[me](about.md)" in text
+    assert "[all](/articles/)" in text
+    assert "2 redirects of the old host followed" in (target / "IMPORT-REPORT.md").read_text()
+
+
 def _v2_build() -> bool:
     from generator.content.schema import Common
     from generator.kinds.registry import MODELS as KIND_MODELS

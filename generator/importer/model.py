@@ -96,6 +96,7 @@ class Discovered:
     static: tuple[tuple[str, Path], ...]      # (path under static/, source file)
     static_roots: tuple[Path, ...]            # where `/img/x.png` is looked up
     old_site: str = ""                        # the old base URL, to recognise absolute links
+    redirects: tuple[tuple[str, str], ...] = ()  # the old host's (from, to) path redirects
 
 
 def table(value: Any) -> dict[str, Any]:

@@ -134,6 +134,8 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
     targets = {page.rel: ImportedPage(kind, slug, {}, "", page.rel, page.old_url,
                                       covers[page.rel][1]) for page, kind, slug in chosen}
     by_url = {_norm(p.old_url): t for p, t in ((p, targets[p.rel]) for p, _, _ in chosen)}
+    for table_ in (by_url, list_urls):
+        _through_redirects(table_, found.redirects)
     pages = []
     for page, kind, _ in chosen:
         target = targets[page.rel]
@@ -162,6 +164,18 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
         settings["navigation"] = navigation
     redirects = _list_redirects(list_urls, pages, found.static, notes)
     return ImportedSite(generator, settings, tuple(pages), found.static, notes, redirects)
+
+
+def _through_redirects(table_: dict[str, Any], redirects: tuple[tuple[str, str], ...]) -> None:
+    """Old URLs the old host redirected (`/updates/*` -> `/blog/:splat`) lead where their
+    target leads: added to the table of old URLs, never over a real one."""
+    for source, target in redirects:
+        if source.endswith("/*") and target.endswith(":splat"):
+            into, prefix = _norm(target.removesuffix(":splat")), source[:-1]
+            for old in [o for o in table_ if o.startswith(into)]:
+                table_.setdefault(_norm(prefix + old[len(into):]), table_[old])
+        elif "*" not in source and ":" not in target and _norm(target) in table_:
+            table_.setdefault(_norm(source), table_[_norm(target)])
 
 
 def _list_redirects(list_urls: dict[str, str], pages: list[ImportedPage],
