@@ -142,7 +142,8 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
         resolver = _resolver(target, targets, by_url, list_urls, found.old_site)
         ctx = Context(page.rel, page.body_line, notes, resolver)
         body = convert(page.body, ctx)
-        body = _relink(body, target, by_url, list_urls, found.old_site)
+        body = _relink(body, target, by_url, list_urls, found.old_site,
+                       static_only(found.static, target))
         meta = _meta(page, kind, target.url, body, covers[page.rel][0], notes)
         pages.append(replace(target, meta=meta, body=_MORE.sub("", body).lstrip("\n")))
 
@@ -454,15 +455,28 @@ def _resolver(target: ImportedPage, targets: dict[str, ImportedPage],
     return resolve
 
 
+def static_only(static: tuple[tuple[str, Path], ...], target: ImportedPage) -> frozenset[str]:
+    """The static files a relative link of this page can only mean (none beside it by that
+    name): `img/a.svg` in a Hugo section shown on the home page was /img/a.svg."""
+    return frozenset(rel for rel, _ in static) - {name for name, _ in target.files}
+
+
 def _relink(body: str, target: ImportedPage, by_url: dict[str, ImportedPage],
-            list_urls: dict[str, str], old_site: str) -> str:
-    """Links to the old site's pages become file links (Markdown) or new URLs (raw HTML)."""
+            list_urls: dict[str, str], old_site: str,
+            static: frozenset[str] = frozenset()) -> str:
+    """Links to the old site's pages become file links (Markdown) or new URLs (raw HTML); a
+    relative link to a file only static/ has becomes root-relative."""
     here = posixpath.dirname(target.rel)
+
+    def rooted(url: str) -> str | None:
+        path = url.removeprefix("./").split("#")[0].split("?")[0]
+        return "/" + url.removeprefix("./") if (
+            path in static and not re.match(r"[A-Za-z][\w+.-]*:|[/#.]", url)) else None
 
     def markdown(url: str) -> str:
         path = _old_path(url, old_site)
         if path is None:
-            return url
+            return rooted(url) or url
         path, hashmark, anchor = path.partition("#")
         if (page := by_url.get(_norm(path))) is not None and path.rstrip("/") != "":
             return posixpath.relpath(page.rel, here) + hashmark + anchor
@@ -473,7 +487,7 @@ def _relink(body: str, target: ImportedPage, by_url: dict[str, ImportedPage],
     def html(url: str) -> str:
         path = _old_path(url, old_site)
         if path is None:
-            return url
+            return rooted(url) or url
         path, hashmark, anchor = path.partition("#")
         if (page := by_url.get(_norm(path))) is not None and path.rstrip("/") != "":
             return page.url + hashmark + anchor
