@@ -97,7 +97,7 @@ class PublishedMemo:
 class LoadedMemo:
     """The sources and documents of the last load without problems."""
 
-    raw_html: bool
+    options: tuple[bool, str]  # Reading.options
     sources: list[Source]
     documents: list[Document]
 
@@ -121,7 +121,7 @@ class BuildState:
     each input file's last read, the loaded theme and the linked site, so that work whose
     inputs did not change is skipped."""
 
-    documents: dict[tuple[str, str, bool], Document] = field(default_factory=dict)
+    documents: dict[tuple[str, str, tuple[bool, str]], Document] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)
     files: dict[str, FileRead] = field(default_factory=dict)
     theme: ThemeMemo | None = None
@@ -561,22 +561,23 @@ def load_documents(sources: list[Source], config: Config, state: BuildState,
                    problems: list[Problem]) -> list[Document]:
     """Parse and render each source (on every core when there are many), reusing documents
     whose bytes did not change."""
-    reading = for_site(config).reading(config.settings.markdown.raw_html)
-    raw_html = reading.raw_html
+    markdown = config.settings.markdown
+    reading = for_site(config).reading(markdown.raw_html, markdown.anchors)
+    options = reading.options
     reloaded = _reload(sources, reading, state)
     if reloaded is not None:
         return reloaded
     documents: list[Document] = []
-    fresh: dict[tuple[str, str, bool], Document] = {}
+    fresh: dict[tuple[str, str, tuple[bool, str]], Document] = {}
     for source, loaded in zip(sources, load_all(sources, reading, state.documents),
                               strict=True):
         if isinstance(loaded, list):  # the problems that stopped it
             problems.extend(loaded)
             continue
-        fresh[(source.rel, source.fingerprint, raw_html)] = loaded
+        fresh[(source.rel, source.fingerprint, options)] = loaded
         documents.append(loaded)
     state.documents = fresh
-    state.loaded = None if problems else LoadedMemo(raw_html, sources, documents)
+    state.loaded = None if problems else LoadedMemo(options, sources, documents)
     return documents
 
 
@@ -585,9 +586,9 @@ def _reload(sources: list[Source], reading: Reading, state: BuildState,
     """Last build's documents with only the few sources that are new objects loaded again
     (after read_changed: the files the watcher reported); None when that does not apply or
     one of them has problems (the full path reports them)."""
-    last, raw_html = state.loaded, reading.raw_html
+    last, options = state.loaded, reading.options
     changed = (_few_replaced(last.sources, sources)
-               if last is not None and last.raw_html == raw_html else None)
+               if last is not None and last.options == options else None)
     if last is None or changed is None:
         return None
     tried = load_all([sources[i] for i in changed], reading, state.documents, processes=1)
@@ -597,10 +598,10 @@ def _reload(sources: list[Source], reading: Reading, state: BuildState,
     documents = list(last.documents)
     for i, doc in zip(changed, loaded, strict=True):
         old = last.sources[i]
-        state.documents.pop((old.rel, old.fingerprint, raw_html), None)
-        state.documents[(sources[i].rel, sources[i].fingerprint, raw_html)] = doc
+        state.documents.pop((old.rel, old.fingerprint, options), None)
+        state.documents[(sources[i].rel, sources[i].fingerprint, options)] = doc
         documents[i] = doc
-    state.loaded = LoadedMemo(raw_html, sources, documents)
+    state.loaded = LoadedMemo(options, sources, documents)
     return documents
 
 

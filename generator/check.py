@@ -94,8 +94,8 @@ def check_site(site_dir: Path, options: BuildOptions = BuildOptions()) -> Report
         result = build(site_dir, dataclasses.replace(options, write_cache=False), state)
         problems = list(result.warnings)
         pages = result.pages
-    except CasefolioError as exc:
-        problems = list(exc.problems)
+    except CasefolioError as exc:  # only its errors: the documents' warnings go with them
+        problems = [*exc.problems, *(w for d in state.documents.values() for w in d.warnings)]
     docs = published(state.documents.values(), config)
     problems += editor_warnings(config, docs)
     return _report(problems, len(state.documents), pages)

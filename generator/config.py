@@ -17,6 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from generator import __version__
 from generator.brand import FONT_FORMATS, HEX_RE, Palette, palette
 from generator.content.frontmatter import load_yaml, normalize_text
+from generator.content.markdown import ANCHORS
 from generator.content.schema import (
     CallToAction,
     Figure,
@@ -96,6 +97,16 @@ class HighlightEntry(Strict):
 
 class MarkdownOptions(Strict):
     raw_html: bool = True
+    anchors: Literal["default", "hugo", "github"] = "default"  # markdown.ANCHORS
+
+    @field_validator("anchors", mode="before")
+    @classmethod
+    def _known_anchors(cls, value: object) -> object:
+        if value not in ANCHORS:
+            raise Invalid(f"unknown anchors `{value}`", f"write one of: {', '.join(ANCHORS)} "
+                          "(`hugo` for a site moved from Hugo, `github` for GitHub's and "
+                          "Jekyll's ids)")
+        return value
 
 
 DEPLOY_FIELDS = {  # per type of deploy target: its fields besides name, type and delete

@@ -33,11 +33,11 @@ _pending: Sequence[Source] = ()   # what the workers parse; inherited by fork, e
 
 
 def load_all(sources: Sequence[Source], reading: Reading,
-             known: Mapping[tuple[str, str, bool], Document],
+             known: Mapping[tuple[str, str, tuple[bool, str]], Document],
              processes: int | None = None) -> list[Loaded]:
     """Each source's Document (reused from `known` when its bytes did not change) or its
     problems, in source order. processes=None picks a pool only when there is enough work."""
-    results: list[Loaded | None] = [known.get((s.rel, s.fingerprint, reading.raw_html))
+    results: list[Loaded | None] = [known.get((s.rel, s.fingerprint, reading.options))
                                     for s in sources]
     todo = [i for i, r in enumerate(results) if r is None]
     if processes is None:

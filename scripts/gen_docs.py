@@ -315,6 +315,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     },
     "MarkdownOptions": {
         "raw_html": "Allow raw HTML inside Markdown.",
+        "anchors": "How heading ids (the `#anchor` of a heading) are made: `default` "
+                   "(`## Why it works?` -> `why-it-works`, a second one `-2`), `hugo` (Hugo's: "
+                   "lowercased, punctuation dropped, letters of any script kept, each space a "
+                   "`-`, a second one `-1`) or `github` (GitHub's and Jekyll's, the same but "
+                   "marks kept). A site moved with `casefolio import` gets its old "
+                   "generator's, so in-page links keep working; `{#id}` always wins.",
     },
     "Brand": {
         "primary": "A hex colour, e.g. `\"#0b3d4f\"`: the hero, bands and panels, and links. "
@@ -369,7 +375,8 @@ Links between content files are relative file links and become the final URLs:
 does not exist is an error. Images sit beside the Markdown file and need alt text:
 `![The new checkout](checkout-after.png)`. Root-relative links and images (`/contact/`,
 `/img/a.png`) are checked against what the site publishes and get the `base_url`'s path;
-so are `src` and `href` in raw HTML, and `#anchor` links on the page or to another one.
+so are `src`, `href`, `poster` and each `srcset` URL in raw HTML, and `#anchor` links on the
+page or to another one.
 Template syntax from another generator left in a body (`{{< shortcode >}}`,
 `{% include %}`, `{{ site.url }}`) is a warning naming its line.
 

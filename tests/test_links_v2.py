@@ -69,6 +69,38 @@ def test_a_raw_html_src_to_nothing_is_an_error(make_site) -> None:
                for p in found), found
 
 
+def test_raw_html_poster_and_srcset_are_resolved_each_candidate_apart(make_site) -> None:
+    site = make_site({
+        "static/video-preview.jpg": png(),
+        "content/case-studies/shot.png": png(),
+        "content/case-studies/shot-2x.png": png(1600, 1000),
+        "content/case-studies/acme.md": case("Acme", body=(
+            '\n<video controls poster="/video-preview.jpg">\n'
+            '<source srcset="shot.png" type="image/png"></video>\n\n'
+            '<img src="shot.png" srcset="shot.png 1x,\n  shot-2x.png 2x, '
+            'https://cdn.example.com/w_300,h_200/a.jpg 300w" alt="x">\n')),
+    })
+    build_to(site, site / "output", SUB)
+    page = (site / "output/case-studies/acme/index.html").read_text(encoding="utf-8")
+    assert '<video controls poster="/sub/video-preview.jpg">' in page
+    assert '<source srcset="/sub/case-studies/shot.png" type="image/png">' in page
+    assert ('srcset="/sub/case-studies/shot.png 1x,\n  /sub/case-studies/shot-2x.png 2x, '
+            'https://cdn.example.com/w_300,h_200/a.jpg 300w"') in page
+    assert (site / "output/case-studies/shot-2x.png").is_file()
+
+
+def test_a_raw_html_poster_or_srcset_to_nothing_is_an_error_with_its_line(make_site) -> None:
+    body = ('Hi.\n\n<video poster="/gone.jpg"></video>\n\n'
+            '<img src="/ok.png" srcset="/ok.png 1x,\n/missing-2x.png 2x" alt="x">\n')
+    site = make_site({"static/ok.png": png(), "content/pages/about.md": about(body)})
+    found = problems_of(site, SUB)
+    assert any(p.startswith("content/pages/about.md:7:") and "/gone.jpg" in p
+               for p in found), found
+    assert any(p.startswith("content/pages/about.md:10:") and "/missing-2x.png" in p
+               for p in found), found
+    assert not any("/ok.png" in p for p in found), found
+
+
 def test_anchors_are_checked_on_the_page_and_across_pages(make_site) -> None:
     good = about("[down](#our-team) [there](../practices/landing.md#one-goal) "
                  "[abs](/practices/landing/#social-proof-next-to-the-button)\n\n## Our team\n")

@@ -56,7 +56,8 @@ def test_a_site_built_from_pooled_documents_is_byte_identical(generated: Path,
 
     sources, _, _ = read_sources(generated, FOLDERS)
     pooled = parallel.load_all(sources, READING, {}, processes=2)
-    known = {(s.rel, s.fingerprint, True): d for s, d in zip(sources, pooled, strict=True)}
+    known = {(s.rel, s.fingerprint, READING.options): d
+             for s, d in zip(sources, pooled, strict=True)}
     state = BuildState(documents=known)
     result = build(generated, state=state)
     assert all(state.documents[k] is known[k] for k in known)  # the pool's, not re-parsed
@@ -81,7 +82,8 @@ def test_known_documents_are_reused_and_small_batches_stay_in_process(make_site,
                                                                       monkeypatch) -> None:
     sources, _, _ = read_sources(make_site(), FOLDERS)
     first = parallel.load_all(sources, READING, {})
-    known = {(s.rel, s.fingerprint, True): d for s, d in zip(sources, first, strict=True)}
+    known = {(s.rel, s.fingerprint, READING.options): d
+             for s, d in zip(sources, first, strict=True)}
 
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("a pool was started for a small batch")

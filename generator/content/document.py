@@ -50,6 +50,12 @@ class Reading:
     sectioned: frozenset[str] = frozenset()
     raw_html: bool = True
     markdown: tuple[Callable[..., None], ...] = ()  # markdown-it plugins from site plugins
+    anchors: str = "default"  # how heading ids are made (site.yaml `markdown: {anchors:}`)
+
+    @property
+    def options(self) -> tuple[bool, str]:
+        """The options a rendered body depends on: part of a cached document's key."""
+        return self.raw_html, self.anchors
 
 
 def load_document(source: Source, reading: Reading) -> Document:
@@ -66,7 +72,7 @@ def load_document(source: Source, reading: Reading) -> Document:
         raise CasefolioError([Problem(source.rel, None, f"cannot make a URL from the file name: "
                                       f"{exc}", "rename the file or set `slug:`")]) from None
     rendered = render(front.body, raw_html=reading.raw_html, line_offset=front.body_line - 1,
-                      plugins=reading.markdown)
+                      plugins=reading.markdown, anchors=reading.anchors)
     if source.kind not in reading.sectioned:  # only collections show sections one by one; a
         # second copy of every other body, sections' html, is ~100 MB at 10,000 pages
         rendered = replace(rendered, sections=tuple(replace(s, html="")

@@ -141,6 +141,22 @@ def _attributes(block: str) -> tuple[str | None, bool] | None:
 
 _NOT_ID = re.compile(r"[^\w-]+")  # letters of any script stay (`{#über}`); HTML ids allow them
 
+ANCHORS = ("default", "hugo", "github")  # site.yaml `markdown: {anchors: ...}`
+
+
+def _hugo_id(text: str) -> str:
+    """Hugo's (goldmark's `github` type): trimmed; `-` and space -> `-`; letters, digits and
+    `_` lowercased; all else (punctuation, symbols, marks) dropped."""
+    return "".join("-" if c in "- " else c.lower() if c.isalpha() or c == "_"
+                   or unicodedata.category(c) == "Nd" else "" for c in text.strip())
+
+
+def _github_id(text: str) -> str:
+    """GitHub's (github-slugger): lowercased; punctuation, symbols, controls and separators
+    dropped, except `-`, `_` and spaces, each space -> `-`; letters, marks, numbers stay."""
+    return "".join("-" if c == " " else c if c in "-_"
+                   or unicodedata.category(c)[0] not in "CPSZ" else "" for c in text.lower())
+
 
 _as_written = lru_cache(maxsize=4096)(normalizeLinkText)  # undoes markdown-it's %-encoding
 
@@ -158,20 +174,48 @@ def _internal(url: str) -> bool:
         len(url) > 1 and url.startswith("#"))
 
 
-_RAW_URL = re.compile(r"""(\s(?:src|href)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.I)
+_RAW_URL = re.compile(r"""(\s(src|href|poster|srcset)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.I)
+_SEPARATORS = re.compile(r"[\s,]*")
+_URL = re.compile(r"\S+")
+_DESCRIPTORS = re.compile(r"[^,]*")
 
 
 def _raw_html(html: str, found: _Found, line: int) -> str:
-    """Raw HTML's relative and root-relative `src` and `href` as link placeholders."""
-    if "src" not in html.lower() and "href" not in html.lower():
+    """Raw HTML's relative and root-relative `src`, `href`, `poster` and each `srcset`
+    candidate's URL as link placeholders (a candidate's `2x` or `800w` stays as written)."""
+    lowered = html.lower()
+    if "src" not in lowered and "href" not in lowered and "poster" not in lowered:
         return html
 
     def one(m: re.Match[str]) -> str:
-        value = m[2] if m[2] is not None else m[3]
-        slot = found.link(unescape(value), line + html.count("\n", 0, m.start()))
-        return m[0] if slot is None else f'{m[1]}"{slot}"'
+        start = m.start(3) if m[3] is not None else m.start(4)
+        value = m[3] if m[3] is not None else m[4]
+        if m[2].lower() != "srcset":
+            slot = found.link(unescape(value), line + html.count("\n", 0, start))
+            return m[0] if slot is None else f'{m[1]}"{slot}"'
+        kept = "".join(part if i % 2 == 0 else found.link(unescape(part), line + html.count(
+            "\n", 0, start + offset)) or part for i, (offset, part) in enumerate(_srcset(value)))
+        return f'{m[1]}"{kept}"'
 
     return _RAW_URL.sub(one, html)
+
+
+def _srcset(value: str) -> list[tuple[int, str]]:
+    """A srcset split as the HTML standard reads it: (offset, text) pieces alternating between
+    what stays (separators, descriptors) and each candidate's URL: a run of non-blanks less
+    trailing commas, so a URL may hold commas (`w_300,h_200/a.jpg`)."""
+    pieces: list[tuple[int, str]] = []
+    kept = pos = 0
+    while True:
+        pos = _SEPARATORS.match(value, pos).end()  # type: ignore[union-attr]
+        if pos == len(value):
+            return [*pieces, (kept, value[kept:])]
+        token = _URL.match(value, pos)[0]  # type: ignore[index]
+        url = token.rstrip(",")
+        pieces += [(kept, value[kept:pos]), (pos, url)]
+        kept = pos = pos + len(url)
+        if url == token:  # its descriptors (`2x`, `800w`) run to the next comma
+            pos = _DESCRIPTORS.match(value, pos).end()  # type: ignore[union-attr]
 
 
 @dataclass(slots=True)
@@ -179,6 +223,7 @@ class _Found:
     """What one render collects, in document order; hands out placeholders and unique ids."""
 
     offset: int
+    anchors: str = "default"  # how heading ids are made: one of ANCHORS
     toc: list[Heading] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
@@ -207,9 +252,10 @@ class _Found:
         unnumbered: bool = False,
     ) -> Heading:
         text = _plain(inner)
-        base = _NOT_ID.sub("", explicit or "") or slugify(text, entities=False) or "section"
-        n = self.next_suffix.get(base, 1)
-        anchor = base if n == 1 else f"{base}-{n}"
+        base = _NOT_ID.sub("", explicit or "") or self._auto_id(inner, text)
+        first = 1 if self.anchors == "default" else 0  # a second `base`: -2, or Hugo's -1
+        n = self.next_suffix.get(base, first)
+        anchor = base if n == first else f"{base}-{n}"
         while anchor in self.ids:
             n += 1
             anchor = f"{base}-{n}"
@@ -219,6 +265,14 @@ class _Found:
         if top and level in (2, 3):
             self.toc.append(heading)
         return heading
+
+    def _auto_id(self, inner: str, text: str) -> str:
+        if self.anchors == "default":
+            return slugify(text, entities=False) or "section"
+        spaced = unescape(_TAGS.sub("", inner))  # not collapsed: two spaces are two `-`
+        if self.anchors == "hugo":
+            return _hugo_id(spaced) or "heading"
+        return _github_id(spaced.strip()) or "section"
 
     def finish(self, intro: str, parts: list[tuple[str, str, Heading]]) -> Rendered:
         """intro: the html before the first h2; parts: (h2 html, html after it, h2) for each."""
@@ -320,12 +374,13 @@ def _reference_parser(raw_html: bool, plugins: tuple[Callable[..., None], ...] =
 
 
 def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0,
-                     plugins: tuple[Callable[..., None], ...] = ()) -> Rendered:
+                     plugins: tuple[Callable[..., None], ...] = (),
+                     anchors: str = "default") -> Rendered:
     """Render with markdown-it-py: the definition of the right output, and the fallback."""
     md = _reference_parser(raw_html, plugins)
     env: dict[str, Any] = {}
     tokens = md.parse(body, env)
-    found = _Found(line_offset)
+    found = _Found(line_offset, anchors)
     cuts: list[tuple[int, Heading]] = []
     for i, token in enumerate(tokens):
         if token.type == "inline":
@@ -500,7 +555,8 @@ def _newer_comment(body: str) -> bool:
 _PANICS = re.compile(r"\[[^\]\n]*`")
 
 
-def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None:
+def _render_fast(body: str, raw_html: bool, line_offset: int,
+                 anchors: str = "default") -> Rendered | None:
     """Render with markdown-it-pyrs, or None when the document needs the reference engine."""
     if markdown_it_pyrs is None or ":::" in body or "^[" in body or _ODD_CHARS.search(body):
         return None
@@ -526,7 +582,7 @@ def _render_fast(body: str, raw_html: bool, line_offset: int) -> Rendered | None
     html = _FOOTNOTE_ITEM.sub(r"\1", html)
     if "<blockquote" in html:  # the reference writes an empty blockquote on one line
         html = _EMPTY_BLOCKQUOTE.sub(r"\1", html)
-    found = _Found(line_offset)
+    found = _Found(line_offset, anchors)
     h2s: list[Heading] = []  # top-level h2s, each marked off by NULs in the output
     depth = [0, 0]  # container depth: now, deepest
 
@@ -575,9 +631,10 @@ def warm_up() -> None:
 
 
 def render(body: str, *, raw_html: bool = True, line_offset: int = 0,
-           plugins: tuple[Callable[..., None], ...] = ()) -> Rendered:
+           plugins: tuple[Callable[..., None], ...] = (), anchors: str = "default") -> Rendered:
     """Render a Markdown body: same arguments, same bytes, whichever engine does the work.
-    The fast engine knows no markdown-it plugins: with some, the reference one renders."""
-    fast = None if plugins else _render_fast(body, raw_html, line_offset)
+    The fast engine knows no markdown-it plugins: with some, the reference one renders.
+    anchors: how heading ids are made, one of ANCHORS (`default`, Hugo's, GitHub's)."""
+    fast = None if plugins else _render_fast(body, raw_html, line_offset, anchors)
     return fast or render_reference(body, raw_html=raw_html, line_offset=line_offset,
-                                    plugins=plugins)
+                                    plugins=plugins, anchors=anchors)

@@ -5,6 +5,7 @@ front matter, aliases and links; `writer` is the only code that writes, inside T
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from generator.errors import CasefolioError, Problem
 from generator.importer import hugo, jekyll, zola
 from generator.importer.model import ImportedSite, Notes
 from generator.importer.plan import ARTICLE_SECTIONS, CASE_SECTIONS, plan
+from generator.importer.sources import host_redirects
 from generator.importer.writer import check_target, write_site
 
 GENERATORS = ("hugo", "jekyll", "zola")
@@ -33,7 +35,7 @@ def plan_import(generator: str, source: Path, case_studies: tuple[str, ...] = ()
                                       "..." if guess else "give the folder with its "
                                       "configuration file")])
     notes = Notes()
-    found = module.read(source, notes)
+    found = replace(module.read(source, notes), redirects=host_redirects(source, notes))
     convert = (partial(jekyll.convert, includes=source / "_includes") if generator == "jekyll"
                else module.convert)
     cases = frozenset(s.strip("/_").lower() for s in case_studies) or CASE_SECTIONS

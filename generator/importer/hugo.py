@@ -54,6 +54,14 @@ def read(source: Path, notes: Notes) -> Discovered:
     navigation = _menu(lower.get("menu") or lower.get("menus"), notes, config_name) + menu
     static = [(p.relative_to(static_dir).as_posix(), p) for p in files_under(static_dir)]
     static += loose
+    parser: Any = lower.get("markup")
+    for key in ("goldmark", "parser", "autoheadingidtype"):  # Hugo's keys ignore case
+        parser = {k.lower(): v for k, v in table(parser).items()}.get(key)
+    id_type = str(parser or "github")
+    if id_type != "github":  # casefolio's `anchors: hugo` is Hugo's default type only
+        notes.human.append(Note(config_name or "hugo.toml", None, f"autoHeadingIDType "
+                                f"`{id_type}`: headings get Hugo's default (github) ids here; "
+                                "`casefolio check` names each `#anchor` link that misses"))
     if isinstance(lower.get("taxonomies"), dict):
         others = sorted(set(lower["taxonomies"]) - {"tag"})
         if others:

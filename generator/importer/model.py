@@ -83,6 +83,7 @@ class ImportedSite:
     pages: tuple[ImportedPage, ...]
     static: tuple[tuple[str, Path], ...]      # (path under static/, source file)
     notes: Notes
+    redirects: tuple[tuple[str, str], ...] = ()  # (old list URL, new list URL): a page each
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ class Discovered:
     static: tuple[tuple[str, Path], ...]      # (path under static/, source file)
     static_roots: tuple[Path, ...]            # where `/img/x.png` is looked up
     old_site: str = ""                        # the old base URL, to recognise absolute links
+    redirects: tuple[tuple[str, str], ...] = ()  # the old host's (from, to) path redirects
 
 
 def table(value: Any) -> dict[str, Any]:

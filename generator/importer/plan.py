@@ -31,6 +31,13 @@ CASE_SECTIONS = frozenset({"case-studies", "case-study", "casestudies", "case_st
 ARTICLE_SECTIONS = frozenset({"blog", "posts", "post", "_posts", "news", "articles", "updates",
                               "journal", "insights"})
 NICHE = "general"
+# A page is at /<slug>/: these slugs are casefolio's own lists (/services/, /tags/...).
+SITE_FOLDERS = frozenset({"case-studies", "practices", "services", "articles", "tags",
+                          "niches", "people", "assets", "page"})
+# Heading ids as the old generator made them, so `#anchor` links written for it still land:
+# Hugo's goldmark makes GitHub-type ids (`hugo`); Jekyll's kramdown reads GFM and makes
+# GitHub's; Zola's slugify (ASCII, transliterated, runs of other characters one `-`) is ours.
+ANCHORS = {"hugo": "hugo", "jekyll": "github", "zola": "default"}
 SUMMARY_MAX = 160
 _COVER_KEYS = ("cover", "image", "images", "featured_image", "feature_image", "feature_photo",
                "preview_image", "og_img", "metaimage", "thumbnail")
@@ -56,6 +63,22 @@ def kind_of(page: SourcePage, case_sections: frozenset[str],
     return "pages"
 
 
+def _free_page_slug(page: SourcePage, base: str, taken: dict[tuple[str, str], str],
+                    notes: Notes) -> str:
+    """A page named like one of casefolio's lists (services.md -> /services/, the services
+    list): its old URL's name when that is free (a Jekyll `permalink: /what-we-do/` keeps
+    its URL), else `<name>-overview`; the old URL still answers (an alias, or the list)."""
+    old = slugify(page.old_url.strip("/").split("/")[-1].removesuffix(".html"))
+    slug = (old if old and old not in SITE_FOLDERS and ("pages", old) not in taken
+            else f"{base}-overview")
+    notes.human.append(Note(page.rel, None, f"/{base}/ is casefolio's {base} list: this page "
+                            f"is /{slug}/" + (" (its old URL)" if f"/{slug}/" == page.old_url
+                                              else "") + (
+                            "; make what it offers services (content/services/), each with "
+                            "its price" if base == "services" else "")))
+    return slug
+
+
 def plan(generator: str, found: Discovered, convert: Callable[[str, Context], str],
          case_sections: frozenset[str], article_sections: frozenset[str],
          notes: Notes) -> ImportedSite:
@@ -75,9 +98,6 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
                 list_urls[page.old_url] = new
                 notes.skipped.append(Note(page.rel, None, f"the section page {page.old_url} is "
                                           f"casefolio's own list {new} (not imported)"))
-                if page.old_url != new:
-                    notes.human.append(Note(page.rel, None, f"redirect {page.old_url} to {new} "
-                                            "at your host: a list page has no `aliases:`"))
                 continue
             notes.converted.append(Note(page.rel, None, "a section page, imported as a page; "
                                         "casefolio does not list the section's pages on it"))
@@ -87,6 +107,8 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
             continue
         base = slugify(str(page.meta.get("slug") or re.sub(r"^\d{4}-\d{2}-\d{2}-", "",
                                                             page.name))) or "page"
+        if kind == "pages" and base in SITE_FOLDERS:
+            base = _free_page_slug(page, base, taken, notes)
         slug = base
         if (kind, slug) in taken:
             parent = slugify(page.section.strip("/").split("/")[-1]) or "more"
@@ -112,17 +134,22 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
     targets = {page.rel: ImportedPage(kind, slug, {}, "", page.rel, page.old_url,
                                       covers[page.rel][1]) for page, kind, slug in chosen}
     by_url = {_norm(p.old_url): t for p, t in ((p, targets[p.rel]) for p, _, _ in chosen)}
+    for table_ in (by_url, list_urls):
+        _through_redirects(table_, found.redirects)
     pages = []
     for page, kind, _ in chosen:
         target = targets[page.rel]
         resolver = _resolver(target, targets, by_url, list_urls, found.old_site)
         ctx = Context(page.rel, page.body_line, notes, resolver)
         body = convert(page.body, ctx)
-        body = _relink(body, target, by_url, list_urls, found.old_site)
+        body = _relink(body, target, by_url, list_urls, found.old_site,
+                       static_only(found.static, target))
         meta = _meta(page, kind, target.url, body, covers[page.rel][0], notes)
         pages.append(replace(target, meta=meta, body=_MORE.sub("", body).lstrip("\n")))
 
     settings = dict(found.settings)
+    if ANCHORS[generator] != "default":
+        settings["markdown"] = {"anchors": ANCHORS[generator]}
     if any(p.kind == "case-studies" for p in pages):
         settings["niches"] = {NICHE: {"name": "General"}}
     navigation: list[dict[str, str]] = []
@@ -136,7 +163,57 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
                       if any(p.kind == kind for p in pages)]
     if navigation:
         settings["navigation"] = navigation
-    return ImportedSite(generator, settings, tuple(pages), found.static, notes)
+    redirects = _list_redirects(list_urls, pages, found.static, notes)
+    return ImportedSite(generator, settings, tuple(pages), found.static, notes, redirects)
+
+
+def _through_redirects(table_: dict[str, Any], redirects: tuple[tuple[str, str], ...]) -> None:
+    """Old URLs the old host redirected (`/updates/*` -> `/blog/:splat`) lead where their
+    target leads: added to the table of old URLs, never over a real one."""
+    for source, target in redirects:
+        if source.endswith("/*") and target.endswith(":splat"):
+            into, prefix = _norm(target.removesuffix(":splat")), source[:-1]
+            for old in [o for o in table_ if o.startswith(into)]:
+                table_.setdefault(_norm(prefix + old[len(into):]), table_[old])
+        elif "*" not in source and ":" not in target and _norm(target) in table_:
+            table_.setdefault(_norm(source), table_[_norm(target)])
+
+
+def _list_redirects(list_urls: dict[str, str], pages: list[ImportedPage],
+                    static: tuple[tuple[str, Path], ...], notes: Notes,
+                    ) -> tuple[tuple[str, str], ...]:
+    """(old list URL, new list URL) for each old section list (/blog/) that casefolio's list
+    replaces at another URL (/articles/): a redirect page goes in static/, as a list page
+    has no `aliases:`; unless a page or file is there now."""
+    taken = {_norm(p.url) for p in pages} | {_norm(a) for p in pages
+                                              for a in p.meta.get("aliases", ())}
+    taken |= {_norm("/" + rel) for rel, _ in static}
+    found = []
+    for old, new in sorted(list_urls.items()):
+        if _norm(old) in (_norm(new), "/") or _norm(old) in taken or old.startswith("//"):
+            continue
+        found.append((old, new))
+        notes.converted.append(Note(f"static/{redirect_file(old)}", None, f"a redirect page: "
+                                    f"the old list {old} sends people to {new} (a 301 at your "
+                                    f"host is better still: `{old} {new} 301`)"))
+    return tuple(found)
+
+
+def redirect_file(old: str) -> str:
+    """Where in static/ the redirect page of an old URL goes: /blog/ -> blog/index.html."""
+    path = old.split("#")[0].split("?")[0].strip("/")
+    return path if path.endswith((".html", ".htm")) else f"{path}/index.html"
+
+
+def redirect_page(old: str, new: str, language: str) -> str:
+    """A redirect page that works under any base path: its target is relative to it."""
+    here = posixpath.dirname("/" + redirect_file(old))
+    target = posixpath.relpath(new, here) + ("/" if new.endswith("/") else "")
+    return (f'<!doctype html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>This page has moved</title>\n"
+            f'<meta name="robots" content="noindex">\n'
+            f'<meta http-equiv="refresh" content="0; url={target}">\n</head>\n<body>\n'
+            f'<p>This page has moved: <a href="{target}">{new}</a>.</p>\n</body>\n</html>\n')
 
 
 def _meta(page: SourcePage, kind: str, url: str, body: str, cover: str | None,
@@ -310,7 +387,9 @@ def _aliases(page: SourcePage, url: str) -> list[str]:
             continue
         if not alias.startswith("/"):
             alias = "/" + (page.section.strip("/") + "/" if page.section else "") + alias
-        if _norm(alias) != _norm(url) and alias not in found:
+        if _norm(alias) in (_norm(url), *(f"/{f}/" for f in SITE_FOLDERS)):
+            continue  # the same URL, or casefolio's own list there: it answers already
+        if alias not in found:
             found.append(alias)
     return found
 
@@ -376,15 +455,28 @@ def _resolver(target: ImportedPage, targets: dict[str, ImportedPage],
     return resolve
 
 
+def static_only(static: tuple[tuple[str, Path], ...], target: ImportedPage) -> frozenset[str]:
+    """The static files a relative link of this page can only mean (none beside it by that
+    name): `img/a.svg` in a Hugo section shown on the home page was /img/a.svg."""
+    return frozenset(rel for rel, _ in static) - {name for name, _ in target.files}
+
+
 def _relink(body: str, target: ImportedPage, by_url: dict[str, ImportedPage],
-            list_urls: dict[str, str], old_site: str) -> str:
-    """Links to the old site's pages become file links (Markdown) or new URLs (raw HTML)."""
+            list_urls: dict[str, str], old_site: str,
+            static: frozenset[str] = frozenset()) -> str:
+    """Links to the old site's pages become file links (Markdown) or new URLs (raw HTML); a
+    relative link to a file only static/ has becomes root-relative."""
     here = posixpath.dirname(target.rel)
+
+    def rooted(url: str) -> str | None:
+        path = url.removeprefix("./").split("#")[0].split("?")[0]
+        return "/" + url.removeprefix("./") if (
+            path in static and not re.match(r"[A-Za-z][\w+.-]*:|[/#.]", url)) else None
 
     def markdown(url: str) -> str:
         path = _old_path(url, old_site)
         if path is None:
-            return url
+            return rooted(url) or url
         path, hashmark, anchor = path.partition("#")
         if (page := by_url.get(_norm(path))) is not None and path.rstrip("/") != "":
             return posixpath.relpath(page.rel, here) + hashmark + anchor
@@ -395,7 +487,7 @@ def _relink(body: str, target: ImportedPage, by_url: dict[str, ImportedPage],
     def html(url: str) -> str:
         path = _old_path(url, old_site)
         if path is None:
-            return url
+            return rooted(url) or url
         path, hashmark, anchor = path.partition("#")
         if (page := by_url.get(_norm(path))) is not None and path.rstrip("/") != "":
             return page.url + hashmark + anchor

@@ -107,3 +107,29 @@ def as_date(value: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+def host_redirects(source: Path, notes: Notes) -> tuple[tuple[str, str], ...]:
+    """The old host's path redirects, (from, to), from `netlify.toml` `[[redirects]]` and a
+    `_redirects` file (Netlify, Cloudflare Pages) at the root or in static/: links written
+    to a redirected URL still find their page. `/*` and `:splat` are kept as written."""
+    found: list[tuple[str, str]] = []
+    if (source / "netlify.toml").is_file() and inside(source / "netlify.toml", source):
+        data = read_config(source / "netlify.toml", "netlify.toml", notes)
+        rules = data.get("redirects")
+        for rule in rules if isinstance(rules, list) else []:
+            if isinstance(rule, dict) and isinstance(rule.get("from"), str) \
+                    and isinstance(rule.get("to"), str):
+                found.append((rule["from"], rule["to"]))
+    for rel in ("_redirects", "static/_redirects"):
+        text = read_text(source / rel) if inside(source / rel, source) else None
+        for line in (text or "").splitlines():
+            parts = line.split("#")[0].split()
+            if len(parts) >= 2:
+                found.append((parts[0], parts[1]))
+    rules = tuple((a, b) for a, b in found if a.startswith("/") and b.startswith("/"))
+    if rules:
+        notes.converted.append(Note("netlify.toml, _redirects", None, f"{len(rules)} "
+                                    "redirects of the old host followed to resolve links; "
+                                    "keep them at your host for visitors"))
+    return rules

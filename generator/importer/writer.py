@@ -9,6 +9,7 @@ import yaml
 
 from generator.errors import CasefolioError, Problem
 from generator.importer.model import ImportedSite
+from generator.importer.plan import redirect_file, redirect_page
 from generator.importer.report import render_report
 
 
@@ -80,5 +81,8 @@ def write_site(site: ImportedSite, target: Path, force: bool, command: str) -> l
             put(str(folder / name), source.read_bytes())
     for rel, source in site.static:
         put(f"static/{rel}", source.read_bytes())
+    for old, new in site.redirects:
+        put(f"static/{redirect_file(old)}",
+            redirect_page(old, new, str(site.settings.get("language", "en"))).encode())
     put("IMPORT-REPORT.md", render_report(site, command).encode())
     return written

@@ -1,6 +1,6 @@
 """The build cache on disk, SITE_DIR/.casefolio/cache/: what one `casefolio build` hands the next.
 
-It holds the parsed and rendered Documents, keyed by (path, content fingerprint, raw_html), in
+It holds the parsed and rendered Documents, keyed by (path, content fingerprint, options), in
 shards by path; the key of every output last written with the size and time the writer left
 it at; each input file's stat signature and fingerprint; and a stamp of everything the last
 output depended on. A build with a warm cache reads and parses only changed files and, with the
@@ -50,7 +50,8 @@ STAMP = "stamp.pickle"
 LIBRARIES = ("markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "pygments", "pyyaml",
              "pydantic", "pydantic-core", "python-slugify", "jinja2", "markupsafe", "pillow")
 
-DocumentKey = tuple[str, str, bool]  # (site-relative path, content fingerprint, raw_html)
+# (site-relative path, content fingerprint, Markdown options: Reading.options)
+DocumentKey = tuple[str, str, tuple[bool, str]]
 # An output as the writer left it: its key, and the size and mtime that say the file is still
 # that one (plain tuples: 10,000 of them unpickle in milliseconds).
 Written = tuple[str, int, int]
@@ -361,17 +362,18 @@ def _pack(key: DocumentKey, doc: Document) -> tuple[Any, ...]:
     return (key, doc.kind, doc.rel, doc.slug, doc.meta, doc.positions, doc.fingerprint, r.html,
             [(h.level, h.text, h.anchor, h.line, h.unnumbered) for h in r.toc],
             [(link.target, link.line) for link in r.links],
-            [(i.src, i.alt, i.title, i.line) for i in r.images], tuple(sections), r.words, r.text)
+            [(i.src, i.alt, i.title, i.line) for i in r.images], tuple(sections), r.words, r.text,
+            doc.warnings)
 
 
 def _unpack(item: tuple[Any, ...]) -> tuple[DocumentKey, Document]:
     key, kind, rel, slug, meta, positions, fingerprint, html, toc, links, images, packed, \
-        words, text = item
+        words, text, warnings = item
     sections = tuple(Section(s[0], s[1], s[2], html[s[3]:s[4]] if len(s) == 5 else s[3])
                      for s in packed)
     rendered = Rendered(html, tuple(Heading(*h) for h in toc), tuple(Link(*x) for x in links),
                         tuple(Image(*i) for i in images), sections, words, text)
-    return key, Document(kind, rel, slug, meta, positions, rendered, fingerprint)
+    return key, Document(kind, rel, slug, meta, positions, rendered, fingerprint, warnings)
 
 
 # --- outputs: which files in the output folder are still exactly what the writer left --------

@@ -156,7 +156,8 @@ def _edits(site_dir: Path, config: Config, changed: Mapping[str, tuple[Any, ...]
            ) -> list[tuple[Document, Document, OwnPage]] | None:
     """(cached version, new version, own page) of each document whose bytes changed, if every
     change is prose only and each has its own page; None otherwise."""
-    raw_html = config.settings.markdown.raw_html
+    markdown = config.settings.markdown
+    reading = for_site(config).reading(markdown.raw_html, markdown.anchors)
     edits = []
     pages: dict[int, Any] = {}
     for path, (_, old_fp, record, _) in changed.items():
@@ -169,10 +170,10 @@ def _edits(site_dir: Path, config: Config, changed: Mapping[str, tuple[Any, ...]
         if problems or not isinstance(item, Source) or (item.kind, item.rel) != record[1:3]:
             return None
         try:
-            new = load_document(item, for_site(config).reading(raw_html))
+            new = load_document(item, reading)
         except CasefolioError:
             return None  # the full build reports it
-        old = cache.load_document(site_dir, (item.rel, old_fp, raw_html))
+        old = cache.load_document(site_dir, (item.rel, old_fp, reading.options))
         if old is None or not prose_only(old, new):
             return None
         number = _shard(new.id)
@@ -192,9 +193,10 @@ def _record(site_dir: Path, out_dir: Path, inputs: Any, last: cache.Stamp, meta:
             listing: dict[str, tuple[int, int]]) -> None:
     """The cache after this build: the new documents, the rewritten files, the new reads; a
     stamp (and this module's meta) only if no edited file is too fresh to be trusted."""
-    raw_html = config.settings.markdown.raw_html
-    cache.replace_documents(site_dir, {(old.rel, old.fingerprint, raw_html): (
-        (new.rel, new.fingerprint, raw_html), new) for old, new, _ in edits})
+    markdown = config.settings.markdown
+    options = (markdown.raw_html, markdown.anchors)  # Reading.options
+    cache.replace_documents(site_dir, {(old.rel, old.fingerprint, options): (
+        (new.rel, new.fingerprint, options), new) for old, new, _ in edits})
     root = str(out_dir.resolve())
     marks = dict(written)
     for path, output in fresh.items():

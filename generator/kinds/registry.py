@@ -105,9 +105,9 @@ class Registry:
     def sectioned(self) -> frozenset[str]:
         return frozenset(k.folder for k in self.kinds if k.sections)
 
-    def reading(self, raw_html: bool) -> Reading:
+    def reading(self, raw_html: bool, anchors: str = "default") -> Reading:
         """How content files are read: each folder's schema, sections, Markdown plugins."""
-        return Reading(self.models, self.sectioned, raw_html, tuple(self.markdown))
+        return Reading(self.models, self.sectioned, raw_html, tuple(self.markdown), anchors)
 
     @property
     def page_order(self) -> tuple[str, ...]:
