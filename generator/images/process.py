@@ -51,6 +51,12 @@ ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
 # A fallback is fetched only by a browser without WebP (~none): a big screenshot's PNG at
 # level 1 takes 90 ms instead of 340, for ~12% more bytes
 FALLBACK_ENCODER: dict[str, dict[str, Any]] = {**ENCODER, "PNG": {"compress_level": 1}}
+# A palette source (a screenshot saved with few colours) gets lossless WebP of its palette
+# pixels, as its PNGs are: at the lowest effort a third of the bytes of lossy WebP (q78, m4)
+# in a third of the time, and exact. Noise-like pixels (a dithered photo) would make it larger
+# than lossy: past LOSSLESS_MAX_BITS a pixel the lossy settings are used instead.
+LOSSLESS_WEBP: dict[str, Any] = {"lossless": True, "quality": 0, "method": 1}
+LOSSLESS_MAX_BITS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,7 @@ class Variant:
     format: str      # "WEBP" | "PNG" | "JPEG"
     role: str        # "srcset" (WebP) | "fallback" | "original" (the source, cleaned) | "og"
     box: tuple[int, int, int, int] | None = None  # crop of the upright source, before resizing
+    lossless: bool = False  # WebP of a palette source's pixels (LOSSLESS_WEBP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +123,12 @@ def plan(site_dir: Path, assets: Iterable[Asset]) -> tuple[dict[str, ImageJob | 
         if isinstance(header, str):
             jobs[asset.rel] = header
             continue
-        width, height, fmt, animated = header
+        width, height, fmt, animated, palette = header
         if animated:
             rest.append(asset)
             continue
         jobs[asset.rel] = ImageJob(asset.rel, site_dir / asset.rel, asset.fingerprint, width,
-                                   height, fmt, _variants(asset, width, height, fmt))
+                                   height, fmt, _variants(asset, width, height, fmt, palette))
     return jobs, rest
 
 
@@ -167,8 +174,9 @@ def og_image(job: Job, base_url: str, alt: str) -> OgImage:
 
 
 @lru_cache(maxsize=4096)
-def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool] | str:
-    """(width, height, format, animated) from the header, PNGs' checksums verified; or why the
+def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool, bool] | str:
+    """(width, height, format, animated, palette) from the header, PNGs' checksums verified; or
+    why the
     file cannot be read. A pure function of the bytes (`fingerprint`), so `serve` asks once."""
     from PIL import Image, UnidentifiedImageError
 
@@ -178,6 +186,7 @@ def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool] | str:
             with Image.open(path) as im:
                 width, height, fmt = im.width, im.height, str(im.format)
                 animated = bool(getattr(im, "is_animated", False))
+                palette = im.mode == "P"
                 if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # orientation: a quarter turn
                     width, height = height, width
             if width * height > (Image.MAX_IMAGE_PIXELS or width * height):
@@ -193,7 +202,7 @@ def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool] | str:
         return f"unreadable image ({exc})"
     if fmt not in EXTENSIONS:
         return f"a {fmt} image named {path.suffix}: save it as PNG, JPEG or WebP"
-    return width, height, fmt, animated
+    return width, height, fmt, animated, palette
 
 
 def _too_many_pixels(width: int | None = None, height: int | None = None) -> str:
@@ -204,10 +213,12 @@ def _too_many_pixels(width: int | None = None, height: int | None = None) -> str
             "(a decompression bomb, or an image far larger than any page shows); scale it down")
 
 
-def _variants(asset: Asset, width: int, height: int, fmt: str) -> tuple[Variant, ...]:
-    """WebP at each width, which every browser in use takes, and for one that does not a
-    single size in the source's format (three cost 3/4 of a big screenshot's encoding time and
-    ~10x its WebP bytes, for ~no visitor); then the original, cleaned."""
+def _variants(asset: Asset, width: int, height: int, fmt: str, palette: bool = False,
+              ) -> tuple[Variant, ...]:
+    """WebP at each width, which every browser in use takes (lossless for a `palette` source),
+    and for one that does not a single size in the source's format (three cost 3/4 of a big
+    screenshot's encoding time and ~10x its WebP bytes, for ~no visitor); then the original,
+    cleaned."""
     stem = asset.out.rsplit(".", 1)[0]
     widths = _widths(width)
     # WebP holds at most 16383 px a side: a full-page screenshot gets only its own format
@@ -218,7 +229,7 @@ def _variants(asset: Asset, width: int, height: int, fmt: str) -> tuple[Variant,
         out.append(Variant(asset.out, width, height, fmt, "original"))
         return tuple(out)
     out = [_variant(f"{stem}-{w}w", asset.fingerprint, w, max(1, round(height * w / width)),
-                    "WEBP", "srcset") for w in widths]
+                    "WEBP", "srcset", lossless=palette) for w in widths]
     if fmt != "WEBP":
         w = min(WIDTHS[1], width)
         out.append(_variant(f"{stem}-{w}w", asset.fingerprint, w,
@@ -232,13 +243,22 @@ def _widths(width: int) -> list[int]:
 
 
 def _variant(stem: str, fingerprint: str, width: int, height: int, fmt: str, role: str,
-             box: tuple[int, int, int, int] | None = None) -> Variant:
-    key = _digest(fingerprint, width, height, fmt, box, _options(fmt, role))
-    return Variant(f"{stem}.{key[:8]}.{EXTENSIONS[fmt]}", width, height, fmt, role, box)
+             box: tuple[int, int, int, int] | None = None, *, lossless: bool = False) -> Variant:
+    v = Variant("", width, height, fmt, role, box, lossless)
+    key = _digest(fingerprint, width, height, fmt, box, _settings(v))
+    return replace(v, path=f"{stem}.{key[:8]}.{EXTENSIONS[fmt]}")
 
 
-def _options(fmt: str, role: str) -> dict[str, Any]:
-    return (FALLBACK_ENCODER if role == "fallback" else ENCODER)[fmt]
+def _options(v: Variant) -> dict[str, Any]:
+    """The encoder's settings for the variant."""
+    if v.lossless:
+        return LOSSLESS_WEBP
+    return (FALLBACK_ENCODER if v.role == "fallback" else ENCODER)[v.format]
+
+
+def _settings(v: Variant) -> object:
+    """All that decides the variant's bytes beyond its source and size: what keys it."""
+    return (_options(v), ENCODER["WEBP"], LOSSLESS_MAX_BITS) if v.lossless else _options(v)
 
 
 def _digest(*parts: object) -> str:
@@ -347,7 +367,7 @@ def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
     if isinstance(job, CardJob):
         return ((job.path, _digest(job.path, "card-pixels", CARD_VERSION, _pillow()), "png"),)
     return tuple((v.path, _digest(job.fingerprint, v.width, v.height, v.format, v.box,
-                                  _options(v.format, v.role), _pillow()), EXTENSIONS[v.format])
+                                  _settings(v), _pillow()), EXTENSIONS[v.format])
                  for v in job.variants)
 
 
@@ -384,9 +404,7 @@ def _make(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str, b
     for v, (_, key, ext) in zip(job.variants, _files(job), strict=True):
         if key in keys and key not in made:
             data = _clean_png(job.source) if v.role == "original" and v.format == "PNG" else None
-            made[key] = _store(cache_dir, key, ext, data or _encode(
-                _pixels(source, v, sized), v.format, source.icc, source.palette is not None,
-                _options(v.format, v.role)))
+            made[key] = _store(cache_dir, key, ext, data or _encode_variant(source, v, sized))
     return made
 
 
@@ -472,12 +490,36 @@ def _decode(job: ImageJob) -> _Decoded:
     return _Decoded(pixels, upright if upright.mode == "P" else None, icc)
 
 
+def _encode_variant(source: _Decoded, v: Variant, sized: dict[Any, Any]) -> bytes:
+    if not v.lossless:
+        return _encode(_pixels(source, v, sized), v.format, source.icc,
+                       source.palette is not None, _options(v))
+    data = _encode(_pixels(source, v, sized), v.format, source.icc, settings=_options(v))
+    if len(data) * 8 <= LOSSLESS_MAX_BITS * v.width * v.height:
+        return data
+    return _encode(_sized(source, v.box, v.width, v.height, sized), v.format, source.icc)
+
+
 def _pixels(source: _Decoded, v: Variant, sized: dict[Any, Any]) -> Any:
-    """The variant's pixels; each size is resized once, whatever the formats it is saved in."""
-    if v.box is None and source.palette is not None and v.format == "PNG" and (
-            source.palette.size == (v.width, v.height)):
+    """The variant's pixels; each size is resized once, and quantized once for what a palette
+    source keeps in a palette (PNG, lossless WebP), whatever the formats it is saved in."""
+    if source.palette is None or not (v.format == "PNG" or v.lossless):
+        return _sized(source, v.box, v.width, v.height, sized)
+    if v.box is None and source.palette.size == (v.width, v.height):
         return source.palette
-    return _sized(source, v.box, v.width, v.height, sized)
+    key = ("palette", v.box, v.width, v.height)
+    if key not in sized:
+        sized[key] = _quantized(_sized(source, v.box, v.width, v.height, sized))
+    return sized[key]
+
+
+def _quantized(im: Any) -> Any:
+    """Resized palette pixels (new colours where edges were smoothed) back in 256 colours."""
+    from PIL import Image
+
+    mode = "RGBA" if "A" in im.getbands() else "RGB"
+    return (im if im.mode == mode else im.convert(mode)).quantize(  # converting to the same
+        256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)  # mode copies
 
 
 def _sized(source: _Decoded, box: tuple[int, int, int, int] | None, width: int, height: int,
@@ -557,9 +599,7 @@ def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False,
         flat.paste(im.convert("RGBA"), mask=im.getchannel("A"))
         im = flat
     if fmt == "PNG" and palette and im.mode != "P":
-        mode = "RGBA" if "A" in im.getbands() else "RGB"
-        im = (im if im.mode == mode else im.convert(mode)).quantize(  # converting to the same
-            256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)  # mode copies
+        im = _quantized(im)
     buffer = BytesIO()
     im.save(buffer, fmt, **options)
     return buffer.getvalue()
