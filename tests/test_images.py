@@ -448,7 +448,7 @@ def test_a_card_looks_as_drawn_in_true_colour() -> None:
              "title": colours["ink"], "metric": colours["accent"], "label": colours["muted"]}
     for job in card_jobs():
         exact = Image.new("RGB", images.OG_SIZE, colours["bg"])
-        images._lay_out_card(ImageDraw.Draw(exact), job, fills)
+        images._lay_out_card(exact, job, fills)
         card = rgb(images._draw_card(job))
         error = max(high for _, high in ImageChops.difference(card, exact).getextrema())
         assert 0 < error <= 8, job.title
