@@ -431,15 +431,7 @@ def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path | 
     """Largest jobs first, small ones gathered into chunks: the cores finish together instead
     of one waiting on a big screenshot that came last. Results in `todo`'s order."""
     global _pending
-    order = sorted(range(len(todo)), key=lambda i: -_work(*todo[i]))  # stable: deterministic
-    chunks: list[list[int]] = [[]]
-    work = 0
-    for i in order:
-        if work >= CHUNK_WORK:
-            chunks.append([])
-            work = 0
-        chunks[-1].append(i)
-        work += _work(*todo[i])
+    chunks = _chunks([_work(*t) for t in todo])
     _pending = todo
     try:
         with ProcessPoolExecutor(min(processes, len(chunks)), initializer=gc.freeze,
@@ -451,6 +443,20 @@ def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path | 
             return [made[i] for i in range(len(todo))]
     finally:
         _pending = ()
+
+
+def _chunks(work: Sequence[int]) -> list[list[int]]:
+    """Indices into `work` (each job's), largest first, gathered until a chunk has CHUNK_WORK:
+    ties keep their order, so the same jobs always make the same chunks."""
+    chunks: list[list[int]] = [[]]
+    total = 0
+    for i in sorted(range(len(work)), key=lambda i: -work[i]):
+        if total >= CHUNK_WORK:
+            chunks.append([])
+            total = 0
+        chunks[-1].append(i)
+        total += work[i]
+    return chunks
 
 
 def _make_chunk(chunk: list[int], cache_dir: Path | None) -> list[dict[str, bytes] | Problem]:
