@@ -448,7 +448,7 @@ def test_a_card_looks_as_drawn_in_true_colour() -> None:
              "title": colours["ink"], "metric": colours["accent"], "label": colours["muted"]}
     for job in card_jobs():
         exact = Image.new("RGB", images.OG_SIZE, colours["bg"])
-        images._lay_out_card(ImageDraw.Draw(exact), job, fills)
+        images._lay_out_card(exact, job, fills)
         card = rgb(images._draw_card(job))
         error = max(high for _, high in ImageChops.difference(card, exact).getextrema())
         assert 0 < error <= 8, job.title
@@ -612,3 +612,110 @@ def test_a_decompression_bomb_is_an_error_naming_the_file(image_site, where, siz
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert isinstance(result.exception, SystemExit)
     assert where in result.output and "pixels" in result.output
+
+
+# --- issue 18: cheaper encoding, same pictures -----------------------------------------------
+
+def palette_png(width: int, height: int, noise: bool = False) -> bytes:
+    """A screenshot saved with few colours (mode P), or a palette of noise (a dithered photo)."""
+    import random
+
+    im = Image.open(BytesIO(png(width, height)))
+    if noise:
+        rng = random.Random(3)
+        im = Image.frombytes("RGB", (width, height), bytes(rng.randrange(256)
+                                                            for _ in range(width * height * 3)))
+    buffer = BytesIO()
+    im.quantize(64 if noise else 8).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def webp_kind(data: bytes) -> bytes:
+    """b"VP8L" (lossless) or b"VP8 " (lossy): the first chunk after the RIFF header."""
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    return data[12:16]
+
+
+def test_a_palette_screenshot_gets_lossless_webp_and_a_true_colour_one_lossy(image_site) -> None:
+    site = image_site({"content/case-studies/before.png": palette_png(1200, 800)})
+    _, files = run(site)
+    before = {p: d for p, d in files.items() if p.startswith("case-studies/before-")
+              and p.endswith(".webp")}
+    after = {p: d for p, d in files.items() if p.startswith("case-studies/after-")
+             and p.endswith(".webp")}
+    assert len(before) == 3 and {webp_kind(d) for d in before.values()} == {b"VP8L"}
+    assert len(after) == 3 and {webp_kind(d) for d in after.values()} == {b"VP8 "}
+    source = Image.open(site / "content/case-studies/before.png").convert("RGB")
+    [full] = [d for p, d in before.items() if p.startswith("case-studies/before-1200w.")]
+    assert Image.open(BytesIO(full)).convert("RGB").tobytes() == source.tobytes()  # exact
+    for path, data in before.items():  # smaller than lossy WebP of the same size
+        with Image.open(BytesIO(data)) as im:
+            lossy = images._encode(source.resize(im.size, Image.Resampling.BICUBIC), "WEBP")
+            assert len(data) < len(lossy), path
+
+
+def test_noise_in_a_palette_falls_back_to_lossy_webp(image_site) -> None:
+    site = image_site({"content/case-studies/before.png": palette_png(600, 400, noise=True)})
+    _, files = run(site)
+    webp = [d for p, d in files.items() if p.startswith("case-studies/before-")
+            and p.endswith(".webp")]
+    assert len(webp) == 2 and all(webp_kind(d) == b"VP8 " for d in webp)
+
+
+def test_lossless_and_lossy_variants_have_their_own_keys() -> None:
+    asset = images.Asset("static/a.png", "a.png", "f" * 32)
+    lossless = images._variants(asset, 1200, 800, "PNG", palette=True)
+    lossy = images._variants(asset, 1200, 800, "PNG")
+    assert [v.lossless for v in lossless if v.role == "srcset"] == [True] * 3
+    assert not any(v.lossless for v in lossy)
+    srcset = {v.path for v in lossless if v.role == "srcset"}
+    assert srcset.isdisjoint(v.path for v in lossy)       # never served from the other's cache
+    assert [v.path for v in lossless if v.role != "srcset"] == [
+        v.path for v in lossy if v.role != "srcset"]      # the fallback and original are the same
+
+
+def test_smaller_widths_are_resized_from_the_next_larger_one(tmp_path) -> None:
+    from generator.content.sources import Asset, fingerprint
+
+    data = jpeg_with_gps(2400, 1600)  # upright: 1600x2400
+    (tmp_path / "p.jpg").write_bytes(data)
+    jobs, _ = images.plan(tmp_path, [Asset("p.jpg", "p.jpg", fingerprint(data))])
+    [job] = images.publish(jobs, jobs)
+    source = images._decode(job)
+    sized: dict = {}
+    for v in job.variants:
+        if v.role == "srcset":
+            images._sized(source, None, v.width, v.height, sized)
+    assert sorted(k[1:] for k in sized) == [(480, 720), (960, 1440), (1600, 2400)]
+    assert source.pixels.size == (1600, 2400)  # the upright source, as decoded
+    derived = sized[(None, 480, 720)]
+    straight = source.pixels.resize((480, 720), Image.Resampling.BICUBIC)
+    assert derived.tobytes() == images._sized(source, None, 960, 1440, {}).resize(
+        (480, 720), Image.Resampling.BICUBIC, reducing_gap=3.0).tobytes()
+    assert max(high for _, high in ImageChops.difference(derived, straight).getextrema()) < 8
+
+
+def test_the_pool_takes_the_largest_jobs_first_and_gathers_small_ones() -> None:
+    work = [5, 300, 5, 90, 5, 5, 120, 5]
+    chunks = images._chunks(work)
+    assert [i for chunk in chunks for i in chunk] == [1, 6, 3, 0, 2, 4, 5, 7]
+    assert chunks[:3] == [[1], [6], [3]]              # each big job alone, biggest first
+    assert chunks[3:] == [[0, 2, 4, 5, 7]]            # the small ones together, in order
+    assert images._chunks(work) == chunks             # the same every time
+
+
+def test_a_card_title_is_wrapped_to_lines_that_fit() -> None:
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    inner = images.OG_SIZE[0] - 88 - 72
+    for title, _, label in CARDS:
+        for size in (68, 52, 34):
+            font = images._font(size)
+            lines = images._wrap(images._printable(title + " " + label), font, inner, draw)
+            assert " ".join(lines) == images._printable(title + " " + label)
+            for i, line in enumerate(lines):
+                assert " " not in line or draw.textlength(line, font=font) <= inner
+                if i + 1 < len(lines):  # the next word would not have fitted
+                    nxt = f"{line} {lines[i + 1].split()[0]}"
+                    assert draw.textlength(nxt, font=font) > inner
