@@ -1,4 +1,4 @@
-"""The only code that touches the output folder.
+"""The only code that touches the output folder (the dev server's own folder: preview.py).
 
 A build's changes land all at once or not at all: a failed, interrupted or killed build leaves
 the previous output as it was, or (once it has committed) the next build completes it; never
@@ -567,43 +567,6 @@ def _plan(outputs: list[Output]) -> Plan:
     if problems:
         raise CasefolioError(problems)
     return plan
-
-
-def sync_dir(outputs: Iterable[Output], out_dir: Path) -> list[str]:
-    """Make out_dir hold exactly these outputs, rewriting only files whose bytes changed.
-    Used by the dev server for its private folder (which other code also writes to, so its
-    marker lists no files: all of it is ours); each file is replaced atomically. A non-empty
-    folder without our marker is refused, never emptied."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not (out_dir / MARKER).is_file() and any(out_dir.iterdir()):
-        raise CasefolioError([Problem(str(out_dir), None, "refusing to sync into a folder "
-                                      "casefolio did not create", "use an empty folder")])
-    changed: list[str] = []
-    wanted: set[str] = {MARKER}
-    for output in outputs:
-        rel = safe_relpath(output.path)
-        wanted.add(rel)
-        target = out_dir / rel
-        assert isinstance(output.data, bytes), "the dev server builds in memory, unspooled"
-        with contextlib.suppress(OSError):
-            if target.stat().st_size == len(output.data) and target.read_bytes() == output.data:
-                continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(output.data)
-        os.replace(tmp, target)
-        changed.append(rel)
-    (out_dir / MARKER).write_bytes(MARKER_TEXT)
-    for folder, dirs, files in os.walk(out_dir, topdown=False):
-        for name in files:
-            rel = (Path(folder) / name).relative_to(out_dir).as_posix()
-            if rel not in wanted:
-                (Path(folder) / name).unlink()
-                changed.append(rel)
-        for name in dirs:
-            with contextlib.suppress(OSError):
-                (Path(folder) / name).rmdir()  # only succeeds when empty
-    return changed
 
 
 def clean_leftovers(out_dir: Path) -> list[Path]:
