@@ -14,7 +14,8 @@ from generator.errors import CasefolioError, Problem
 from generator.incremental import cache
 from generator.incremental.reads import all_files
 from generator.incremental.state import BuildState, FileRead
-from generator.output.writer import Output, output_signature
+from generator.output.listing import output_signature
+from generator.output.writer import Output
 
 
 @dataclass(frozen=True, slots=True)
