@@ -12,14 +12,9 @@ from generator.content.sources import Asset, bundle_of, fingerprint, in_bundles
 from generator.errors import Problem
 from generator.images.process import process_all
 from generator.incremental.reads import all_files, file_read, forget_others
-from generator.incremental.state import (
-    BuildState,
-    ImagesMemo,
-    PublishedMemo,
-    SiteMemo,
-    ThemeMemo,
-)
+from generator.incremental.state import BuildState, ImagesMemo, PublishedMemo, SiteMemo, ThemeMemo
 from generator.kinds.registry import for_site
+from generator.output.markup import image_markup
 from generator.output.render import Output, Route, patch_routes, routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool
@@ -37,7 +32,8 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
     assets = in_bundles(public_assets(documents, docs, assets), bundles(config, documents, docs))
     absent = _absent(documents, docs, config, broken) if len(docs) < len(documents) or broken \
         else {}
-    key = (config.fingerprint, tuple(sorted(absent.items())), *docs, *assets)
+    markup = image_markup(config, for_site(config))
+    key = (config.fingerprint, markup.key, tuple(sorted(absent.items())), *docs, *assets)
     cached = state.site
     if cached is not None and len(cached.key) == len(key):
         edits = [(a, b) for a, b in zip(cached.key, key, strict=True) if a is not b and a != b]
@@ -54,7 +50,7 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
                 rendered = (state.rendered_from is not None
                             and state.rendered_from.site is cached.site)
                 return patched, list(cached.problems), page_routes, ids if rendered else None
-    site, problems = build_site(config, for_site(config), docs, assets, absent)
+    site, problems = build_site(config, for_site(config), docs, assets, absent, markup=markup)
     page_routes = routes(site)
     state.site = SiteMemo(key, site, tuple(problems), page_routes)
     return site, problems, page_routes, None
