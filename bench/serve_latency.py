@@ -158,7 +158,7 @@ def profile(site: Path, tmp: Path) -> None:
     """cProfile of one incremental rebuild, the way the server does it."""
     from generator.build import BuildState, build
     from generator.config import BuildOptions
-    from generator.serve.server import write_changes
+    from generator.output.preview import write_changes
 
     options = BuildOptions(base_url="http://127.0.0.1:8000/", serve=True)
     state = BuildState()

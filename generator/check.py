@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.build import BuildState, build, inputs_now, reads_from_cache
+from generator.build import BuildState, build
 from generator.config import BuildOptions, Config, load_config
 from generator.content.document import Document, load_document
 from generator.content.markdown import fill
 from generator.content.sources import read_sources
 from generator.errors import CasefolioError, Problem
 from generator.incremental import cache
+from generator.incremental.stamp import inputs_now, reads_from_cache
 from generator.kinds.case_study import CaseStudyMeta
 from generator.kinds.registry import Registry
 from generator.kinds.service import ServiceMeta

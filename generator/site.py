@@ -24,6 +24,7 @@ from generator.content.document import Document
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
+from generator.images.markup import ImageMarkup
 from generator.kinds.index import (
     Index,
     _root_image,
@@ -140,12 +141,13 @@ def _files_of(doc: Document) -> set[str]:
 
 
 def build_site(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
-               absent: Mapping[str, tuple[str, str]] | None = None,
+               absent: Mapping[str, tuple[str, str]] | None = None, *, markup: ImageMarkup,
                ) -> tuple[Site, list[Problem]]:
     """Link every document to the others and derive what templates show. `absent`: the
     content files that are not among `docs`, site-relative path -> (slug, why): a reference
-    to one says why ("is a draft"), or nothing when why is "" (its own error says it)."""
-    index = _index(config, registry, docs, assets, absent or {})
+    to one says why ("is a draft"), or nothing when why is "" (its own error says it).
+    `markup`: the theme's html for images (output/markup.py)."""
+    index = _index(config, registry, docs, assets, absent or {}, markup)
     for kind in registry.kinds:
         for doc in index.docs[kind.folder]:
             kind.link(doc, index)
@@ -159,7 +161,9 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
         Problem(rel, None, job, "open it in an image editor and export it again, or remove it")
         for rel, job in index.image_jobs.items() if isinstance(job, str) and rel not in index.shown]
     fingerprints = {doc.id: doc.fingerprint for doc in docs} | {
-        f"image:{rel}": fingerprint for rel, fingerprint in index.shown.items()} | {
+        # a page showing an image is rendered again when the image or its markup changes
+        f"image:{rel}": f"{fingerprint} {markup.key}" for rel, fingerprint in index.shown.items()
+    } | {
         f"card:{i}": card_fingerprint(card) for i, card in index.cards.items()} | {
         f"order:{folder}": hashlib.blake2b("\n".join(d.id for d in kind_docs if d.id not in
                                                      index.unlisted).encode(),
@@ -174,7 +178,7 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
 
 
 def _index(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
-           absent: Mapping[str, tuple[str, str]]) -> Index:
+           absent: Mapping[str, tuple[str, str]], markup: ImageMarkup) -> Index:
     """Every document's kind order, URL, card and anchors."""
     kinds = {kind.folder: kind for kind in registry.kinds}
     by_kind: dict[str, list[Document]] = {folder: [] for folder in kinds}
@@ -193,7 +197,7 @@ def _index(config: Config, registry: Registry, docs: list[Document], assets: lis
     for d in docs:  # any other id in the body: an h4-h6 heading, a raw <a id="...">
         anchors[d.id] = {**{m: "" for m in _BODY_ID.findall(d.rendered.html)}, **anchors[d.id]}
     return Index(config, by_kind, urls, cards, anchors, assets,
-                 {doc.rel: doc for doc in docs}, absent)
+                 {doc.rel: doc for doc in docs}, absent, markup=markup)
 
 
 def _sort_key(order: Callable[[Document], Any], doc: Document) -> tuple[Any, ...]:

@@ -227,7 +227,7 @@ def test_incremental_pagination_follows_the_order_of_all_case_studies(make_site,
     """Index pages read only their own cards plus the order; a study added in the middle
     must still shift every later page, exactly as a fresh build does."""
     from generator.build import BuildState
-    from generator.output.writer import sync_dir
+    from generator.output.preview import sync_dir
 
     files = {"site.yaml": SITE_YAML_PAGED}
     files |= {f"content/case-studies/s{i}.md": _case(title=f"Study {i}", date=f"2025-01-{i:02d}")

@@ -17,8 +17,8 @@ from generator.config import BuildOptions
 from generator.content.sources import read_sources
 from generator.errors import CasefolioError
 from generator.kinds.registry import Registry
+from generator.output.preview import write_changes
 from generator.output.writer import MARKER
-from generator.serve.server import write_changes
 
 REPO = Path(__file__).resolve().parent.parent
 OPTIONS = BuildOptions(base_url="http://127.0.0.1:8000/", serve=True)
@@ -372,7 +372,7 @@ def test_a_prose_edit_patches_the_site_instead_of_linking_it_again(
 
     def no_walk(*args: object, **kwargs: object) -> None:
         raise AssertionError("walked the whole site for one reported save")
-    monkeypatch.setattr("generator.build.walk", no_walk)
+    monkeypatch.setattr("generator.incremental.reads.walk", no_walk)
     result = build(site, OPTIONS, state, changed=frozenset({path}))
     after = state.site.site
     assert after is not before and result.rendered == 1

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 import generator.build
 from generator.cli import main
 from generator.errors import CasefolioError
+from generator.output.preview import sync_dir
 from generator.output.writer import (
     MARKER,
     MARKER_TEXT,
@@ -31,7 +32,6 @@ from generator.output.writer import (
     clean_leftovers,
     foreign_files,
     safe_relpath,
-    sync_dir,
     write_site,
 )
 from tests.conftest import CASE, REPO, SITE_YAML

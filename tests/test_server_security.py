@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.serve.server import Serving, locate, start
+from generator.serve.http import locate
+from generator.serve.server import Serving, start
 from tests.conftest import REPO
 
 SECRET = "TOP-SECRET-OUTSIDE-THE-FOLDER"

@@ -21,7 +21,8 @@ import generator.output.writer
 from generator.build import BuildState, build, build_to
 from generator.errors import CasefolioError
 from generator.incremental import cache
-from generator.output.writer import JOURNAL, MARKER, Output, clean_leftovers, write_site
+from generator.output.folder import JOURNAL
+from generator.output.writer import MARKER, Output, clean_leftovers, write_site
 from tests.conftest import REPO
 
 STATIC = 40  # files that no edit touches: most of the site stays in place

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from html import escape
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
@@ -263,46 +262,6 @@ def _settings(v: Variant) -> object:
 
 def _digest(*parts: object) -> str:
     return hashlib.blake2b(repr((VERSION, *parts)).encode(), digest_size=16).hexdigest()
-
-
-# --- html ---------------------------------------------------------------------------------
-
-def picture_html(job: ImageJob, alt: str, base_path: str, *, sizes: str,
-                 title: str = "", eager: bool = False) -> str:
-    """A `<picture>`: WebP in every width, one size in the source's format for a browser
-    without WebP, sized so nothing shifts. Lazy unless `eager` (the one image above the fold)."""
-    webp = [v for v in job.variants if v.role == "srcset"]
-    fallback = [v for v in job.variants if v.role == "fallback"]
-    top = webp[-1]
-    srcset = ", ".join(f"{escape(base_path + v.path)} {v.width}w" for v in webp)
-    title_attr = f' title="{escape(title)}"' if title else ""
-    loading = 'loading="eager" fetchpriority="high"' if eager else 'loading="lazy" decoding="async"'
-    size_attrs = f'width="{top.width}" height="{top.height}" alt="{escape(alt)}"'
-    if not fallback:  # a WebP source
-        src = min(webp, key=lambda v: abs(v.width - WIDTHS[1]))
-        return (f'<img src="{escape(base_path + src.path)}" srcset="{srcset}" sizes="{sizes}" '
-                f"{size_attrs}{title_attr} {loading}>")
-    return (f'<picture><source type="image/webp" srcset="{srcset}" sizes="{sizes}">'
-            f'<img src="{escape(base_path + fallback[0].path)}" {size_attrs}{title_attr} '
-            f"{loading}></picture>")
-
-
-def img_html(url: str, alt: str, title: str = "") -> str:
-    """A plain, lazily loaded <img>, for what is not processed (SVG, GIF, animations)."""
-    title_attr = f' title="{escape(title)}"' if title else ""
-    return (f'<img src="{escape(url)}" alt="{escape(alt)}"{title_attr} loading="lazy" '
-            'decoding="async">')
-
-
-def comparison_html(before: str, after: str, caption: str) -> str:
-    """Before and after, each labelled; side by side or stacked is the theme's CSS."""
-    cap = f'<figcaption class="comparison-caption">{escape(caption)}</figcaption>' if caption \
-        else ""
-    return ('<figure class="comparison"><div class="comparison-pair">'
-            '<figure class="comparison-side comparison-before"><figcaption class="comparison-tag">'
-            f"Before</figcaption>{before}</figure>"
-            '<figure class="comparison-side comparison-after"><figcaption class="comparison-tag">'
-            f"After</figcaption>{after}</figure></div>{cap}</figure>")
 
 
 # --- processing: decode once, encode what the cache lacks ---------------------------------

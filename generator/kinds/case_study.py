@@ -300,7 +300,7 @@ def _comparison(doc: Document, i: int, pair: Comparison, index: Index) -> str:
                                    doc.line("comparisons", i, name, "src"), ALT_HINT,
                                    index.config.image_sizes("comparison"))
                      for name, side in (("before", pair.before), ("after", pair.after)))
-    return img.comparison_html(before, after, pair.caption)
+    return index.markup.comparison(before, after, pair.caption)
 
 
 def _practice_ref(cid: str, anchor: str, index: Index) -> v.PracticeRef:

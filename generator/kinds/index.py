@@ -23,6 +23,7 @@ from generator.content.schema import Testimonial
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
+from generator.images.markup import ImageMarkup
 from generator.model import views as v
 from generator.model.metrics import Result, aggregate
 
@@ -36,8 +37,10 @@ class Index:
                  urls: Mapping[str, str], cards: dict[str, v.Card],
                  anchors: Mapping[str, Mapping[str, str]], assets: list[Asset],
                  by_rel: Mapping[str, Document],
-                 absent: Mapping[str, tuple[str, str]] | None = None) -> None:
+                 absent: Mapping[str, tuple[str, str]] | None = None, *,
+                 markup: ImageMarkup) -> None:
         self.config = config
+        self.markup = markup          # the theme's: the html that shows an image
         self.base = config.base_path
         self.docs = docs              # folder -> its documents, in the kind's order
         self.urls = urls              # id -> URL
@@ -185,10 +188,10 @@ class Index:
                                              f"open {rel} in an image editor and export it "
                                              "again"))
             elif job is None:
-                return img.img_html(self.base + asset.out, alt, title)
+                return self.markup.img(self.base + asset.out, alt, title)
             else:
-                return img.picture_html(job, alt, self.base, title=title, eager=eager,
-                                        sizes=sizes or self.config.image_sizes("prose"))
+                return self.markup.picture(job, alt, self.base, title=title, eager=eager,
+                                            sizes=sizes or self.config.image_sizes("prose"))
         return ""
 
 

@@ -190,6 +190,20 @@ def _pair_result(metric: Metric, before: Figure, after: Figure,
         relative_txt if relative is not None else "")
     if unit == "%" and framing == "relative":
         detail = absolute_txt
+    supports = _pair_supports(before, after, unit, ratios, diff, common["evidence"])
+    return Result(**common, before=before.low, after=after.low,  # type: ignore[arg-type]
+                  before_text=format_figure(before, unit), after_text=format_figure(after, unit),
+                  absolute=absolute, absolute_text=absolute_txt, relative=relative,
+                  relative_text=relative_txt, improved=improved, framing=framing,
+                  primary=primary, detail=detail, plain=plain,
+                  chartable=plain and before.low >= 0 and after.low >= 0,
+                  magnitude=abs(math.log(ratios.low)) if ratios and ratios.low > 0 else 0.0,
+                  supports=supports)
+
+
+def _pair_supports(before: Figure, after: Figure, unit: str, ratios: Span | None, diff: Span,
+                   evidence: object) -> tuple[tuple[str, float, float], ...]:
+    """Every figure the result supports (unit, low, high): what a claim in the text may cite."""
     supports: tuple[tuple[str, float, float], ...] = (
         _value_supports(before, unit) + _value_supports(after, unit))
     if ratios is not None:
@@ -200,17 +214,10 @@ def _pair_result(metric: Metric, before: Figure, after: Figure,
             supports += (("x", fall.low, fall.high),)
     if unit == "%":
         supports += (("%", abs(diff.low), abs(diff.high)),)
-    if common["evidence"] is not None:  # the A/B test's own lift, as the page shows it
-        lift = abs(common["evidence"].lift) * 100  # type: ignore[attr-defined]
+    if evidence is not None:  # the A/B test's own lift, as the page shows it
+        lift = abs(evidence.lift) * 100  # type: ignore[attr-defined]
         supports += (("%", lift, lift),)
-    return Result(**common, before=before.low, after=after.low,  # type: ignore[arg-type]
-                  before_text=format_figure(before, unit), after_text=format_figure(after, unit),
-                  absolute=absolute, absolute_text=absolute_txt, relative=relative,
-                  relative_text=relative_txt, improved=improved, framing=framing,
-                  primary=primary, detail=detail, plain=plain,
-                  chartable=plain and before.low >= 0 and after.low >= 0,
-                  magnitude=abs(math.log(ratios.low)) if ratios and ratios.low > 0 else 0.0,
-                  supports=supports)
+    return supports
 
 
 # The framings: a pure function each ------------------------------------------------------

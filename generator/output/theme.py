@@ -79,7 +79,7 @@ class Theme:
                                digest_size=16).hexdigest()
 
 
-class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+class Sandbox(jinja2.sandbox.SandboxedEnvironment):
     """A theme is code from elsewhere: it may read what the build hands it, never a file
     (no attribute of a path, a module, the environment or its loader), nor call unsafe
     methods (Jinja's sandbox: no `__class__`, `mro`, `func_globals`...)."""
@@ -94,7 +94,7 @@ _OFF_LIMITS = (PurePath, types.ModuleType, jinja2.Environment, jinja2.BaseLoader
                jinja2.bccache.BytecodeCache)
 
 
-class _ConfinedLoader(jinja2.FileSystemLoader):
+class ConfinedLoader(jinja2.FileSystemLoader):
     """Templates from the site's templates/ and the theme's, and from nowhere else: a
     symbolic link that leads out of them is not found."""
 
@@ -158,8 +158,8 @@ def load_theme(config: Config, registry: Registry | None = None) -> Theme:
     dirs = tuple(d for d in (config.site_dir / "templates",
                              *(registry.templates if registry else ()),
                              config.theme_dir / "templates") if d.is_dir())
-    env = _Sandbox(
-        loader=_ConfinedLoader([str(d) for d in dirs]),
+    env = Sandbox(
+        loader=ConfinedLoader([str(d) for d in dirs]),
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default_for_string=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1,

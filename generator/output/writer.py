@@ -1,4 +1,4 @@
-"""The only code that touches the output folder.
+"""The only code that touches the output folder (the dev server's own folder: preview.py).
 
 A build's changes land all at once or not at all: a failed, interrupted or killed build leaves
 the previous output as it was, or (once it has committed) the next build completes it; never
@@ -26,72 +26,34 @@ never used, even with --force. A replaced output folder keeps its permissions.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import errno
 import functools
-import hashlib
 import os
-import re
 import shutil
 import stat
 import sys
 import tempfile
-import zlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from generator.errors import CasefolioError, Problem
+from generator.output.folder import (
+    IN_USE,
+    MARKER,
+    MARKER_TEXT,
+    STAGED_MARKER,
+    Output,
+    Plan,
+    Spooled,
+    remove_ours,
+    safe_relpath,
+)
+from generator.output.journal import Journal, apply_journal, clean_leftovers, commit_journal
+from generator.output.listing import foreign_files, listed, manifest, marker_bytes
 
-
-@dataclass(frozen=True, slots=True)
-class Spooled:
-    """An output's bytes, already in a file of the writer's spool (see writer.Spool), so
-    that a big build does not hold every page and image in memory until it is written."""
-
-    file: str
-    size: int
-
-    def __len__(self) -> int:
-        return self.size
-
-
-@dataclass(frozen=True, slots=True)
-class Output:
-    """A file to write: its bytes, and the key of everything that produced them."""
-
-    path: str
-    data: bytes | Spooled | None  # None: the file in the output folder is exactly this (cache.load)
-    key: str
-
-
-MARKER = ".casefolio-output"
-MARKER_TEXT = b"This folder is written by casefolio build; it is replaced on every build.\n"
-MANIFEST_HEADER = b"Files written by the last build (any other file here stops the next one):\n"
-# In a staging folder, beside the output files: casefolio's own names (no output may use one).
-OWN_PREFIX = ".casefolio-"
-STAGED_MARKER = ".casefolio-next-marker"  # what an in-place write puts in MARKER's place last
-JOURNAL = ".casefolio-journal"            # an in-place write's commit: its renames and deletions
-JOURNAL_MAGIC = b"casefolio-journal-1"
-_UNSAFE = re.compile(r"[\x00-\x1f\\]")
 _SITE_FILES = ("content", "static", "templates", "themes", "archetypes", ".casefolio", ".git",
                ".github", "site.yaml")
-
-Plan = dict[str, bytes | Spooled | None]  # output path -> its bytes (None: the file there)
-
-
-def safe_relpath(path: str) -> str:
-    """Reject any output path that could land outside the output folder (or be ambiguous, or
-    take one of casefolio's own names)."""
-    parts = path.split("/")  # an absolute path starts with an empty part
-    if not path or _UNSAFE.search(path) or any(part in ("", ".", "..") or part.startswith(
-            OWN_PREFIX) for part in parts):
-        raise CasefolioError([Problem(repr(path)[1:-1] or "(empty path)", None,
-                                      "refusing to write outside the output folder",
-                                      "a slug or file name contains `..`, `/`, `\\`, NUL or "
-                                      "another control character; rename it")])
-    return path
 
 
 def check_output_dir(out_dir: Path, site_dir: Path, force: bool = False) -> None:
@@ -153,101 +115,12 @@ def _not_ours(out: Path) -> str:
         return ""
     shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
                                       if len(foreign) > 5 else "")
-    if _manifest(out) is None:
+    if manifest(out) is None:
         return (f"its marker, from an older casefolio, does not list the files it wrote, so "
                 f"these may be yours ({shown}); move any you want published into static/, "
                 "then pass --force to replace the folder")
     return (f"it holds files the last build did not write ({shown}); move them into "
             "static/ to publish them with every build, or pass --force to delete them")
-
-
-def foreign_files(out: Path) -> list[str]:
-    """Files (and links) in a casefolio output folder that its last build did not write (all
-    of them when its marker lists none: an old marker cannot tell ours from the user's)."""
-    written = _manifest(out) or set()
-    return sorted(rel for rel, _ in _entries(str(out)) if rel != MARKER and rel not in written)
-
-
-def _entries(root: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """Everything under root but folders (files, links, links to folders: not followed), with
-    its path relative to root. os.scandir, no pathlib: this runs on every build, per file."""
-    todo = [("", root)]
-    while todo:
-        prefix, folder = todo.pop()
-        with os.scandir(folder) as found:
-            for entry in found:
-                if entry.is_dir(follow_symlinks=False):
-                    todo.append((f"{prefix}{entry.name}/", entry.path))
-                else:
-                    yield prefix + entry.name, entry
-
-
-def output_signature(out_dir: Path, paths: Iterable[str] | None = None) -> str:
-    """A digest of the files in the output folder with their sizes and modification times:
-    equal digests mean the folder still holds exactly what it held. With `paths` (what was
-    just written, the marker aside), only those files are looked at; without, the whole folder
-    is listed (so a foreign file changes the digest), an interrupted write completed first."""
-    found = output_listing(out_dir, paths)
-    return listing_signature(found) if found is not None else ""
-
-
-Listing = dict[str, tuple[int, int]]  # output path -> size, mtime
-
-
-def output_listing(out_dir: Path, paths: Iterable[str] | None = None) -> Listing | None:
-    """output_signature's files, sizes and mtimes; None when the folder cannot be read."""
-    root = str(out_dir.resolve())
-    found: Listing = {}
-    try:
-        if paths is None:
-            clean_leftovers(Path(root))
-            for rel, entry in _entries(root):
-                st = entry.stat(follow_symlinks=False)
-                found[rel] = (st.st_size, st.st_mtime_ns)
-        else:
-            for rel in [*paths, MARKER]:
-                st = os.lstat(os.path.join(root, rel))
-                found[rel] = (st.st_size, st.st_mtime_ns)
-    except OSError:
-        return None  # no folder, or one that cannot be read: matches nothing
-    return found
-
-
-def listing_signature(found: Listing) -> str:
-    return hashlib.blake2b("\n".join(f"{r}\0{s}\0{m}" for r, (s, m) in sorted(
-        found.items())).encode(), digest_size=16).hexdigest()
-
-
-def _manifest(out: Path) -> set[str] | None:
-    return _listed(out)[0]
-
-
-def _listed(out: Path) -> tuple[set[str] | None, bool]:
-    """The files the marker lists (None: it lists none), and whether every line was a path
-    inside the folder. One that is not (`../NOTES.txt`, `/home/me/x`) is not ours to delete,
-    whoever wrote it there: it is ignored, and the next marker written leaves it out."""
-    try:
-        data = (out / MARKER).read_bytes()
-    except OSError:
-        return None, True
-    _, found, listing = data.partition(MANIFEST_HEADER)
-    if not found:
-        return None, True
-    lines = listing.decode("utf-8", "replace").splitlines()
-    inside = {rel for rel in lines if _inside(rel)}
-    return inside, len(inside) == len(lines)
-
-
-def _inside(rel: str) -> bool:
-    try:
-        safe_relpath(rel)
-    except CasefolioError:
-        return False
-    return True
-
-
-def _marker(paths: Iterable[str]) -> bytes:
-    return MARKER_TEXT + MANIFEST_HEADER + "".join(f"{p}\n" for p in sorted(paths)).encode()
 
 
 def write_site(outputs: Iterable[Output], out_dir: Path, in_place: bool = True) -> int:
@@ -259,7 +132,7 @@ def write_site(outputs: Iterable[Output], out_dir: Path, in_place: bool = True) 
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(out_dir)
-        previous, clean = _listed(out_dir) if in_place else (None, True)
+        previous, clean = listed(out_dir) if in_place else (None, True)
         kept = sum(1 for data in plan.values() if data is None)
         if previous is not None and kept * 2 > len(plan):
             return _update(plan, out_dir, previous, rewrite=not clean)
@@ -284,7 +157,7 @@ def _staging(out_dir: Path, public: bool = False) -> Path:
             os.chmod(staging, _mode_for(out_dir))
         (staging / MARKER).write_bytes(MARKER_TEXT)
     except BaseException:
-        _remove(staging)
+        remove_ours(staging)
         raise
     return staging
 
@@ -299,30 +172,6 @@ def _mode_for(out_dir: Path) -> int:
         return 0o777 & ~umask
 
 
-def _remove(folder: str | Path) -> None:
-    """Delete one of our folders (staging, spool, a swapped-out output) so that a kill at any
-    moment leaves it recognisable as ours for clean_leftovers: a committed journal goes
-    first (a half-deleted folder must never be rolled forward), our marker last."""
-    with contextlib.suppress(OSError):
-        os.unlink(os.path.join(folder, JOURNAL))
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name == MARKER:
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
-    with contextlib.suppress(OSError):
-        os.unlink(os.path.join(folder, MARKER))
-    with contextlib.suppress(OSError):
-        os.rmdir(folder)
-
-
 def _replace(plan: Plan, out_dir: Path) -> None:
     """Write every output into a new folder, then swap it in place of out_dir."""
     staging = _staging(out_dir, public=True)
@@ -334,10 +183,10 @@ def _replace(plan: Plan, out_dir: Path) -> None:
                 _link(out_dir / rel, target)
             else:
                 _put(data, target)
-        (staging / MARKER).write_bytes(_marker(plan))
+        (staging / MARKER).write_bytes(marker_bytes(plan))
         _swap(staging, out_dir)
     except BaseException:
-        _remove(staging)
+        remove_ours(staging)
         raise
 
 
@@ -350,14 +199,6 @@ def _link(source: Path, target: Path) -> None:
                              errno.EOPNOTSUPP):
             raise
         shutil.copyfile(source, target, follow_symlinks=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Journal:
-    """An in-place write, committed: apply it (again) and the folder holds the new site."""
-
-    deletes: tuple[str, ...]   # files of the last build that this one does not produce
-    renames: tuple[str, ...]   # staged files, each moved to the same path in the output
 
 
 def _update(plan: Plan, out_dir: Path, previous: set[str], rewrite: bool = False) -> int:
@@ -376,17 +217,17 @@ def _update(plan: Plan, out_dir: Path, previous: set[str], rewrite: bool = False
             target.parent.mkdir(parents=True, exist_ok=True)
             _put(plan[rel], target)  # type: ignore[arg-type]
         if rewrite or previous != plan.keys():  # rewritten when the files change
-            (staging / STAGED_MARKER).write_bytes(_marker(plan))
+            (staging / STAGED_MARKER).write_bytes(marker_bytes(plan))
         journal = Journal(tuple(stale), tuple(changed))
-        _commit(staging, journal)
+        commit_journal(staging, journal)
     except BaseException:
-        _remove(staging)
+        remove_ours(staging)
         raise
     try:
-        _apply(staging, out_dir, journal)
+        apply_journal(staging, out_dir, journal)
     except BaseException as exc:
         try:  # finish what was committed (after a Ctrl-C, say)
-            _apply(staging, out_dir, journal)
+            apply_journal(staging, out_dir, journal)
         except OSError as again:  # the journal stays: the next build completes it
             raise CasefolioError([Problem(str(out_dir), None, "the output is only partly "
                                           f"updated: {again.strerror or again} "
@@ -394,9 +235,9 @@ def _update(plan: Plan, out_dir: Path, previous: set[str], rewrite: bool = False
                                           "build again: it completes the update first")]
                                  ) from None
         if not isinstance(exc, OSError):
-            _remove(staging)
+            remove_ours(staging)
             raise
-    _remove(staging)
+    remove_ours(staging)
     return len(changed)
 
 
@@ -444,7 +285,7 @@ class Spool:
                                           f"{exc.strerror or exc} ({exc.filename or out_dir})",
                                           "check that the folder above it exists, is a folder "
                                           "and that you may write to it")]) from None
-        _IN_USE.add(self.folder)  # not a leftover, though it has our pid
+        IN_USE.add(self.folder)  # not a leftover, though it has our pid
         self._count = 0
 
     def put(self, data: bytes) -> Spooled:
@@ -464,85 +305,8 @@ class Spool:
         return Spooled(file, len(data))
 
     def discard(self) -> None:
-        _remove(self.folder)
-        _IN_USE.discard(self.folder)
-
-
-_IN_USE: set[str] = set()  # spool folders of this process's running build
-
-
-def _commit(staging: Path, journal: Journal) -> None:
-    """Write the journal atomically: from this moment on, the write is done (rolled forward)."""
-    payload = "".join([*(f"D\t{rel}\n" for rel in journal.deletes),
-                       *(f"R\t{rel}\n" for rel in journal.renames)]).encode()
-    header = b"%s %08x %d\n" % (JOURNAL_MAGIC, zlib.crc32(payload), len(payload))
-    tmp = staging / f"{JOURNAL}.tmp"
-    tmp.write_bytes(header + payload)
-    os.replace(tmp, staging / JOURNAL)
-
-
-def _journal(staging: Path) -> Journal | None:
-    """The committed journal in a staging folder, or None (not committed, or damaged)."""
-    try:
-        data = (staging / JOURNAL).read_bytes()
-    except OSError:
-        return None
-    line, _, payload = data.partition(b"\n")
-    fields = line.split()
-    try:
-        if (len(fields) != 3 or fields[0] != JOURNAL_MAGIC or int(fields[2]) != len(payload)
-                or int(fields[1], 16) != zlib.crc32(payload)):
-            return None
-        steps = [step.split("\t", 1) for step in payload.decode("utf-8").splitlines()]
-        deletes = tuple(safe_relpath(rel) for kind, rel in steps if kind == "D")
-        renames = tuple(safe_relpath(rel) for kind, rel in steps if kind == "R")
-    except (ValueError, CasefolioError):
-        return None
-    return Journal(deletes, renames) if len(deletes) + len(renames) == len(steps) else None
-
-
-def _apply(staging: Path, out_dir: Path, journal: Journal) -> None:
-    """Do what the journal says. Every step may already have been done (by an apply that was
-    killed), so each one is skipped when so: applying twice is applying once."""
-    root, stage = str(out_dir), str(staging)
-    real = os.path.realpath(root)
-    inside = real + os.sep
-    for rel in journal.deletes:
-        target = os.path.join(root, rel)
-        folder = os.path.realpath(os.path.dirname(target))
-        if folder != real and not folder.startswith(inside):
-            continue  # through a link to a folder elsewhere: not ours to delete
-        try:
-            os.unlink(target)
-        except FileNotFoundError:
-            pass
-        except IsADirectoryError:
-            with contextlib.suppress(OSError):
-                os.rmdir(target)  # an empty folder where our file was; a full one stays
-        _prune(os.path.dirname(target), root)
-    for rel in journal.renames:
-        source = os.path.join(stage, rel)
-        if not os.path.lexists(source):
-            continue  # moved before the interruption
-        target = os.path.join(root, rel)
-        folder = os.path.dirname(target)
-        os.makedirs(folder, exist_ok=True)
-        if folder != root and not os.path.realpath(folder).startswith(inside):
-            raise OSError(errno.EXDEV, "a folder in the output is now a link", folder)
-        os.replace(source, target)
-    marker = os.path.join(stage, STAGED_MARKER)
-    if os.path.lexists(marker):
-        os.replace(marker, os.path.join(root, MARKER))
-
-
-def _prune(folder: str, root: str) -> None:
-    """Remove folder and its parents up to root while they are empty."""
-    while folder != root and folder.startswith(root + os.sep):
-        try:
-            os.rmdir(folder)
-        except OSError:
-            return
-        folder = os.path.dirname(folder)
+        remove_ours(self.folder)
+        IN_USE.discard(self.folder)
 
 
 def _plan(outputs: list[Output]) -> Plan:
@@ -569,115 +333,24 @@ def _plan(outputs: list[Output]) -> Plan:
     return plan
 
 
-def sync_dir(outputs: Iterable[Output], out_dir: Path) -> list[str]:
-    """Make out_dir hold exactly these outputs, rewriting only files whose bytes changed.
-    Used by the dev server for its private folder (which other code also writes to, so its
-    marker lists no files: all of it is ours); each file is replaced atomically. A non-empty
-    folder without our marker is refused, never emptied."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not (out_dir / MARKER).is_file() and any(out_dir.iterdir()):
-        raise CasefolioError([Problem(str(out_dir), None, "refusing to sync into a folder "
-                                      "casefolio did not create", "use an empty folder")])
-    changed: list[str] = []
-    wanted: set[str] = {MARKER}
-    for output in outputs:
-        rel = safe_relpath(output.path)
-        wanted.add(rel)
-        target = out_dir / rel
-        assert isinstance(output.data, bytes), "the dev server builds in memory, unspooled"
-        with contextlib.suppress(OSError):
-            if target.stat().st_size == len(output.data) and target.read_bytes() == output.data:
-                continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(output.data)
-        os.replace(tmp, target)
-        changed.append(rel)
-    (out_dir / MARKER).write_bytes(MARKER_TEXT)
-    for folder, dirs, files in os.walk(out_dir, topdown=False):
-        for name in files:
-            rel = (Path(folder) / name).relative_to(out_dir).as_posix()
-            if rel not in wanted:
-                (Path(folder) / name).unlink()
-                changed.append(rel)
-        for name in dirs:
-            with contextlib.suppress(OSError):
-                (Path(folder) / name).rmdir()  # only succeeds when empty
-    return changed
-
-
-def clean_leftovers(out_dir: Path) -> list[Path]:
-    """Deal with what killed builds left beside out_dir (their staging folders): complete an
-    in-place write that had committed its journal (roll forward), discard any other staging
-    folder, and restore the previous output if a build died between the two renames of a
-    non-atomic swap. Only folders with our name pattern, our marker inside and no live
-    process behind them. Returns the folders removed."""
-    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.casefolio-(\d+)-")
-    removed = []
-    with contextlib.suppress(OSError):
-        for path in sorted(out_dir.parent.iterdir()):
-            found = pattern.match(path.name)
-            if (not found or not path.is_dir() or path.is_symlink() or _alive(int(found[1]))
-                    or str(path) in _IN_USE):
-                continue
-            if not (path / MARKER).is_file():  # killed before its first file: empty, or not ours
-                with contextlib.suppress(OSError):
-                    path.rmdir()
-                    removed.append(path)
-                continue
-            if path.name.endswith("-old") and not out_dir.exists():
-                os.replace(path, out_dir)
-                continue
-            _roll_forward(path, out_dir)
-            _remove(path)
-            removed.append(path)
-    return removed
-
-
-def _roll_forward(staging: Path, out_dir: Path) -> None:
-    """Complete the in-place write whose journal is in staging, if it committed one."""
-    journal = _journal(staging)
-    if journal is None or not out_dir.is_dir():  # nothing committed, or no folder to complete
-        return
-    try:
-        _apply(staging, out_dir, journal)
-    except OSError as exc:  # the journal stays: the next build tries again
-        raise CasefolioError([Problem(str(out_dir), None, "cannot complete the interrupted "
-                                      f"last build: {exc.strerror or exc} "
-                                      f"({exc.filename or out_dir})", "check that you may "
-                                      f"write to {out_dir}, then build again")]) from None
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # a leftover of an earlier process that had our pid
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, OSError):
-        return True
-    return True
-
-
 def _swap(staging: Path, out_dir: Path) -> None:
     """Put staging where out_dir is; the old output is removed only after the swap."""
     if not out_dir.exists():
         os.replace(staging, out_dir)
         return
     if _exchange(staging, out_dir):  # one atomic step: there is always a complete output
-        _remove(staging)  # now holds the previous output
+        remove_ours(staging)  # now holds the previous output
         return
     old = out_dir.with_name(f".{out_dir.name}.casefolio-{os.getpid()}-old")
     if old.exists():
-        _remove(old)
+        remove_ours(old)
     os.replace(out_dir, old)
     try:
         os.replace(staging, out_dir)
     except BaseException:
         os.replace(old, out_dir)
         raise
-    _remove(old)
+    remove_ours(old)
 
 
 def _exchange(a: Path, b: Path) -> bool:
