@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from generator.config import Config
 from generator.content.document import Document
+from generator.content.markdown import Rendered
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
@@ -164,7 +165,7 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
         f"order:{folder}": hashlib.blake2b("\n".join(d.id for d in kind_docs if d.id not in
                                                      index.unlisted).encode(),
                                            digest_size=16).hexdigest()
-        for folder, kind_docs in index.docs.items()}
+        for folder, kind_docs in index.docs.items()} | index.records
     site = Site(config, registry, views, {view.id: view for group in views.values()
                                           for view in group},
                 niches, tags, stats, tuple(index.copied), fingerprints,
@@ -185,15 +186,19 @@ def _index(config: Config, registry: Registry, docs: list[Document], assets: lis
     urls = {doc.id: config.base_path + kinds[doc.kind].path(doc.slug) for doc in docs}
     cards = {doc.id: _card(kinds[doc.kind].card(doc, urls[doc.id], config), doc)
              for doc in docs}
-    anchors = {d.id: {s.anchor: s.title for s in d.rendered.sections if s.anchor}
-               | {h.anchor: h.text for h in d.rendered.toc}
-               for kind in registry.kinds if kind.sections for d in by_kind[kind.folder]}
-    anchors.update({d.id: {h.anchor: h.text for h in d.rendered.toc}
-                    for d in docs if d.id not in anchors})
-    for d in docs:  # any other id in the body: an h4-h6 heading, a raw <a id="...">
-        anchors[d.id] = {**{m: "" for m in _BODY_ID.findall(d.rendered.html)}, **anchors[d.id]}
+    sectioned = {kind.folder for kind in registry.kinds if kind.sections}
+    anchors = {d.id: _anchors(d.rendered, d.kind in sectioned) for d in docs}
     return Index(config, by_kind, urls, cards, anchors, assets,
                  {doc.rel: doc for doc in docs}, absent)
+
+
+@functools.lru_cache(maxsize=32768)  # serve: nearly every body is the same as last time
+def _anchors(rendered: Rendered, sections: bool) -> Mapping[str, str]:
+    """A body's anchors -> their heading text: its sections' (kinds that keep them), its
+    headings', then any other id in it (an h4-h6 heading, a raw <a id="...">) with ""."""
+    own = {s.anchor: s.title for s in rendered.sections if s.anchor} if sections else {}
+    own |= {h.anchor: h.text for h in rendered.toc}
+    return {**{m: "" for m in _BODY_ID.findall(rendered.html)}, **own}
 
 
 def _sort_key(order: Callable[[Document], Any], doc: Document) -> tuple[Any, ...]:
@@ -423,6 +428,11 @@ _BODY_ID = re.compile(r"""\b(?:id|name)=["']([^"'\s]+)["']""")
 _HREF = re.compile(r"""\bhref=["']([^"'#?]+)""")
 
 
+@functools.lru_cache(maxsize=32768)  # serve: nearly every body is the same as last time
+def _hrefs(html: str) -> tuple[str, ...]:
+    return tuple(_HREF.findall(html))
+
+
 def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
     """The output paths that pages link to by href (a full-size screenshot, say) and the
     logo site.yaml names: the originals of these images are published beside their variants."""
@@ -430,7 +440,7 @@ def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
     found = set()
     for doc in docs:
         folder = index.urls[doc.id][len(base):]  # 'case-studies/acme/', 'about/'
-        for href in _HREF.findall(doc.rendered.html):
+        for href in _hrefs(doc.rendered.html):
             href = unquote(href)
             if href.startswith(base):
                 found.add(href[len(base):])

@@ -213,7 +213,9 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
         toc=toc(doc), words=doc.rendered.words, related=index.cards_of(related.get(doc.id, ())),
         draft=meta.draft,
         reads=frozenset({*card_ids(svc_ids), *(c for c, _ in refs),
-                         *card_ids(considered.get(doc.id, ())), *index.reads[doc.id]}),
+                         *card_ids(related.get(doc.id, ())),
+                         *(f"rank:{o}" for o in considered.get(doc.id, ())),
+                         *index.reads[doc.id]}),
         cover_html=cover_html, comparisons_html=comparisons_html,
         og_image=img.og_image(og, config.base_url,
                               meta.cover.alt if meta.cover else meta.title) if og else None,
@@ -281,10 +283,11 @@ def routes(pages: Pages) -> None:
     count = max(1, -(-len(cards) // size))
     services = pages.views("services")
     used = [s.card for s in services if s.case_studies]  # a chip leads to their #used-in
-    used_reads = frozenset().union(*(s.reads | {s.id} for s in services))
+    # (the chips' cards are all a page reads of the services: a service that comes into use
+    # or goes out of it adds or removes its card, which changes the page's key)
     for number in range(1, count + 1):
         path = f"{FOLDER}/" + ("" if number == 1 else f"page/{number}/")
-        pages.add(path + "index.html", "case_studies.html", used_reads | {ORDER},
+        pages.add(path + "index.html", "case_studies.html", {ORDER},
                   page_kind=FOLDER, case_studies=cards[(number - 1) * size: number * size],
                   pager=pages.pager(f"{FOLDER}/", number, count),
                   niches=pages.cards("niches"), services=used,
@@ -317,13 +320,18 @@ def _related(index: Index) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
 
     Only a window of CANDIDATES_PER_KEY studies nearest in date is looked at per shared key
     (no N^2 scan), and the ranking uses nothing but the candidates' own cards (score, date
-    distance, id), so a page depends exactly on the candidates it considered (returned too)."""
+    distance, id), so a page depends exactly on the candidates it considered (returned too):
+    on what the ranking reads of each, its `rank:<id>` record (not its whole card: a title edit
+    changes no other study's related list), and on the cards of the three it shows."""
     studies = [d for d in index.docs.get(FOLDER, []) if not d.meta.unlisted]
     lists: Mapping[str, Mapping[str, list[str]]] = {
         "practice": _reverse(index, studies, "practice"), "tag": _reverse(index, studies, "tag"),
         "niche": _reverse(index, studies, "niche")}
     position: dict[int, dict[str, int]] = {}  # id(list) -> study id -> index in that list
     days = {d.id: meta_of(d).date.toordinal() for d in studies}
+    for d in studies:
+        index.record(f"rank:{d.id}", (days[d.id], *(index.outgoing(d.id, relation)
+                                                   for relation in lists)))
     out: dict[str, list[str]] = {}
     considered: dict[str, set[str]] = {}
     half = CANDIDATES_PER_KEY // 2

@@ -66,6 +66,9 @@ class Index:
         self.assets = {a.rel: a for a in assets}
         self.image_jobs, self.copied = img.plan(config.site_dir, assets)
         self.shown: dict[str, str] = {}  # site-relative path -> fingerprint, of shown images
+        # Fingerprints of records kinds derive beyond cards (a case study's ranking keys,
+        # `rank:<id>`), which pages may read: Site.fingerprints holds them too.
+        self.records: dict[str, str] = {}
 
     # Edges between documents (and niches, tags...), kept as ids, in the order recorded.
     def point(self, source: str, relation: str, target: str) -> None:
@@ -85,6 +88,10 @@ class Index:
         """Every target of a relation, in the order first named."""
         prefix = f"{relation}:"
         return [key[len(prefix):] for key in self._in if key.startswith(prefix)]
+
+    def record(self, name: str, value: object) -> None:
+        """Fingerprint a derived record (`rank:<id>`) that pages may list in their reads."""
+        self.records[name] = hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
     def slugs(self, folder: str) -> set[str]:
         return {d.slug for d in self.docs.get(folder, ())}
