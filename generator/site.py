@@ -25,6 +25,7 @@ from generator.content.markdown import Rendered
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
+from generator.kinds import linking
 from generator.kinds.index import (
     Index,
     _root_image,
@@ -37,6 +38,7 @@ from generator.kinds.index import (
     unique,
 )
 from generator.kinds.kind import Kind, View
+from generator.kinds.linking import Linking
 from generator.kinds.registry import Registry
 from generator.model import views as v
 from generator.model.metrics import format_figure as fmt_figure
@@ -60,6 +62,8 @@ class Site:
     # id -> the final link URLs and image html its body's placeholders were filled with, so
     # that an edit of nothing but a body can be re-filled without linking the site again.
     fills: Mapping[str, Fills] = dataclasses.field(default_factory=dict)
+    # What the next linking may reuse (serve): see kinds/linking.py.
+    reuse: Linking | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def url(self, rel: str) -> str:
         """A site-relative path ('case-studies/') as a root-relative URL under base_path."""
@@ -142,18 +146,19 @@ def _files_of(doc: Document) -> set[str]:
 
 def build_site(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
                absent: Mapping[str, tuple[str, str]] | None = None,
-               ) -> tuple[Site, list[Problem]]:
+               previous: Site | None = None) -> tuple[Site, list[Problem]]:
     """Link every document to the others and derive what templates show. `absent`: the
     content files that are not among `docs`, site-relative path -> (slug, why): a reference
-    to one says why ("is a draft"), or nothing when why is "" (its own error says it)."""
-    index = _index(config, registry, docs, assets, absent or {})
+    to one says why ("is a draft"), or nothing when why is "" (its own error says it).
+    `previous`: the last site (`serve`): its cards and views are reused where nothing they
+    were made from changed (see kinds/linking.py)."""
+    last = linking.usable(previous.reuse if previous else None, config, registry)
+    index = _index(config, registry, docs, assets, absent or {}, last)
     for kind in registry.kinds:
         for doc in index.docs[kind.folder]:
             kind.link(doc, index)
     fills = {doc.id: _fill(doc, index) for doc in docs}
-    views = {kind.folder: tuple(_own(kind.view(doc, index), doc)
-                                for doc in index.docs[kind.folder])
-             for kind in registry.kinds}
+    views, made = linking.views(registry, index, fills, assets, last, _own)
     niches, tags, stats = _aggregates(index)
     redirects = _redirects(docs, index)
     problems = index.problems + [
@@ -170,12 +175,13 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
                                           for view in group},
                 niches, tags, stats, tuple(index.copied), fingerprints,
                 images=(*img.publish(index.image_jobs, index.shown, _linked_files(docs, index)),
-                        *index.jobs), fills=fills, redirects=redirects)
+                        *index.jobs), fills=fills, redirects=redirects, reuse=made)
     return site, problems
 
 
 def _index(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
-           absent: Mapping[str, tuple[str, str]]) -> Index:
+           absent: Mapping[str, tuple[str, str]], last: Linking | None = None,
+           ) -> Index:
     """Every document's kind order, URL, card and anchors."""
     kinds = {kind.folder: kind for kind in registry.kinds}
     by_kind: dict[str, list[Document]] = {folder: [] for folder in kinds}
@@ -184,8 +190,12 @@ def _index(config: Config, registry: Registry, docs: list[Document], assets: lis
     for folder, kind in kinds.items():
         by_kind[folder].sort(key=functools.partial(_sort_key, kind.order))
     urls = {doc.id: config.base_path + kinds[doc.kind].path(doc.slug) for doc in docs}
-    cards = {doc.id: _card(kinds[doc.kind].card(doc, urls[doc.id], config), doc)
-             for doc in docs}
+    made = last.cards if last is not None else {}
+    cards = {}
+    for doc in docs:  # a card is derived from its document and URL alone: reused while those are
+        old = made.get(doc.id)
+        cards[doc.id] = (old[2] if old is not None and old[0] is doc and old[1] == urls[doc.id]
+                         else _card(kinds[doc.kind].card(doc, urls[doc.id], config), doc))
     sectioned = {kind.folder for kind in registry.kinds if kind.sections}
     anchors = {d.id: _anchors(d.rendered, d.kind in sectioned) for d in docs}
     return Index(config, by_kind, urls, cards, anchors, assets,

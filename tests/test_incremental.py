@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -26,7 +27,9 @@ NICHES = ["ecommerce", "pool-construction", "personal-injury-law", "senior-livin
 PRACTICES = ["landing-pages#one-goal", "checkout#guest-checkout", "landing-pages#page-speed",
              "checkout", "landing-pages#social-proof"]
 KINDS = ["body", "title", "niche", "add", "delete", "rename", "heading", "template", "site_yaml",
-         "static", "css", "touch", "break_", "prose", "link", "bundle"]
+         "static", "css", "touch", "break_", "prose", "link", "bundle", "metric", "tags", "price",
+         "guide_title"]
+TAGS = ["checkout", "mobile", "forms", "speed", "new", "lead-gen", "paid-search"]
 UNLINKED = ["coastal-pools-price-range", "coffee-subscription-landing",
             "delgado-truck-accident-pages", "willow-creek-tour-booking"]
 
@@ -98,6 +101,37 @@ class Editor:
 
     def niche(self) -> None:
         self.replace_line(self.rng.choice(self.studies()), "niche", self.rng.choice(NICHES))
+
+    def metric(self) -> None:
+        """A result's `after:` figure moves by a percent or two (its sign stays: an A/B test
+        behind it does not turn into a contradiction)."""
+        path = self.rng.choice([p for p in self.studies()
+                                if re.search(r"^    after: [0-9.]+$", p.read_text(), re.M)])
+        lines = path.read_text(encoding="utf-8").split("\n")
+        at = self.rng.choice([i for i, line in enumerate(lines)
+                              if re.fullmatch(r"    after: [0-9.]+", line)])
+        value = float(lines[at].split(": ")[1]) * self.rng.choice([1.01, 1.02, 0.99])
+        lines[at] = f"    after: {value:.1f}"
+        self.save(path, "\n".join(lines))
+
+    def tags(self) -> None:
+        """Tags replaced: some the site has, some new (a tag page comes or goes)."""
+        path = self.rng.choice([p for p in self.studies()
+                                if re.search(r"^tags:", p.read_text(), re.M)])
+        self.replace_line(path, "tags", f"[{', '.join(self.rng.sample(TAGS, self.rng.randint(1, 3)))}]")
+
+    def price(self) -> None:
+        """A service's price (shown on its page, its card, and every page listing it)."""
+        path = self.site / self.rng.choice(["content/services/conversion-audit.md",
+                                            "content/services/conversion-retainer.md"])
+        text = path.read_text(encoding="utf-8")
+        self.save(path, re.sub(r"^price: \{amount: \d+", "price: {amount: "
+                               f"{self.rng.randint(10, 99) * 100}", text, count=1, flags=re.M))
+
+    def guide_title(self) -> None:
+        """A practice collection's title, which case studies citing it show."""
+        self.replace_line(self.site / "content/practices/checkout.md", "title",
+                          f"Checkout practices {self.count}")
 
     def add(self) -> None:
         rel = f"content/case-studies/added-{self.count}.md"

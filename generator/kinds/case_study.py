@@ -157,6 +157,9 @@ def link(doc: Document, index: Index) -> None:
             index.unknown(doc, ("team", i), "person", person, people, "site.yaml `people:`")
     for tag in meta.tags:
         index.point(doc.id, "tag", tag_slug(tag))
+    # all that ranking related studies reads of this one (see _related)
+    index.record(f"rank:{doc.id}", (meta.date.toordinal(), *(
+        index.outgoing(doc.id, relation) for relation in ("practice", "tag", "niche"))))
     client = meta.client  # its logo, on cards too
     if isinstance(client, Client) and client.logo and not meta.confidential:
         index.cards[doc.id] = dataclasses.replace(index.cards[doc.id], logo_html=index.picture(
@@ -190,7 +193,7 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
         index.jobs.append(og)
     refs = [ref.partition("#")[::2] for ref in index.outgoing(doc.id, "practice")]
     svc_ids = index.outgoing(doc.id, "service")
-    related, considered = index.once("related", lambda: _related(index))
+    related, considered = index.once("related", lambda: _related(index), structural=True)
     people = config.settings.people
     study = v.CaseStudy(
         id=doc.id, url=index.urls[doc.id], card=cards[doc.id], title=meta.title,
@@ -329,9 +332,6 @@ def _related(index: Index) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
         "niche": _reverse(index, studies, "niche")}
     position: dict[int, dict[str, int]] = {}  # id(list) -> study id -> index in that list
     days = {d.id: meta_of(d).date.toordinal() for d in studies}
-    for d in studies:
-        index.record(f"rank:{d.id}", (days[d.id], *(index.outgoing(d.id, relation)
-                                                   for relation in lists)))
     out: dict[str, list[str]] = {}
     considered: dict[str, set[str]] = {}
     half = CANDIDATES_PER_KEY // 2
