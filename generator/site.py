@@ -157,8 +157,11 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
     for kind in registry.kinds:
         for doc in index.docs[kind.folder]:
             kind.link(doc, index)
-    fills = {doc.id: _fill(doc, index) for doc in docs}
-    views, made = linking.views(registry, index, fills, assets, last, _own)
+    shape = linking.structure(index, assets)
+    same = linking.same(last, shape)
+    filling = linking.fills(docs, index, same, _fill)
+    views, made = linking.views(registry, index, filling, shape, same, _own)
+    fills = {i: f.fills for i, f in filling.items()}
     niches, tags, stats = _aggregates(index)
     redirects = _redirects(docs, index)
     problems = index.problems + [

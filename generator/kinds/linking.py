@@ -23,6 +23,7 @@ from generator.config import Config
 from generator.content.document import Document
 from generator.content.sources import Asset
 from generator.errors import Problem
+from generator.kinds.index import filled
 from generator.model.views import Card
 
 if TYPE_CHECKING:
@@ -45,6 +46,17 @@ class Made:
 
 
 @dataclass(frozen=True, slots=True)
+class Filled:
+    """One body's final links and images, and what filling it added to the Index."""
+
+    doc: Document
+    fills: Any
+    problems: tuple[Problem, ...]
+    reads: frozenset[str]
+    shown: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Linking:
     config: str                                   # the configuration's fingerprint
     registry: Registry
@@ -53,6 +65,7 @@ class Linking:
     structure: tuple[object, ...]
     memo: Mapping[str, Any]                       # the structural once() values
     views: Mapping[str, Made]
+    filled: Mapping[str, Filled]
 
 
 def usable(last: Linking | None, config: Config, registry: Registry) -> Linking | None:
@@ -71,13 +84,42 @@ def structure(index: Index, assets: Sequence[Asset]) -> tuple[object, ...]:
             index.absent, tuple(assets))
 
 
-def views(registry: Registry, index: Index, fills: Mapping[str, object],
-          assets: Sequence[Asset], last: Linking | None,
+def same(last: Linking | None, shape: tuple[object, ...]) -> Linking | None:
+    """The last linking, if the site's structure is still the one it was made in."""
+    return last if last is not None and last.structure == shape else None
+
+
+def fills(docs: Sequence[Document], index: Index, last: Linking | None,
+          fill: Callable[[Document, Index], Any]) -> dict[str, Filled]:
+    """Every body filled (site._fill), or its filling replayed: with the structure the same,
+    a body's links and images resolve as they did while the document is the same object."""
+    out = {}
+    for doc in docs:
+        old = last.filled.get(doc.id) if last is not None else None
+        if old is not None and old.doc is doc:
+            index.problems.extend(old.problems)
+            index.reads[doc.id] |= old.reads
+            for rel in old.shown:
+                index.shown[rel] = index.assets[rel].fingerprint
+                index.shown_by[doc.id].append(rel)
+            index.html[doc.id], index.sections_html[doc.id] = filled(doc.rendered, *old.fills)
+            out[doc.id] = old
+            continue
+        problems, shown = len(index.problems), len(index.shown_by[doc.id])
+        made = fill(doc, index)
+        out[doc.id] = Filled(doc, made, tuple(index.problems[problems:]),
+                             frozenset(index.reads[doc.id]),
+                             tuple(index.shown_by[doc.id][shown:]))
+    return out
+
+
+def views(registry: Registry, index: Index, fills: Mapping[str, Filled],
+          shape: tuple[object, ...], last: Linking | None,
           own: Callable[[Any, Document], Any]) -> tuple[dict[str, tuple[Any, ...]], Linking]:
     """Every kind's views, in the kind's order, each made or reused; and the Linking to keep.
-    `own` finishes a kind's view (site._own)."""
-    shape = structure(index, assets)
-    same = last is not None and last.structure == shape
+    `last`: the last linking if its structure is this one's (see `same`); `own` finishes a
+    kind's view (site._own)."""
+    same = last is not None
     changed: set[str] = set()
     if same:
         assert last is not None
@@ -93,7 +135,8 @@ def views(registry: Registry, index: Index, fills: Mapping[str, object],
         for doc in index.docs[kind.folder]:
             old = last.views.get(doc.id) if same and last is not None else None
             if (old is not None and not old.volatile and old.doc is doc
-                    and old.fills == fills[doc.id] and old.view.reads.isdisjoint(changed)):
+                    and old.fills == fills[doc.id].fills
+                    and old.view.reads.isdisjoint(changed)):
                 index.jobs.extend(old.jobs)
                 index.problems.extend(old.problems)
                 for rel in old.shown:
@@ -101,14 +144,14 @@ def views(registry: Registry, index: Index, fills: Mapping[str, object],
                     index.shown_by[doc.id].append(rel)
                 made = old
             else:
-                made = _make(kind.view, own, doc, index, fills[doc.id])
+                made = _make(kind.view, own, doc, index, fills[doc.id].fills)
             kept[doc.id] = made
             group.append(made.view)
         out[kind.folder] = tuple(group)
     cards = {doc.id: (doc, index.urls[doc.id], card) for group in index.docs.values()
              for doc in group if (card := index.made.get(doc.id)) is not None}
     return out, Linking(index.config.fingerprint, registry, cards, dict(index.cards), shape,
-                        dict(index.structural), kept)
+                        dict(index.structural), kept, fills)
 
 
 def _make(view: Callable[[Document, Index], Any], own: Callable[[Any, Document], Any],
