@@ -429,3 +429,30 @@ def test_a_new_file_the_watcher_reports_is_found(site: Path, tmp_path: Path) -> 
                     encoding="utf-8")
     result = build(site, OPTIONS, state, changed=frozenset({page}))
     assert "new-page/index.html" in {o.path for o in result.outputs}
+
+
+def test_a_title_edit_remakes_only_the_views_that_show_it(site: Path, tmp_path: Path) -> None:
+    """A front-matter edit relinks the site, but every view that reads neither the edited
+    document nor its card is last build's very object; the output is a cold build's."""
+    state, served = BuildState(), tmp_path / "served"
+    published, _ = incremental(site, state, served, {})
+    before = state.site.site
+    path = site / "content/case-studies/kiln-ceramics-product-page.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^title: .*$", "title: Retitled kiln study", text, count=1,
+                           flags=re.M), encoding="utf-8")
+    result = build(site, OPTIONS, state, changed=frozenset({path}))
+    after = state.site.site
+    edited = "case-studies/kiln-ceramics-product-page"
+    assert after.by_id[edited].title == "Retitled kiln study"
+    readers = {i for i, view in after.by_id.items()
+               if f"card:{edited}" in view.reads or edited in view.reads}
+    assert len(readers) < len(after.by_id) - 1
+    assert after.reuse is not None
+    for i, view in after.by_id.items():  # (a volatile view, an article's, is always made again)
+        if not after.reuse.views[i].volatile:
+            assert (view is before.by_id[i]) == (i != edited and i not in readers), i
+    assert sum(1 for made in after.reuse.views.values() if not made.volatile) > len(readers)
+    write_changes(published, result.outputs, served)
+    assert fresh(site, tmp_path / "full") == ()
+    assert tree(served) == tree(tmp_path / "full")
