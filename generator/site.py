@@ -21,10 +21,12 @@ from urllib.parse import unquote
 
 from generator.config import Config
 from generator.content.document import Document
+from generator.content.markdown import Rendered
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
 from generator.images import process as img
 from generator.images.markup import ImageMarkup
+from generator.kinds import linking
 from generator.kinds.index import (
     Index,
     _root_image,
@@ -37,6 +39,7 @@ from generator.kinds.index import (
     unique,
 )
 from generator.kinds.kind import Kind, View
+from generator.kinds.linking import Linking
 from generator.kinds.registry import Registry
 from generator.model import views as v
 from generator.model.metrics import format_figure as fmt_figure
@@ -60,6 +63,8 @@ class Site:
     # id -> the final link URLs and image html its body's placeholders were filled with, so
     # that an edit of nothing but a body can be re-filled without linking the site again.
     fills: Mapping[str, Fills] = dataclasses.field(default_factory=dict)
+    # What the next linking may reuse (serve): see kinds/linking.py.
+    reuse: Linking | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def url(self, rel: str) -> str:
         """A site-relative path ('case-studies/') as a root-relative URL under base_path."""
@@ -142,19 +147,23 @@ def _files_of(doc: Document) -> set[str]:
 
 def build_site(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
                absent: Mapping[str, tuple[str, str]] | None = None, *, markup: ImageMarkup,
-               ) -> tuple[Site, list[Problem]]:
+               previous: Site | None = None) -> tuple[Site, list[Problem]]:
     """Link every document to the others and derive what templates show. `absent`: the
     content files that are not among `docs`, site-relative path -> (slug, why): a reference
     to one says why ("is a draft"), or nothing when why is "" (its own error says it).
-    `markup`: the theme's html for images (output/markup.py)."""
-    index = _index(config, registry, docs, assets, absent or {}, markup)
+    `markup`: the theme's html for images (output/markup.py). `previous`: the last site
+    (`serve`): its cards and views are reused where nothing they were made from changed
+    (see kinds/linking.py)."""
+    last = linking.usable(previous.reuse if previous else None, config, registry, markup.key)
+    index = _index(config, registry, docs, assets, absent or {}, markup, last)
     for kind in registry.kinds:
         for doc in index.docs[kind.folder]:
             kind.link(doc, index)
-    fills = {doc.id: _fill(doc, index) for doc in docs}
-    views = {kind.folder: tuple(_own(kind.view(doc, index), doc)
-                                for doc in index.docs[kind.folder])
-             for kind in registry.kinds}
+    shape = linking.structure(index, assets)
+    same = linking.same(last, shape)
+    filling = linking.fills(docs, index, same, _fill)
+    views, made = linking.views(registry, index, filling, shape, same, _own)
+    fills = {i: f.fills for i, f in filling.items()}
     niches, tags, stats = _aggregates(index)
     redirects = _redirects(docs, index)
     problems = index.problems + [
@@ -168,17 +177,18 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
         f"order:{folder}": hashlib.blake2b("\n".join(d.id for d in kind_docs if d.id not in
                                                      index.unlisted).encode(),
                                            digest_size=16).hexdigest()
-        for folder, kind_docs in index.docs.items()}
+        for folder, kind_docs in index.docs.items()} | index.records
     site = Site(config, registry, views, {view.id: view for group in views.values()
                                           for view in group},
                 niches, tags, stats, tuple(index.copied), fingerprints,
                 images=(*img.publish(index.image_jobs, index.shown, _linked_files(docs, index)),
-                        *index.jobs), fills=fills, redirects=redirects)
+                        *index.jobs), fills=fills, redirects=redirects, reuse=made)
     return site, problems
 
 
 def _index(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
-           absent: Mapping[str, tuple[str, str]], markup: ImageMarkup) -> Index:
+           absent: Mapping[str, tuple[str, str]], markup: ImageMarkup,
+           last: Linking | None = None) -> Index:
     """Every document's kind order, URL, card and anchors."""
     kinds = {kind.folder: kind for kind in registry.kinds}
     by_kind: dict[str, list[Document]] = {folder: [] for folder in kinds}
@@ -187,17 +197,25 @@ def _index(config: Config, registry: Registry, docs: list[Document], assets: lis
     for folder, kind in kinds.items():
         by_kind[folder].sort(key=functools.partial(_sort_key, kind.order))
     urls = {doc.id: config.base_path + kinds[doc.kind].path(doc.slug) for doc in docs}
-    cards = {doc.id: _card(kinds[doc.kind].card(doc, urls[doc.id], config), doc)
-             for doc in docs}
-    anchors = {d.id: {s.anchor: s.title for s in d.rendered.sections if s.anchor}
-               | {h.anchor: h.text for h in d.rendered.toc}
-               for kind in registry.kinds if kind.sections for d in by_kind[kind.folder]}
-    anchors.update({d.id: {h.anchor: h.text for h in d.rendered.toc}
-                    for d in docs if d.id not in anchors})
-    for d in docs:  # any other id in the body: an h4-h6 heading, a raw <a id="...">
-        anchors[d.id] = {**{m: "" for m in _BODY_ID.findall(d.rendered.html)}, **anchors[d.id]}
+    made = last.cards if last is not None else {}
+    cards = {}
+    for doc in docs:  # a card is derived from its document and URL alone: reused while those are
+        old = made.get(doc.id)
+        cards[doc.id] = (old[2] if old is not None and old[0] is doc and old[1] == urls[doc.id]
+                         else _card(kinds[doc.kind].card(doc, urls[doc.id], config), doc))
+    sectioned = {kind.folder for kind in registry.kinds if kind.sections}
+    anchors = {d.id: _anchors(d.rendered, d.kind in sectioned) for d in docs}
     return Index(config, by_kind, urls, cards, anchors, assets,
                  {doc.rel: doc for doc in docs}, absent, markup=markup)
+
+
+@functools.lru_cache(maxsize=32768)  # serve: nearly every body is the same as last time
+def _anchors(rendered: Rendered, sections: bool) -> Mapping[str, str]:
+    """A body's anchors -> their heading text: its sections' (kinds that keep them), its
+    headings', then any other id in it (an h4-h6 heading, a raw <a id="...">) with ""."""
+    own = {s.anchor: s.title for s in rendered.sections if s.anchor} if sections else {}
+    own |= {h.anchor: h.text for h in rendered.toc}
+    return {**{m: "" for m in _BODY_ID.findall(rendered.html)}, **own}
 
 
 def _sort_key(order: Callable[[Document], Any], doc: Document) -> tuple[Any, ...]:
@@ -427,6 +445,11 @@ _BODY_ID = re.compile(r"""\b(?:id|name)=["']([^"'\s]+)["']""")
 _HREF = re.compile(r"""\bhref=["']([^"'#?]+)""")
 
 
+@functools.lru_cache(maxsize=32768)  # serve: nearly every body is the same as last time
+def _hrefs(html: str) -> tuple[str, ...]:
+    return tuple(_HREF.findall(html))
+
+
 def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
     """The output paths that pages link to by href (a full-size screenshot, say) and the
     logo site.yaml names: the originals of these images are published beside their variants."""
@@ -434,7 +457,7 @@ def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
     found = set()
     for doc in docs:
         folder = index.urls[doc.id][len(base):]  # 'case-studies/acme/', 'about/'
-        for href in _HREF.findall(doc.rendered.html):
+        for href in _hrefs(doc.rendered.html):
             href = unquote(href)
             if href.startswith(base):
                 found.add(href[len(base):])

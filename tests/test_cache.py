@@ -341,8 +341,10 @@ def test_casefolio_build_keeps_and_uses_the_cache(generated: Path, tmp_path: Pat
 
 
 def documents_in(built: Built) -> int:
-    """How many content files the site holds (fingerprints also cover cards and images)."""
-    return sum(1 for i in built.result.site.fingerprints if not i.startswith(("card:", "image:", "order:")))
+    """How many content files the site holds (fingerprints also cover cards, images, orders
+    and ranking records)."""
+    return sum(1 for i in built.result.site.fingerprints
+               if not i.startswith(("card:", "image:", "order:", "rank:")))
 
 
 # --- `casefolio build` when nothing changed: nothing parsed, rendered or written ------------

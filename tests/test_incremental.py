@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -26,7 +27,9 @@ NICHES = ["ecommerce", "pool-construction", "personal-injury-law", "senior-livin
 PRACTICES = ["landing-pages#one-goal", "checkout#guest-checkout", "landing-pages#page-speed",
              "checkout", "landing-pages#social-proof"]
 KINDS = ["body", "title", "niche", "add", "delete", "rename", "heading", "template", "site_yaml",
-         "static", "css", "touch", "break_", "prose", "link", "bundle"]
+         "static", "css", "touch", "break_", "prose", "link", "bundle", "metric", "tags", "price",
+         "guide_title"]
+TAGS = ["checkout", "mobile", "forms", "speed", "new", "lead-gen", "paid-search"]
 UNLINKED = ["coastal-pools-price-range", "coffee-subscription-landing",
             "delgado-truck-accident-pages", "willow-creek-tour-booking"]
 
@@ -98,6 +101,37 @@ class Editor:
 
     def niche(self) -> None:
         self.replace_line(self.rng.choice(self.studies()), "niche", self.rng.choice(NICHES))
+
+    def metric(self) -> None:
+        """A result's `after:` figure moves by a percent or two (its sign stays: an A/B test
+        behind it does not turn into a contradiction)."""
+        path = self.rng.choice([p for p in self.studies()
+                                if re.search(r"^    after: [0-9.]+$", p.read_text(), re.M)])
+        lines = path.read_text(encoding="utf-8").split("\n")
+        at = self.rng.choice([i for i, line in enumerate(lines)
+                              if re.fullmatch(r"    after: [0-9.]+", line)])
+        value = float(lines[at].split(": ")[1]) * self.rng.choice([1.01, 1.02, 0.99])
+        lines[at] = f"    after: {value:.1f}"
+        self.save(path, "\n".join(lines))
+
+    def tags(self) -> None:
+        """Tags replaced: some the site has, some new (a tag page comes or goes)."""
+        path = self.rng.choice([p for p in self.studies()
+                                if re.search(r"^tags:", p.read_text(), re.M)])
+        self.replace_line(path, "tags", f"[{', '.join(self.rng.sample(TAGS, self.rng.randint(1, 3)))}]")
+
+    def price(self) -> None:
+        """A service's price (shown on its page, its card, and every page listing it)."""
+        path = self.site / self.rng.choice(["content/services/conversion-audit.md",
+                                            "content/services/conversion-retainer.md"])
+        text = path.read_text(encoding="utf-8")
+        self.save(path, re.sub(r"^price: \{amount: \d+", "price: {amount: "
+                               f"{self.rng.randint(10, 99) * 100}", text, count=1, flags=re.M))
+
+    def guide_title(self) -> None:
+        """A practice collection's title, which case studies citing it show."""
+        self.replace_line(self.site / "content/practices/checkout.md", "title",
+                          f"Checkout practices {self.count}")
 
     def add(self) -> None:
         rel = f"content/case-studies/added-{self.count}.md"
@@ -395,3 +429,30 @@ def test_a_new_file_the_watcher_reports_is_found(site: Path, tmp_path: Path) -> 
                     encoding="utf-8")
     result = build(site, OPTIONS, state, changed=frozenset({page}))
     assert "new-page/index.html" in {o.path for o in result.outputs}
+
+
+def test_a_title_edit_remakes_only_the_views_that_show_it(site: Path, tmp_path: Path) -> None:
+    """A front-matter edit relinks the site, but every view that reads neither the edited
+    document nor its card is last build's very object; the output is a cold build's."""
+    state, served = BuildState(), tmp_path / "served"
+    published, _ = incremental(site, state, served, {})
+    before = state.site.site
+    path = site / "content/case-studies/kiln-ceramics-product-page.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^title: .*$", "title: Retitled kiln study", text, count=1,
+                           flags=re.M), encoding="utf-8")
+    result = build(site, OPTIONS, state, changed=frozenset({path}))
+    after = state.site.site
+    edited = "case-studies/kiln-ceramics-product-page"
+    assert after.by_id[edited].title == "Retitled kiln study"
+    readers = {i for i, view in after.by_id.items()
+               if f"card:{edited}" in view.reads or edited in view.reads}
+    assert len(readers) < len(after.by_id) - 1
+    assert after.reuse is not None
+    for i, view in after.by_id.items():  # (a volatile view, an article's, is always made again)
+        if not after.reuse.views[i].volatile:
+            assert (view is before.by_id[i]) == (i != edited and i not in readers), i
+    assert sum(1 for made in after.reuse.views.values() if not made.volatile) > len(readers)
+    write_changes(published, result.outputs, served)
+    assert fresh(site, tmp_path / "full") == ()
+    assert tree(served) == tree(tmp_path / "full")

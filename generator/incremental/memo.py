@@ -50,7 +50,8 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
                 rendered = (state.rendered_from is not None
                             and state.rendered_from.site is cached.site)
                 return patched, list(cached.problems), page_routes, ids if rendered else None
-    site, problems = build_site(config, for_site(config), docs, assets, absent, markup=markup)
+    site, problems = build_site(config, for_site(config), docs, assets, absent, markup=markup,
+                                previous=cached.site if cached is not None else None)
     page_routes = routes(site)
     state.site = SiteMemo(key, site, tuple(problems), page_routes)
     return site, problems, page_routes, None

@@ -157,6 +157,9 @@ def link(doc: Document, index: Index) -> None:
             index.unknown(doc, ("team", i), "person", pid, people, "site.yaml `people:`")
     for tag in meta.tags:
         index.point(doc.id, "tag", tag_slug(tag))
+    # all that ranking related studies reads of this one (see _related)
+    index.record(f"rank:{doc.id}", (meta.date.toordinal(), *(
+        index.outgoing(doc.id, relation) for relation in ("practice", "tag", "niche"))))
     client = meta.client  # its logo, on cards too
     if isinstance(client, Client) and client.logo and not meta.confidential:
         index.cards[doc.id] = dataclasses.replace(index.cards[doc.id], logo_html=index.picture(
@@ -190,7 +193,7 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
         index.jobs.append(og)
     refs = [ref.partition("#")[::2] for ref in index.outgoing(doc.id, "practice")]
     svc_ids = index.outgoing(doc.id, "service")
-    related, considered = index.once("related", lambda: _related(index))
+    related, considered = index.once("related", lambda: _related(index), structural=True)
     people = config.settings.people
     study = v.CaseStudy(
         id=doc.id, url=index.urls[doc.id], card=cards[doc.id], title=meta.title,
@@ -212,7 +215,9 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
         toc=toc(doc), words=doc.rendered.words, related=index.cards_of(related.get(doc.id, ())),
         draft=meta.draft,
         reads=frozenset({*card_ids(svc_ids), *(c for c, _ in refs),
-                         *card_ids(considered.get(doc.id, ())), *index.reads[doc.id]}),
+                         *card_ids(related.get(doc.id, ())),
+                         *(f"rank:{o}" for o in considered.get(doc.id, ())),
+                         *index.reads[doc.id]}),
         cover_html=cover_html, comparisons_html=comparisons_html,
         og_image=img.og_image(og, config.base_url,
                               meta.cover.alt if meta.cover else meta.title) if og else None,
@@ -280,10 +285,11 @@ def routes(pages: Pages) -> None:
     count = max(1, -(-len(cards) // size))
     services = pages.views("services")
     used = [s.card for s in services if s.case_studies]  # a chip leads to their #used-in
-    used_reads = frozenset().union(*(s.reads | {s.id} for s in services))
+    # (the chips' cards are all a page reads of the services: a service that comes into use
+    # or goes out of it adds or removes its card, which changes the page's key)
     for number in range(1, count + 1):
         path = f"{FOLDER}/" + ("" if number == 1 else f"page/{number}/")
-        pages.add(path + "index.html", "case_studies.html", used_reads | {ORDER},
+        pages.add(path + "index.html", "case_studies.html", {ORDER},
                   page_kind=FOLDER, case_studies=cards[(number - 1) * size: number * size],
                   pager=pages.pager(f"{FOLDER}/", number, count),
                   niches=pages.cards("niches"), services=used,
@@ -316,7 +322,9 @@ def _related(index: Index) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
 
     Only a window of CANDIDATES_PER_KEY studies nearest in date is looked at per shared key
     (no N^2 scan), and the ranking uses nothing but the candidates' own cards (score, date
-    distance, id), so a page depends exactly on the candidates it considered (returned too)."""
+    distance, id), so a page depends exactly on the candidates it considered (returned too):
+    on what the ranking reads of each, its `rank:<id>` record (not its whole card: a title edit
+    changes no other study's related list), and on the cards of the three it shows."""
     studies = [d for d in index.docs.get(FOLDER, []) if not d.meta.unlisted]
     lists: Mapping[str, Mapping[str, list[str]]] = {
         "practice": _reverse(index, studies, "practice"), "tag": _reverse(index, studies, "tag"),

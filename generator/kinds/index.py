@@ -45,6 +45,7 @@ class Index:
         self.docs = docs              # folder -> its documents, in the kind's order
         self.urls = urls              # id -> URL
         self.cards = cards            # id -> card (a kind may add to it while linking)
+        self.made = dict(cards)       # id -> card as its kind made it
         # An unlisted document is in no list: what it names does not list it back.
         self.unlisted = {d.id for group in docs.values() for d in group
                          if getattr(d.meta, "unlisted", False)}
@@ -66,9 +67,15 @@ class Index:
         self._out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self._in: dict[str, list[str]] = defaultdict(list)
         self._memo: dict[str, Any] = {}
+        self.structural: dict[str, Any] = {}  # the once() values marked structural
+        self.unstructured = False  # set when a value not marked structural is asked for
+        self.shown_by: dict[str, list[str]] = defaultdict(list)  # id -> images it showed
         self.assets = {a.rel: a for a in assets}
         self.image_jobs, self.copied = img.plan(config.site_dir, assets)
         self.shown: dict[str, str] = {}  # site-relative path -> fingerprint, of shown images
+        # Fingerprints of records kinds derive beyond cards (a case study's ranking keys,
+        # `rank:<id>`), which pages may read: Site.fingerprints holds them too.
+        self.records: dict[str, str] = {}
 
     # Edges between documents (and niches, tags...), kept as ids, in the order recorded.
     def point(self, source: str, relation: str, target: str) -> None:
@@ -89,17 +96,32 @@ class Index:
         prefix = f"{relation}:"
         return [key[len(prefix):] for key in self._in if key.startswith(prefix)]
 
+    def record(self, name: str, value: object) -> None:
+        """Fingerprint a derived record (`rank:<id>`) that pages may list in their reads."""
+        self.records[name] = hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
     def slugs(self, folder: str) -> set[str]:
         return {d.slug for d in self.docs.get(folder, ())}
 
     def cards_of(self, ids: Iterable[str]) -> tuple[v.Card, ...]:
         return tuple(self.cards[i] for i in ids)
 
-    def once(self, name: str, make: Callable[[], T]) -> T:
-        """A value a kind derives from all its documents at once (e.g. related studies)."""
+    def once(self, name: str, make: Callable[[], T], structural: bool = False) -> T:
+        """A value a kind derives from all its documents at once (e.g. related studies).
+        `structural`: derived from nothing but the edges, the documents' order and the
+        records (`rank:`), so that a relinking in which none of those changed may reuse it."""
         if name not in self._memo:
             self._memo[name] = make()
+            if structural:
+                self.structural[name] = self._memo[name]
+        if name not in self.structural:
+            self.unstructured = True  # what used it may depend on any document
         return self._memo[name]
+
+    def seed(self, memo: Mapping[str, Any]) -> None:
+        """Structural values of a linking whose structure this one has (see once)."""
+        self._memo.update(memo)
+        self.structural.update(memo)
 
     def unknown(self, doc: Document, key: tuple[str | int, ...], what: str, value: str,
                 choices: Iterable[str], where: str) -> None:
@@ -182,6 +204,7 @@ class Index:
                                          alt_hint))
         else:
             self.shown[rel] = asset.fingerprint
+            self.shown_by[doc.id].append(rel)
             self.reads[doc.id].add(f"image:{rel}")
             if isinstance(job, str):
                 self.problems.append(Problem(doc.rel, line, f"image `{src}`: {job}",
