@@ -9,7 +9,7 @@
 Writes a seeded mix like a consultant's case studies (desktop screenshots as palette PNGs,
 phone screenshots, camera JPEGs with EXIF) into a temp site, then times casefolio's image
 stage alone: planning from headers (what the site stage does) plus encoding every variant
-and drawing `--cards` share cards (`images.process_all`, what the build's image stage does).
+and drawing `--cards` share cards (`process.process_all`, what the build's image stage does).
 Cold starts from an empty SITE_DIR/.casefolio/images/; warm runs it again; "one changed"
 rewrites one image first. Prints a Markdown table with the encodes each run did (files added
 to the cache, which worker processes write too), the bytes it produced, its CPU time (worker
@@ -37,7 +37,7 @@ sys.path.insert(0, os.environ.get("CASEFOLIO_CHECKOUT", str(Path(__file__).resol
 from PIL import Image, ImageDraw
 
 from generator.content.sources import Asset, fingerprint
-from generator.images import process as images
+from generator.images import plan, process
 
 KINDS = ("desktop", "phone", "photo")
 
@@ -107,30 +107,30 @@ def write_site(root: Path, count: int, seed: int) -> list[Asset]:
     return assets
 
 
-def card_jobs(count: int, seed: int) -> list[images.CardJob]:
+def card_jobs(count: int, seed: int) -> list[plan.CardJob]:
     rng = random.Random(seed)
     words = ["checkout", "redesign", "lifts", "mobile", "conversion", "for", "a", "skincare",
              "brand", "pricing", "page", "test", "onboarding", "funnel", "of", "B2B", "platform",
              "landing", "pages", "cut", "cost", "per", "lead"]
-    return [images.card_job(f"case-studies/study-{i:05d}/", " ".join(rng.choices(
+    return [plan.card_job(f"case-studies/study-{i:05d}/", " ".join(rng.choices(
                 words, k=rng.randrange(3, 16))).capitalize(), f"+{rng.randrange(2, 90)}%",
                 "Mobile conversion rate", "Northpoint CRO") for i in range(count)]
 
 
-def stage(root: Path, assets: list[Asset], cards: list[images.CardJob], workers: int,
-          processes: int | None, last: list[images.ImageFile] | None = None,
-          ) -> tuple[float, float, int, list[images.ImageFile]]:
+def stage(root: Path, assets: list[Asset], cards: list[plan.CardJob], workers: int,
+          processes: int | None, last: list[process.ImageFile] | None = None,
+          ) -> tuple[float, float, int, list[process.ImageFile]]:
     """(seconds, CPU seconds of this process, encodes, files) to plan and encode every image,
     all shown, and draw the cards. A new `casefolio build` process unless `last` (a serve
     rebuild, handed the last build's files)."""
     cache = root / ".casefolio" / "images"
     before = len(list(cache.iterdir())) if cache.is_dir() else 0
     if last is None:
-        images._inspect.cache_clear()  # as in a new process
+        plan._inspect.cache_clear()  # as in a new process
     start, cpu = time.perf_counter(), time.process_time() + _children()
-    jobs, _ = images.plan(root, assets)
-    todo = [*images.publish(jobs, jobs), *cards]
-    files = images.process_all(todo, cache, workers=workers, processes=processes,
+    jobs, _ = plan.plan(root, assets)
+    todo = [*plan.publish(jobs, jobs), *cards]
+    files = process.process_all(todo, cache, workers=workers, processes=processes,
                                reuse={f.path: f for f in last or ()})
     seconds, cpu = time.perf_counter() - start, time.process_time() + _children() - cpu
     return seconds, cpu, len(list(cache.iterdir())) - before, files
@@ -146,7 +146,7 @@ def site_assets(site: Path) -> list[Asset]:
     found = []
     for folder in ("content", "static"):
         for path in sorted((site / folder).rglob("*")):
-            if path.suffix.lower() in images.FORMATS and path.is_file():
+            if path.suffix.lower() in plan.FORMATS and path.is_file():
                 rel = path.relative_to(site).as_posix()
                 found.append(Asset(rel, rel.split("/", 1)[1], fingerprint(path.read_bytes())))
     return found
@@ -154,18 +154,18 @@ def site_assets(site: Path) -> list[Asset]:
 
 def per_image(root: Path, assets: list[Asset]) -> list[tuple[float, str]]:
     """(CPU seconds, path) to make each image's files alone, in this process: costliest first."""
-    jobs, _ = images.plan(root, assets)
+    jobs, _ = plan.plan(root, assets)
     costs = []
-    for job in images.publish(jobs, jobs):
+    for job in plan.publish(jobs, jobs):
         with tempfile.TemporaryDirectory() as cache:
-            keys = frozenset(key for _, key, _ in images._files(job))
+            keys = frozenset(key for _, key, _ in process._files(job))
             cpu = time.process_time()
-            images._make(job, keys, Path(cache))
+            process._make(job, keys, Path(cache))
             costs.append((time.process_time() - cpu, f"{job.rel} ({job.width}x{job.height})"))
     return sorted(costs, reverse=True)
 
 
-def quality(root: Path, assets: list[Asset], files: list[images.ImageFile]) -> str:
+def quality(root: Path, assets: list[Asset], files: list[process.ImageFile]) -> str:
     """SSIM of every WebP file against the upright source resized straight to its size."""
     import numpy as np
     from PIL import ImageOps
@@ -234,7 +234,7 @@ def main() -> None:
     what = str(args.site) if args.site else "desktop and phone screenshots, camera JPEGs"
     print(f"{len(assets)} images ({source_bytes / 1e6:.1f} MB: {what}), {args.cards} share cards"
           f", {workers} worker thread(s), processes: "
-          f"{processes or 'auto'}, Pillow {images._pillow()}, {os.cpu_count()} CPU(s)\n")
+          f"{processes or 'auto'}, Pillow {process._pillow()}, {os.cpu_count()} CPU(s)\n")
     print("| run | wall time | CPU time | cores busy | encodes | files | output |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, (seconds, cpu, encodes, files) in runs:

@@ -24,7 +24,7 @@ from generator.content.document import Document
 from generator.content.markdown import Rendered
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
-from generator.images import process as img
+from generator.images import plan as img
 from generator.images.markup import ImageMarkup
 from generator.kinds import linking
 from generator.kinds.index import (

@@ -11,7 +11,7 @@ from PIL import Image, ImageChops, ImageDraw
 
 from generator.build import build, build_to
 from generator.errors import CasefolioError
-from generator.images import process as images
+from generator.images import cards, encode, plan, process
 from tests.conftest import REPO
 
 CASE = """\
@@ -92,7 +92,7 @@ def image_site(make_site):
 def run(site_dir: Path, cache: Path | None = None):
     """Build the site, then encode its images: what the build's image stage does."""
     result = build(site_dir)
-    files = images.process_all(result.site.images, cache or site_dir / ".casefolio" / "images")
+    files = process.process_all(result.site.images, cache or site_dir / ".casefolio" / "images")
     return result, {f.path: f.data for f in files}
 
 
@@ -102,13 +102,13 @@ def encodes(monkeypatch) -> list[str]:
     in this process (a forked worker would count in its own copy of the list)."""
     monkeypatch.setenv("CASEFOLIO_PROCESSES", "1")
     calls: list[str] = []
-    real = images._encode
+    real = encode._encode
 
     def counting(im, fmt, *args, **kwargs):
         calls.append(fmt)
         return real(im, fmt, *args, **kwargs)
 
-    monkeypatch.setattr(images, "_encode", counting)
+    monkeypatch.setattr(encode, "_encode", counting)
     return calls
 
 
@@ -172,7 +172,7 @@ def test_never_upscales_and_caps_at_1600(make_site) -> None:
 
 
 def test_plan_caps_widths_at_1600() -> None:
-    variants = images._variants(images.Asset("static/big.jpg", "big.jpg", "f" * 32), 4000,
+    variants = plan._variants(plan.Asset("static/big.jpg", "big.jpg", "f" * 32), 4000,
                                 3000, "JPEG")
     srcset = [(v.format, v.width, v.height) for v in variants if v.role == "srcset"]
     assert srcset == [("WEBP", 480, 360), ("WEBP", 960, 720), ("WEBP", 1600, 1200)]
@@ -199,10 +199,10 @@ def test_the_last_builds_files_are_reused_without_reading_the_cache(image_site, 
                                                                      tmp_path) -> None:
     site = image_site()
     result = build(site)
-    first = images.process_all(result.site.images, tmp_path / "cache")
+    first = process.process_all(result.site.images, tmp_path / "cache")
     last = {f.path: f for f in first}
     encodes.clear()
-    again = images.process_all(result.site.images, tmp_path / "elsewhere", reuse=last)
+    again = process.process_all(result.site.images, tmp_path / "elsewhere", reuse=last)
     assert again == first and not (tmp_path / "elsewhere").exists() and encodes == []
 
 
@@ -320,7 +320,7 @@ def test_og_images_for_case_studies_and_services(image_site) -> None:
 
 
 def test_card_text_is_drawable() -> None:
-    assert images._printable("Café −45% → €4,500 “ok”") == "Cafe -45% -> EUR 4,500 “ok”"
+    assert cards._printable("Café −45% → €4,500 “ok”") == "Cafe -45% -> EUR 4,500 “ok”"
 
 
 def test_errors_name_file_and_line(image_site) -> None:
@@ -394,7 +394,7 @@ def test_build_writes_every_image_file(image_site) -> None:
     result = build_to(site, out)
     page = (out / "case-studies/acme/index.html").read_text(encoding="utf-8")
     for job in result.site.images:
-        paths = [job.path] if isinstance(job, images.CardJob) else [v.path for v in job.variants]
+        paths = [job.path] if isinstance(job, plan.CardJob) else [v.path for v in job.variants]
         for path in paths:
             assert (out / path).is_file(), path
     assert "<picture>" in page
@@ -412,21 +412,21 @@ CARDS = [("Checkout redesign lifts mobile conversion for a skincare brand", "+38
          ("No metric at all", "", "")]
 
 
-def card_jobs(count: int = len(CARDS)) -> list[images.CardJob]:
-    return [images.card_job(f"case-studies/c{i}/", *CARDS[i % len(CARDS)], "Northpoint CRO")
+def card_jobs(count: int = len(CARDS)) -> list[plan.CardJob]:
+    return [plan.card_job(f"case-studies/c{i}/", *CARDS[i % len(CARDS)], "Northpoint CRO")
             for i in range(count)]
 
 
 def rgb(data: bytes) -> Image.Image:
     with Image.open(BytesIO(data)) as im:
-        assert im.format == "PNG" and im.mode == "P" and im.size == images.OG_SIZE
+        assert im.format == "PNG" and im.mode == "P" and im.size == plan.OG_SIZE
         return im.convert("RGB")
 
 
 def test_a_card_is_a_1200x630_palette_png_with_the_brand_colours_exact() -> None:
-    colours = images.CARD_COLOURS
+    colours = cards.CARD_COLOURS
     for job in card_jobs():
-        card = rgb(images._draw_card(job))
+        card = rgb(cards.draw_card(job))
         assert card.getpixel((10, 10)) == colours["accent"]             # the stripe
         assert card.getpixel((1190, 20)) == colours["bg"]
         assert card.getpixel((1190, 620)) == colours["panel"]
@@ -439,13 +439,13 @@ def test_a_card_is_a_1200x630_palette_png_with_the_brand_colours_exact() -> None
 def test_a_card_looks_as_drawn_in_true_colour() -> None:
     """Text anti-aliased to the fixed palette: within half a step of each ramp of the exact
     RGB drawing. Text drawn across the panel's edge would be far off (wrong ramp)."""
-    colours = images.CARD_COLOURS
+    colours = cards.CARD_COLOURS
     fills = {"stripe": colours["accent"], "panel": colours["panel"], "site": colours["muted"],
              "title": colours["ink"], "metric": colours["accent"], "label": colours["muted"]}
     for job in card_jobs():
-        exact = Image.new("RGB", images.OG_SIZE, colours["bg"])
-        images._lay_out_card(exact, job, fills)
-        card = rgb(images._draw_card(job))
+        exact = Image.new("RGB", plan.OG_SIZE, colours["bg"])
+        cards._lay_out_card(exact, job, fills)
+        card = rgb(cards.draw_card(job))
         error = max(high for _, high in ImageChops.difference(card, exact).getextrema())
         assert 0 < error <= 8, job.title
 
@@ -455,39 +455,39 @@ def test_cards_are_deterministic_in_threads() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     jobs = card_jobs() * 4
-    once = [images._draw_card(job) for job in card_jobs()]
+    once = [cards.draw_card(job) for job in card_jobs()]
     with ThreadPoolExecutor(4) as pool:
-        drawn = list(pool.map(images._draw_card, reversed(jobs)))[::-1]
+        drawn = list(pool.map(cards.draw_card, reversed(jobs)))[::-1]
     assert drawn == once * 4 and len(set(once)) == len(once)
 
 
 def counting(monkeypatch) -> list[str]:
     """What this process draws or encodes; a forked worker counts in its own copy."""
     calls: list[str] = []
-    real_draw, real_encode = images._draw_card, images._encode
+    real_draw, real_encode = cards.draw_card, encode._encode
 
     def draw(job):
         calls.append("card")
         return real_draw(job)
 
-    def encode(im, fmt, *args, **kwargs):
+    def encoding(im, fmt, *args, **kwargs):
         calls.append(fmt)
         return real_encode(im, fmt, *args, **kwargs)
 
-    monkeypatch.setattr(images, "_draw_card", draw)
-    monkeypatch.setattr(images, "_encode", encode)
+    monkeypatch.setattr(cards, "draw_card", draw)
+    monkeypatch.setattr(encode, "_encode", encoding)
     return calls
 
 
-def mixed_jobs(root: Path) -> list[images.Job]:
+def mixed_jobs(root: Path) -> list[plan.Job]:
     from generator.content.sources import Asset, fingerprint
 
     assets = []
     for name, data in (("a.png", png(900, 500)), ("b.jpg", jpeg_with_gps(700, 400))):
         (root / name).write_bytes(data)
         assets.append(Asset(name, name, fingerprint(data)))
-    jobs, _ = images.plan(root, assets)
-    return [*images.publish(jobs, jobs), *card_jobs(6)]
+    jobs, _ = plan.plan(root, assets)
+    return [*plan.publish(jobs, jobs), *card_jobs(6)]
 
 
 def test_worker_processes_give_the_same_bytes_and_fill_the_cache(tmp_path, monkeypatch) -> None:
@@ -496,21 +496,21 @@ def test_worker_processes_give_the_same_bytes_and_fill_the_cache(tmp_path, monke
     if threading.active_count() > 1:
         pytest.skip("another test left a thread running: process_all would not fork")
     jobs = mixed_jobs(tmp_path)
-    serial = images.process_all(jobs, tmp_path / "serial", processes=1)
+    serial = process.process_all(jobs, tmp_path / "serial", processes=1)
     calls = counting(monkeypatch)
-    pooled = images.process_all(jobs, tmp_path / "pooled", processes=2)
+    pooled = process.process_all(jobs, tmp_path / "pooled", processes=2)
     assert calls == []                          # all made in worker processes...
     assert pooled == serial and len(serial) == 11  # WebP sizes + one fallback; no original
     cached = {p.name for p in (tmp_path / "pooled").iterdir()}
     assert cached == {p.name for p in (tmp_path / "serial").iterdir()}   # ...which cached them
     assert {f"{f.key}.{f.path.rsplit('.', 1)[1]}" for f in pooled} == cached
-    assert images.process_all(jobs, tmp_path / "pooled", processes=2) == serial and calls == []
+    assert process.process_all(jobs, tmp_path / "pooled", processes=2) == serial and calls == []
 
 
 def test_a_few_cards_stay_in_this_process(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("CASEFOLIO_PROCESSES", raising=False)
     calls = counting(monkeypatch)
-    files = images.process_all(card_jobs(3), tmp_path)
+    files = process.process_all(card_jobs(3), tmp_path)
     assert calls == ["card"] * 3 and all(f.data for f in files)
 
 
@@ -523,7 +523,7 @@ def test_a_worker_that_cannot_decode_reports_the_file(tmp_path, monkeypatch) -> 
     (tmp_path / "a.png").write_bytes(b"\x89PNG gone bad after planning")
     counting(monkeypatch)
     with pytest.raises(CasefolioError) as err:
-        images.process_all(jobs, tmp_path / "cache", processes=2)
+        process.process_all(jobs, tmp_path / "cache", processes=2)
     [problem] = err.value.problems
     assert problem.path == "a.png" and "cannot decode" in problem.message
 
@@ -531,11 +531,11 @@ def test_a_worker_that_cannot_decode_reports_the_file(tmp_path, monkeypatch) -> 
 def test_a_file_already_in_the_output_folder_is_not_read_again(tmp_path) -> None:
     """A last-build entry without bytes (data None: in the output folder, unchanged) is kept
     as it is when its key matches; a stale key is drawn again."""
-    first, second = images.process_all(card_jobs(2), tmp_path / "cache")
-    reuse = {first.path: images.ImageFile(first.path, None, first.key),
-             second.path: images.ImageFile(second.path, None, "stale")}
-    again = images.process_all(card_jobs(2), tmp_path / "empty", reuse=reuse)
-    assert again == [images.ImageFile(first.path, None, first.key), second]
+    first, second = process.process_all(card_jobs(2), tmp_path / "cache")
+    reuse = {first.path: process.ImageFile(first.path, None, first.key),
+             second.path: process.ImageFile(second.path, None, "stale")}
+    again = process.process_all(card_jobs(2), tmp_path / "empty", reuse=reuse)
+    assert again == [process.ImageFile(first.path, None, first.key), second]
 
 
 def test_a_theme_sets_its_images_sizes_in_theme_yaml(image_site) -> None:
@@ -646,7 +646,7 @@ def test_a_palette_screenshot_gets_lossless_webp_and_a_true_colour_one_lossy(ima
     assert Image.open(BytesIO(full)).convert("RGB").tobytes() == source.tobytes()  # exact
     for path, data in before.items():  # smaller than lossy WebP of the same size
         with Image.open(BytesIO(data)) as im:
-            lossy = images._encode(source.resize(im.size, Image.Resampling.BICUBIC), "WEBP")
+            lossy = encode._encode(source.resize(im.size, Image.Resampling.BICUBIC), "WEBP")
             assert len(data) < len(lossy), path
 
 
@@ -659,9 +659,9 @@ def test_noise_in_a_palette_falls_back_to_lossy_webp(image_site) -> None:
 
 
 def test_lossless_and_lossy_variants_have_their_own_keys() -> None:
-    asset = images.Asset("static/a.png", "a.png", "f" * 32)
-    lossless = images._variants(asset, 1200, 800, "PNG", palette=True)
-    lossy = images._variants(asset, 1200, 800, "PNG")
+    asset = plan.Asset("static/a.png", "a.png", "f" * 32)
+    lossless = plan._variants(asset, 1200, 800, "PNG", palette=True)
+    lossy = plan._variants(asset, 1200, 800, "PNG")
     assert [v.lossless for v in lossless if v.role == "srcset"] == [True] * 3
     assert not any(v.lossless for v in lossy)
     srcset = {v.path for v in lossless if v.role == "srcset"}
@@ -675,41 +675,41 @@ def test_smaller_widths_are_resized_from_the_next_larger_one(tmp_path) -> None:
 
     data = jpeg_with_gps(2400, 1600)  # upright: 1600x2400
     (tmp_path / "p.jpg").write_bytes(data)
-    jobs, _ = images.plan(tmp_path, [Asset("p.jpg", "p.jpg", fingerprint(data))])
-    [job] = images.publish(jobs, jobs)
-    source = images._decode(job)
+    jobs, _ = plan.plan(tmp_path, [Asset("p.jpg", "p.jpg", fingerprint(data))])
+    [job] = plan.publish(jobs, jobs)
+    source = encode.decode(job)
     sized: dict = {}
     for v in job.variants:
         if v.role == "srcset":
-            images._sized(source, None, v.width, v.height, sized)
+            encode._sized(source, None, v.width, v.height, sized)
     assert sorted(k[1:] for k in sized) == [(480, 720), (960, 1440), (1600, 2400)]
     assert source.pixels.size == (1600, 2400)  # the upright source, as decoded
     derived = sized[(None, 480, 720)]
     straight = source.pixels.resize((480, 720), Image.Resampling.BICUBIC)
-    assert derived.tobytes() == images._sized(source, None, 960, 1440, {}).resize(
+    assert derived.tobytes() == encode._sized(source, None, 960, 1440, {}).resize(
         (480, 720), Image.Resampling.BICUBIC, reducing_gap=3.0).tobytes()
     assert max(high for _, high in ImageChops.difference(derived, straight).getextrema()) < 8
 
 
 def test_the_pool_takes_the_largest_jobs_first_and_gathers_small_ones() -> None:
     work = [5, 300, 5, 90, 5, 5, 120, 5]
-    chunks = images._chunks(work)
+    chunks = process._chunks(work)
     assert [i for chunk in chunks for i in chunk] == [1, 6, 3, 0, 2, 4, 5, 7]
     assert chunks[:3] == [[1], [6], [3]]              # each big job alone, biggest first
     assert chunks[3:] == [[0, 2, 4, 5, 7]]            # the small ones together, in order
-    assert images._chunks(work) == chunks             # the same every time
+    assert process._chunks(work) == chunks             # the same every time
 
 
 def test_a_card_title_is_wrapped_to_lines_that_fit() -> None:
     from PIL import ImageDraw
 
     draw = ImageDraw.Draw(Image.new("L", (1, 1)))
-    inner = images.OG_SIZE[0] - 88 - 72
+    inner = plan.OG_SIZE[0] - 88 - 72
     for title, _, label in CARDS:
         for size in (68, 52, 34):
-            font = images._font(size)
-            lines = images._wrap(images._printable(title + " " + label), font, inner, draw)
-            assert " ".join(lines) == images._printable(title + " " + label)
+            font = cards._font(size)
+            lines = cards._wrap(cards._printable(title + " " + label), font, inner, draw)
+            assert " ".join(lines) == cards._printable(title + " " + label)
             for i, line in enumerate(lines):
                 assert " " not in line or draw.textlength(line, font=font) <= inner
                 if i + 1 < len(lines):  # the next word would not have fitted

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from generator.images.process import ImageJob
+    from generator.images.plan import ImageJob
 
 
 class ImageMarkup(Protocol):

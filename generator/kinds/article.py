@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 from generator.config import Config
 from generator.content.document import Document
 from generator.content.schema import Common, ImageRef, check_slug
-from generator.images import process as img
+from generator.images import plan as img
 from generator.kinds import builtin
 from generator.kinds.index import Index, card_ids, image_rel, tag_slug, toc
 from generator.kinds.kind import Kind, Pages

@@ -25,7 +25,7 @@ from generator.content.schema import (
     Testimonial,
 )
 from generator.errors import Problem
-from generator.images import process as img
+from generator.images import plan as img
 from generator.kinds import builtin, person
 from generator.kinds.index import (
     Index,

@@ -22,7 +22,7 @@ from generator.content.markdown import Rendered, fill, render
 from generator.content.schema import Testimonial
 from generator.content.sources import Asset
 from generator.errors import Problem, did_you_mean
-from generator.images import process as img
+from generator.images import plan as img
 from generator.images.markup import ImageMarkup
 from generator.model import views as v
 from generator.model.metrics import Result, aggregate

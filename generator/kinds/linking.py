@@ -27,7 +27,7 @@ from generator.kinds.index import filled
 from generator.model.views import Card
 
 if TYPE_CHECKING:
-    from generator.images.process import Job
+    from generator.images.plan import Job
     from generator.kinds.index import Index
     from generator.kinds.registry import Registry
 

@@ -16,7 +16,7 @@ from generator.content.schema import (
     Tier,
     _on_request,
 )
-from generator.images import process as img
+from generator.images import plan as img
 from generator.kinds import builtin
 from generator.kinds.index import Index, card_ids, headline
 from generator.kinds.kind import Kind, Pages

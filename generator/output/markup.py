@@ -17,7 +17,7 @@ from markupsafe import Markup
 from generator.config import BUILTIN_THEMES, Config
 from generator.content.sources import fingerprint
 from generator.errors import CasefolioError, Problem
-from generator.images.process import WIDTHS, ImageJob
+from generator.images.plan import WIDTHS, ImageJob
 from generator.output.theme import ConfinedLoader, Sandbox
 
 if TYPE_CHECKING:
