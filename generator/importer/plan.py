@@ -1,5 +1,6 @@
 """From the other generator's pages to casefolio's: kinds, slugs, front matter, aliases and
-links. Pure: nothing is written here (the writer does that)."""
+links (rewritten by links.py; list redirects chosen by redirects.py). Pure: nothing is
+written here (the writer does that)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from slugify import slugify
 
+from generator.importer.links import (
+    new_url,
+    norm,
+    relink,
+    resolver_for,
+    static_only,
+    through_redirects,
+)
 from generator.importer.model import (
     Discovered,
     ImportedPage,
@@ -23,7 +31,8 @@ from generator.importer.model import (
     SourcePage,
     table,
 )
-from generator.importer.shortcodes import Context, outside_code
+from generator.importer.redirects import list_redirects
+from generator.importer.shortcodes import Context
 from generator.importer.sources import as_date
 
 CASE_SECTIONS = frozenset({"case-studies", "case-study", "casestudies", "case_studies", "work",
@@ -46,9 +55,6 @@ _MAPPED = frozenset({"title", "linktitle", "date", "publishdate", "summary", "de
                      "tags", "categories", "taxonomies", "weight", "aliases", "redirect_from",
                      "client", "client_name", "company", "layout", "template", "extra",
                      *_COVER_KEYS})
-_MD_LINK = re.compile(r"(\]\()(<?)([^)\s>]+)(>?)")
-_REF_DEF = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(\S+)", re.M)
-_HTML_ATTR = re.compile(r"""(\b(?:href|src)=)(["'])([^"']+)\2""")
 _MORE = re.compile(r"<!--\s*more\s*-->")
 
 
@@ -133,16 +139,16 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
         covers[page.rel] = cover, tuple(files)
     targets = {page.rel: ImportedPage(kind, slug, {}, "", page.rel, page.old_url,
                                       covers[page.rel][1]) for page, kind, slug in chosen}
-    by_url = {_norm(p.old_url): t for p, t in ((p, targets[p.rel]) for p, _, _ in chosen)}
+    by_url = {norm(p.old_url): t for p, t in ((p, targets[p.rel]) for p, _, _ in chosen)}
     for table_ in (by_url, list_urls):
-        _through_redirects(table_, found.redirects)
+        through_redirects(table_, found.redirects)
     pages = []
     for page, kind, _ in chosen:
         target = targets[page.rel]
-        resolver = _resolver(target, targets, by_url, list_urls, found.old_site)
+        resolver = resolver_for(target, targets, by_url, list_urls, found.old_site)
         ctx = Context(page.rel, page.body_line, notes, resolver)
         body = convert(page.body, ctx)
-        body = _relink(body, target, by_url, list_urls, found.old_site,
+        body = relink(body, target, by_url, list_urls, found.old_site,
                        static_only(found.static, target))
         meta = _meta(page, kind, target.url, body, covers[page.rel][0], notes)
         pages.append(replace(target, meta=meta, body=_MORE.sub("", body).lstrip("\n")))
@@ -154,7 +160,7 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
         settings["niches"] = {NICHE: {"name": "General"}}
     navigation: list[dict[str, str]] = []
     for label, url in found.navigation:
-        moved = _new_url(url, by_url, list_urls, found.old_site)
+        moved = new_url(url, by_url, list_urls, found.old_site)
         if moved and not any(item["url"] == moved for item in navigation):
             navigation.append({"label": label, "url": moved})
     if not navigation:
@@ -163,57 +169,8 @@ def plan(generator: str, found: Discovered, convert: Callable[[str, Context], st
                       if any(p.kind == kind for p in pages)]
     if navigation:
         settings["navigation"] = navigation
-    redirects = _list_redirects(list_urls, pages, found.static, notes)
+    redirects = list_redirects(list_urls, pages, found.static, notes)
     return ImportedSite(generator, settings, tuple(pages), found.static, notes, redirects)
-
-
-def _through_redirects(table_: dict[str, Any], redirects: tuple[tuple[str, str], ...]) -> None:
-    """Old URLs the old host redirected (`/updates/*` -> `/blog/:splat`) lead where their
-    target leads: added to the table of old URLs, never over a real one."""
-    for source, target in redirects:
-        if source.endswith("/*") and target.endswith(":splat"):
-            into, prefix = _norm(target.removesuffix(":splat")), source[:-1]
-            for old in [o for o in table_ if o.startswith(into)]:
-                table_.setdefault(_norm(prefix + old[len(into):]), table_[old])
-        elif "*" not in source and ":" not in target and _norm(target) in table_:
-            table_.setdefault(_norm(source), table_[_norm(target)])
-
-
-def _list_redirects(list_urls: dict[str, str], pages: list[ImportedPage],
-                    static: tuple[tuple[str, Path], ...], notes: Notes,
-                    ) -> tuple[tuple[str, str], ...]:
-    """(old list URL, new list URL) for each old section list (/blog/) that casefolio's list
-    replaces at another URL (/articles/): a redirect page goes in static/, as a list page
-    has no `aliases:`; unless a page or file is there now."""
-    taken = {_norm(p.url) for p in pages} | {_norm(a) for p in pages
-                                              for a in p.meta.get("aliases", ())}
-    taken |= {_norm("/" + rel) for rel, _ in static}
-    found = []
-    for old, new in sorted(list_urls.items()):
-        if _norm(old) in (_norm(new), "/") or _norm(old) in taken or old.startswith("//"):
-            continue
-        found.append((old, new))
-        notes.converted.append(Note(f"static/{redirect_file(old)}", None, f"a redirect page: "
-                                    f"the old list {old} sends people to {new} (a 301 at your "
-                                    f"host is better still: `{old} {new} 301`)"))
-    return tuple(found)
-
-
-def redirect_file(old: str) -> str:
-    """Where in static/ the redirect page of an old URL goes: /blog/ -> blog/index.html."""
-    path = old.split("#")[0].split("?")[0].strip("/")
-    return path if path.endswith((".html", ".htm")) else f"{path}/index.html"
-
-
-def redirect_page(old: str, new: str, language: str) -> str:
-    """A redirect page that works under any base path: its target is relative to it."""
-    here = posixpath.dirname("/" + redirect_file(old))
-    target = posixpath.relpath(new, here) + ("/" if new.endswith("/") else "")
-    return (f'<!doctype html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>This page has moved</title>\n"
-            f'<meta name="robots" content="noindex">\n'
-            f'<meta http-equiv="refresh" content="0; url={target}">\n</head>\n<body>\n'
-            f'<p>This page has moved: <a href="{target}">{new}</a>.</p>\n</body>\n</html>\n')
 
 
 def _meta(page: SourcePage, kind: str, url: str, body: str, cover: str | None,
@@ -387,114 +344,8 @@ def _aliases(page: SourcePage, url: str) -> list[str]:
             continue
         if not alias.startswith("/"):
             alias = "/" + (page.section.strip("/") + "/" if page.section else "") + alias
-        if _norm(alias) in (_norm(url), *(f"/{f}/" for f in SITE_FOLDERS)):
+        if norm(alias) in (norm(url), *(f"/{f}/" for f in SITE_FOLDERS)):
             continue  # the same URL, or casefolio's own list there: it answers already
         if alias not in found:
             found.append(alias)
     return found
-
-
-def _norm(url: str) -> str:
-    path = url.split("#")[0].split("?")[0]
-    path = re.sub(r"/index\.html?$", "/", path)
-    path = re.sub(r"\.html?$", "", path)
-    return path.rstrip("/").lower() + "/"
-
-
-def _old_path(url: str, old_site: str) -> str | None:
-    """A link to the old site as a root-relative path, or None for other sites."""
-    if old_site and url.startswith(old_site.rstrip("/") + "/"):
-        return url[len(old_site.rstrip("/")):]
-    if url.startswith("/") and not url.startswith("//"):
-        return url
-    return None
-
-
-def _new_url(url: str, by_url: dict[str, ImportedPage], list_urls: dict[str, str],
-             old_site: str) -> str | None:
-    if url.strip() in ("", "#"):
-        return None
-    path = _old_path(url, old_site)
-    if path is None:
-        return url
-    if (page := by_url.get(_norm(path))) is not None:
-        return page.url
-    return list_urls.get(_norm(path), path)
-
-
-def _resolver(target: ImportedPage, targets: dict[str, ImportedPage],
-              by_url: dict[str, ImportedPage], list_urls: dict[str, str],
-              old_site: str) -> Callable[[str], str | None]:
-    here = posixpath.dirname(target.rel)
-    names: dict[str, list[ImportedPage]] = {}
-    for rel, page in targets.items():
-        names.setdefault(posixpath.basename(rel), []).append(page)
-        if posixpath.basename(rel) in ("index.md", "_index.md"):
-            names.setdefault(posixpath.basename(posixpath.dirname(rel)), []).append(page)
-
-    def resolve(link: str) -> str | None:
-        path, hashmark, anchor = link.partition("#")
-        fragment = hashmark + anchor
-        if not path:
-            return fragment
-        if path.startswith("/") or _old_path(path, old_site) is not None:
-            old = _old_path(path, old_site) or path
-            page = by_url.get(_norm(old))
-            if page is None:
-                return list_urls.get(_norm(old))
-        else:
-            page = next((targets[c] for c in (path, path + ".md", path + "/index.md",
-                                               path + "/_index.md") if c in targets), None)
-            if page is None:
-                stem = posixpath.basename(path)
-                matches = names.get(stem) or names.get(stem + ".md") or []
-                page = matches[0] if len(matches) == 1 else None
-        if page is None:
-            return None
-        return posixpath.relpath(page.rel, here) + fragment
-    return resolve
-
-
-def static_only(static: tuple[tuple[str, Path], ...], target: ImportedPage) -> frozenset[str]:
-    """The static files a relative link of this page can only mean (none beside it by that
-    name): `img/a.svg` in a Hugo section shown on the home page was /img/a.svg."""
-    return frozenset(rel for rel, _ in static) - {name for name, _ in target.files}
-
-
-def _relink(body: str, target: ImportedPage, by_url: dict[str, ImportedPage],
-            list_urls: dict[str, str], old_site: str,
-            static: frozenset[str] = frozenset()) -> str:
-    """Links to the old site's pages become file links (Markdown) or new URLs (raw HTML); a
-    relative link to a file only static/ has becomes root-relative."""
-    here = posixpath.dirname(target.rel)
-
-    def rooted(url: str) -> str | None:
-        path = url.removeprefix("./").split("#")[0].split("?")[0]
-        return "/" + url.removeprefix("./") if (
-            path in static and not re.match(r"[A-Za-z][\w+.-]*:|[/#.]", url)) else None
-
-    def markdown(url: str) -> str:
-        path = _old_path(url, old_site)
-        if path is None:
-            return rooted(url) or url
-        path, hashmark, anchor = path.partition("#")
-        if (page := by_url.get(_norm(path))) is not None and path.rstrip("/") != "":
-            return posixpath.relpath(page.rel, here) + hashmark + anchor
-        if (new := list_urls.get(_norm(path))) is not None:
-            return new + hashmark + anchor
-        return (path if url != path and urlsplit(url).netloc else url) if path else url
-
-    def html(url: str) -> str:
-        path = _old_path(url, old_site)
-        if path is None:
-            return rooted(url) or url
-        path, hashmark, anchor = path.partition("#")
-        if (page := by_url.get(_norm(path))) is not None and path.rstrip("/") != "":
-            return page.url + hashmark + anchor
-        return list_urls.get(_norm(path), path) + hashmark + anchor
-
-    def convert(text: str, _offset: int) -> str:
-        text = _MD_LINK.sub(lambda m: m[1] + m[2] + markdown(m[3]) + m[4], text)
-        text = _REF_DEF.sub(lambda m: m[1] + markdown(m[2]), text)
-        return _HTML_ATTR.sub(lambda m: m[1] + m[2] + html(m[3]) + m[2], text)
-    return outside_code(body, convert)

@@ -9,7 +9,7 @@ import yaml
 
 from generator.errors import CasefolioError, Problem
 from generator.importer.model import ImportedSite
-from generator.importer.plan import redirect_file, redirect_page
+from generator.importer.redirects import redirect_file, redirect_page
 from generator.importer.report import render_report
 
 
