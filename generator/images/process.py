@@ -27,7 +27,7 @@ from generator.workers import can_fork
 from generator.workers import processes as pool_size
 
 CARD_VERSION = "3"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
-                    # which would re-encode every photo too
+                    # (plan.py), which would re-encode every photo too
 
 
 @dataclass(frozen=True, slots=True)
