@@ -109,25 +109,33 @@ def relink(body: str, target: ImportedPage, by_url: dict[str, ImportedPage],
         return "/" + url.removeprefix("./") if (
             path in static and not re.match(r"[A-Za-z][\w+.-]*:|[/#.]", url)) else None
 
-    def markdown(url: str) -> str:
+    def found(url: str) -> tuple[str, str, ImportedPage | None] | None:
+        """An old site's URL as (path, #fragment, the page now there or None); None when the
+        URL is not the old site's."""
         path = _old_path(url, old_site)
         if path is None:
-            return rooted(url) or url
+            return None
         path, hashmark, anchor = path.partition("#")
-        if (page := by_url.get(norm(path))) is not None and path.rstrip("/") != "":
-            return posixpath.relpath(page.rel, here) + hashmark + anchor
+        page = by_url.get(norm(path)) if path.rstrip("/") != "" else None
+        return path, hashmark + anchor, page
+
+    def markdown(url: str) -> str:
+        if (hit := found(url)) is None:
+            return rooted(url) or url
+        path, fragment, page = hit
+        if page is not None:
+            return posixpath.relpath(page.rel, here) + fragment
         if (new := list_urls.get(norm(path))) is not None:
-            return new + hashmark + anchor
+            return new + fragment
         return (path if url != path and urlsplit(url).netloc else url) if path else url
 
     def html(url: str) -> str:
-        path = _old_path(url, old_site)
-        if path is None:
+        if (hit := found(url)) is None:
             return rooted(url) or url
-        path, hashmark, anchor = path.partition("#")
-        if (page := by_url.get(norm(path))) is not None and path.rstrip("/") != "":
-            return page.url + hashmark + anchor
-        return list_urls.get(norm(path), path) + hashmark + anchor
+        path, fragment, page = hit
+        if page is not None:
+            return page.url + fragment
+        return list_urls.get(norm(path), path) + fragment
 
     def convert(text: str, _offset: int) -> str:
         text = _MD_LINK.sub(lambda m: m[1] + m[2] + markdown(m[3]) + m[4], text)
