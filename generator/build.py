@@ -98,15 +98,17 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
                                                              broken)
         problems += site_problems + unique_urls(documents)
     fail_if(problems)
-    with _timed(timings, "templates"):
-        theme = theme_for(config, state)
-        fail_if(theme_ids_taken(documents, site, theme))
-        outputs = render_pages(page_routes, site, theme, state, on_page, edited, spool)
-    rendered = sum(1 for o in outputs if state.outputs.get(o.path) is not o)
+    with image_outputs(site, site_dir, state, spool) as images:  # maybe drawn meanwhile
+        with _timed(timings, "templates"):
+            theme = theme_for(config, state)
+            fail_if(theme_ids_taken(documents, site, theme))
+            outputs = render_pages(page_routes, site, theme, state, on_page, edited, spool)
+        rendered = sum(1 for o in outputs if state.outputs.get(o.path) is not o)
+        with _timed(timings, "assets"):
+            outputs += [Output(a.out, a.data, "") for a in theme.assets]
+            outputs += [copy_asset(site_dir, a, state) for a in site.assets]
+            outputs += images()
     with _timed(timings, "assets"):
-        outputs += [Output(a.out, a.data, "") for a in theme.assets]
-        outputs += [copy_asset(site_dir, a, state) for a in site.assets]
-        outputs += image_outputs(site, site_dir, state, spool)
         outputs = with_redirects(outputs, site.redirects, config.base_path,
                                  site_dir / "static" / "_redirects")
         outputs += headers_outputs(outputs, config.base_path)

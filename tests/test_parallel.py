@@ -171,3 +171,120 @@ def test_a_template_error_in_a_worker_is_the_same_error(generated: Path, tmp_pat
                 build_site_only(site)
             errors.append([p.format() for p in caught.value.problems])
     assert errors[0] == errors[1] and "case_study.html" in errors[0][0]
+
+
+class _CountedForked(workers.Forked):  # type: ignore[type-arg]
+    started = 0
+    pids: list[int] = []
+
+    def __init__(self, work) -> None:  # type: ignore[no-untyped-def]
+        type(self).started += 1
+        super().__init__(work)
+        self.pids.append(self._pid)
+
+
+def _no_children_left() -> bool:
+    """Every child Forked started has ended and was reaped (waitpid knows it no more)."""
+    import os
+
+    for pid in _CountedForked.pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return True
+
+
+def test_images_drawn_beside_the_pages_are_the_same_files(generated: Path, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    """A one-off build draws its ~200 share cards in a forked child while it renders pages:
+    the output is byte-identical to one process doing it all, and no child is left behind."""
+    from generator.build import build_to
+    from generator.incremental import memo
+
+    monkeypatch.setattr(memo, "Forked", _CountedForked)
+    outputs = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv("CASEFOLIO_PROCESSES", processes)
+        site = tmp_path / f"site-{processes}"
+        shutil.copytree(generated, site)
+        before = _CountedForked.started
+        build_to(site, site / "output")
+        assert _CountedForked.started - before == (processes == "2")
+        outputs[processes] = tree(site / "output")
+    assert outputs["1"] == outputs["2"]
+    assert any(path.endswith(".png") and "og." in path for path in outputs["2"])
+    assert _no_children_left()
+
+
+def test_a_build_that_fails_while_images_are_drawn_stops_the_child(generated: Path,
+                                                                   tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """A template error while the child draws: the same error, the child is stopped and
+    reaped, the previous output is untouched and nothing is left beside it."""
+    from generator.build import build_to
+    from generator.errors import CasefolioError
+    from generator.incremental import memo
+
+    monkeypatch.setattr(memo, "Forked", _CountedForked)
+    monkeypatch.setenv("CASEFOLIO_PROCESSES", "2")
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    (site / "output").mkdir()
+    build_to(site, site / "output")
+    before = tree(site / "output")
+    shutil.rmtree(site / ".casefolio")  # every card must be drawn again
+    (site / "site.yaml").write_text((site / "site.yaml").read_text(encoding="utf-8")
+                                    .replace("title:", "title: Renamed", 1), encoding="utf-8")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "case_study.html").write_text(
+        "{% extends 'base.html' %}{% block main %}{{ page.title.nope() }}{% endblock %}",
+        encoding="utf-8")
+    names = sorted(p.name for p in site.iterdir())
+    started = _CountedForked.started
+    with pytest.raises(CasefolioError) as caught:
+        build_to(site, site / "output")
+    assert _CountedForked.started == started + 1
+    assert "case_study.html" in caught.value.problems[0].format()
+    assert _no_children_left()
+    assert tree(site / "output") == before
+    left = sorted(p.name for p in site.iterdir() if p.name != ".casefolio")  # caches may stay
+    assert left == names  # no spool or staging folder left beside the output
+
+
+def test_an_image_error_in_the_child_is_the_same_error(make_site, tmp_path: Path,
+                                                       monkeypatch) -> None:
+    """A source image that fails only when decoded in full (a JPEG cut off: its header reads
+    well): the child's problem reaches the build as one process reports it."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from generator.build import build_to
+    from generator.errors import CasefolioError
+    from generator.incremental import memo
+
+    buffer = BytesIO()
+    Image.effect_noise((900, 600), 60).convert("RGB").save(buffer, "JPEG")
+    files: dict[str, str | bytes | None] = {
+        "content/case-studies/cut.jpg": buffer.getvalue()[:len(buffer.getvalue()) // 2]}
+    for n in range(memo.MIN_BACKGROUND + 2):
+        files[f"content/case-studies/s{n:03}.md"] = (
+            f"---\ntitle: Study {n}\nclient: Client {n}\nniche: ecommerce\ndate: 2024-01-01\n"
+            f"summary: A short summary of study {n}.\n---\nBody.\n" +
+            ("\n![A cut-off photo](cut.jpg)\n" if n == 7 else ""))
+    errors = []
+    monkeypatch.setattr(memo, "Forked", _CountedForked)
+    for processes in ("1", "2"):
+        monkeypatch.setenv("CASEFOLIO_PROCESSES", processes)
+        site = make_site(files)
+        started = _CountedForked.started
+        with pytest.raises(CasefolioError) as caught:
+            build_to(site, tmp_path / f"out-{processes}")
+        assert _CountedForked.started - started == (processes == "2")
+        errors.append(sorted(p.format() for p in caught.value.problems))
+        assert not (tmp_path / f"out-{processes}").exists()
+    assert errors[0] == errors[1]
+    assert any("cut.jpg" in e for e in errors[0])
+    assert _no_children_left()

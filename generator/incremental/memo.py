@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from generator.config import Config
@@ -19,6 +20,7 @@ from generator.output.render import Output, Route, patch_routes, routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool
 from generator.site import Site, build_site, patch_bodies, public_assets, published
+from generator.workers import Forked, can_fork, processes
 
 
 def link_site(config: Config, documents: list[Document], assets: list[Asset], state: BuildState,
@@ -110,13 +112,36 @@ def publish(documents: list[Document], config: Config, state: BuildState) -> lis
 
 
 IMAGE_BATCH = 1024  # jobs encoded at a time when spooling: 10,000 cards are ~200 MB of PNG
+MIN_BACKGROUND = 64  # images and cards before drawing them beside the pages pays for a fork
 
 
+@contextlib.contextmanager
 def image_outputs(site: Site, site_dir: Path, state: BuildState,
-                  spool: Spool | None = None) -> list[Output]:
-    """The image variants and share cards: last build's files while the jobs are the same."""
+                  spool: Spool | None = None) -> Iterator[Callable[[], list[Output]]]:
+    """The image variants and share cards: last build's files while the jobs are the same.
+    Gives a function that returns them: when a one-off build has many to make, they are made
+    in a forked process from the moment the site is linked, while this one renders the pages
+    (both are pure functions of the linked site; the files go to the spool), else when asked.
+    Measured at 1,000 case studies: ...."""
     if state.images is not None and state.images.jobs is site.images:
-        return state.images.files
+        files = state.images.files
+        yield lambda: files
+        return
+    jobs = site.images
+
+    def remember(files: list[Output]) -> list[Output]:
+        state.images = ImagesMemo(jobs, files)
+        return files
+
+    if spool is None or processes(len(jobs), MIN_BACKGROUND) < 2 or not can_fork():
+        yield lambda: remember(_make_images(site, site_dir, state, spool))
+        return
+    with Forked(lambda: _make_images(site, site_dir, state, spool)) as child:
+        yield lambda: remember(child.result())
+
+
+def _make_images(site: Site, site_dir: Path, state: BuildState,
+                 spool: Spool | None) -> list[Output]:
     jobs, files = site.images, []
     step = IMAGE_BATCH if spool else max(1, len(jobs))
     for start in range(0, len(jobs), step):
@@ -125,7 +150,6 @@ def image_outputs(site: Site, site_dir: Path, state: BuildState,
                              reuse=state.outputs):  # type: ignore[arg-type]  # bytes here
             files.append(Output(f.path, spool.put(f.data) if spool and f.data is not None
                                 else f.data, f.key))
-    state.images = ImagesMemo(site.images, files)
     return files
 
 
