@@ -107,7 +107,7 @@ def published(docs: Iterable[Document], config: Config) -> list[Document]:
     return keep
 
 
-_FILE_REF = re.compile(r"""\b(?:href|src)="([^":?#/][^":?#]*)["?#]""")
+_FILE_REF = re.compile(r"""(?:href|src)="([^":?#/][^":?#]*)["?#]""")  # at a word's start
 
 
 def public_assets(documents: list[Document], docs: list[Document], assets: list[Asset],
@@ -138,7 +138,7 @@ def _files_of(doc: Document) -> set[str]:
     srcs += [cover.src] if cover else []
     srcs += [side.src for pair in getattr(meta, "comparisons", ()) for side in (pair.before,
                                                                                 pair.after)]
-    srcs += [unquote(m[1]) for m in _FILE_REF.finditer(doc.rendered.html)]
+    srcs += [unquote(found) for found in _findall_at_words(_FILE_REF, doc.rendered.html)]
     srcs += [path for link in getattr(doc.rendered, "links", ())  # `[a](contract%20v2.pdf)`
              if (path := link.target.partition("#")[0].partition("?")[0])
              and not path.startswith("/") and not path.endswith(".md")]
@@ -215,7 +215,7 @@ def _anchors(rendered: Rendered, sections: bool) -> Mapping[str, str]:
     headings', then any other id in it (an h4-h6 heading, a raw <a id="...">) with ""."""
     own = {s.anchor: s.title for s in rendered.sections if s.anchor} if sections else {}
     own |= {h.anchor: h.text for h in rendered.toc}
-    return {**{m: "" for m in _BODY_ID.findall(rendered.html)}, **own}
+    return {**{m: "" for m in _findall_at_words(_BODY_ID, rendered.html)}, **own}
 
 
 def _sort_key(order: Callable[[Document], Any], doc: Document) -> tuple[Any, ...]:
@@ -441,13 +441,23 @@ def view_by_id(site: Site, doc_id: str) -> Any | None:
     return site.by_id.get(doc_id)
 
 
-_BODY_ID = re.compile(r"""\b(?:id|name)=["']([^"'\s]+)["']""")
-_HREF = re.compile(r"""\bhref=["']([^"'#?]+)""")
+_BODY_ID = re.compile(r"""(?:id|name)=["']([^"'\s]+)["']""")  # each at a word's start
+_HREF = re.compile(r"""href=["']([^"'#?]+)""")
+_WORD = re.compile(r"\w")
+
+
+def _findall_at_words(pattern: re.Pattern[str], html: str) -> list[str]:
+    """pattern.findall(html) of its matches that start a word: the `\b` a pattern would
+    begin with, checked here. Python's re looks for a pattern that begins with `\b` at every
+    position, one that begins with a letter only where that letter is (0.21 -> 0.09 ms for a
+    9 kB page; ~2,000 pages are searched when a 1,000-study site is linked)."""
+    return [m[1] for m in pattern.finditer(html)
+            if not (m.start() and _WORD.match(html, m.start() - 1))]
 
 
 @functools.lru_cache(maxsize=32768)  # serve: nearly every body is the same as last time
 def _hrefs(html: str) -> tuple[str, ...]:
-    return tuple(_HREF.findall(html))
+    return tuple(_findall_at_words(_HREF, html))
 
 
 def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:

@@ -214,3 +214,66 @@ def test_check_after_an_edit_uses_the_cache_and_writes_none_of_it(make_site: Mak
     assert (f"content/case-studies/{path.name}", "the text still has TODO placeholders") in {
         (p.path, p.message) for p in report.warnings}
     assert _cache_files(site) == before and stamp.read_bytes() == b"garbage"
+
+
+def _age(site: Path) -> None:
+    import os
+    import time
+
+    then = time.time() - 3600
+    for path in [site, *site.rglob("*")]:
+        os.utime(path, (then, then))
+
+
+def test_after_a_build_into_another_folder_check_still_stands_on_its_stamp(
+        make_site: MakeSite, tmp_path: Path, monkeypatch) -> None:
+    """`casefolio build -o public` then `casefolio check`: the stamp vouches for the inputs
+    whatever the output folder, so check builds nothing; a build into a third folder still
+    writes it in full (there the stamp does not hold)."""
+    from generator import check
+    from generator.build import build_to
+
+    site = make_site()
+    _age(site)  # else too fresh to vouch for (a file saved within 2 s of a build)
+    build_to(site, tmp_path / "public")
+    expected = check_site(site)
+    monkeypatch.setattr(check, "build", lambda *a, **k: pytest.fail("check built the site"))
+    assert check_site(site) == expected and expected.pages > 0
+    monkeypatch.undo()
+    build_to(site, tmp_path / "elsewhere")
+    assert (tmp_path / "elsewhere" / "index.html").is_file()
+
+
+def test_check_after_an_edit_draws_no_image_and_compiles_no_template_again(
+        make_site: MakeSite, tmp_path: Path, monkeypatch) -> None:
+    """After `build -o public` and a prose edit, check reads the encoded images, share cards
+    and compiled templates the build cached: none is made again (the output folder it would
+    reuse them from is not SITE_DIR/output), and none is written."""
+    from generator.build import build_to
+    from generator.images import cards, encode
+
+    site = make_site({"content/case-studies/shot.png": png(900, 600)})
+    study = site / "content/case-studies/acme.md"
+    study.write_text(study.read_text(encoding="utf-8") + "\n![A screenshot](shot.png)\n",
+                     encoding="utf-8")
+    build_to(site, tmp_path / "public")
+    study.write_text(study.read_text(encoding="utf-8") + "\nOne more paragraph.\n",
+                     encoding="utf-8")
+    before = _cache_files(site)
+    made: list[str] = []
+    real_card, real_variant = cards.draw_card, encode.encode_variant
+    monkeypatch.setenv("CASEFOLIO_PROCESSES", "1")  # made here, where it is counted
+    monkeypatch.setattr(cards, "draw_card", lambda *a, **k: made.append("card") or
+                        real_card(*a, **k))
+    monkeypatch.setattr(encode, "encode_variant", lambda *a, **k: made.append("variant") or
+                        real_variant(*a, **k))
+    compiled: list[str] = []
+    import jinja2
+
+    real_compile = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile", lambda self, *a, **k: compiled.append(
+        "t") or real_compile(self, *a, **k))
+    report = check_site(site)
+    assert not report.errors and report.pages > 0
+    assert made == [] and compiled == []
+    assert _cache_files(site) == before

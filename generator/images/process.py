@@ -66,22 +66,24 @@ class _Lookup:
 
 def process_all(jobs: Sequence[Job], cache_dir: Path | None, *,
                 reuse: Mapping[str, Previous] | None = None, workers: int | None = None,
-                processes: int | None = None) -> list[ImageFile]:
+                processes: int | None = None, store: bool = True) -> list[ImageFile]:
     """Every job's files, in job order. `reuse`, the last build's outputs by path, saves even
     reading the cache for what did not change. What must be encoded is encoded in `workers`
     threads, or, when there is much of it, in `processes` forked processes (None: every core
-    when it pays; 1: never), since drawing a card's text holds the GIL. Same bytes either way."""
+    when it pays; 1: never), since drawing a card's text holds the GIL. Same bytes either way.
+    store=False (`casefolio check`): the cache is read, and what is made is not put in it."""
     reuse = reuse or {}
     workers = workers or min(8, os.cpu_count() or 1)
     with ThreadPoolExecutor(workers) as pool:
         looked = list(pool.map(lambda job: _look_up(job, cache_dir, reuse), jobs))
     todo = [(job, look.missing) for job, look in zip(jobs, looked, strict=True) if look.missing]
     processes = processes or pool_size(sum(_work(job, keys) for job, keys in todo), MIN_POOL)
+    keep = cache_dir if store else None
     if processes > 1 and len(todo) > 1 and can_fork():
-        made = _make_in_pool(todo, cache_dir, processes)
+        made = _make_in_pool(todo, keep, processes)
     else:
         with ThreadPoolExecutor(workers) as pool:
-            made = list(pool.map(lambda t: _attempt(t[0], t[1], cache_dir), todo))
+            made = list(pool.map(lambda t: _attempt(t[0], t[1], keep), todo))
     problems = [m for m in made if isinstance(m, Problem)]
     if problems:
         raise CasefolioError(problems)

@@ -63,7 +63,8 @@ class Stamp:
     and libraries are in the file's header): while all of it holds, a build would write the
     very same files, so none is made."""
 
-    settings: str                 # configuration and options, output folder, today's date
+    settings: str                 # configuration and options, today's date
+    out: str                      # the output folder (`check` vouches for any)
     inputs: str                   # every input file's path and stat signature
     output: str                   # every file in the output folder, its size and mtime
     warnings: tuple[Problem, ...]  # printed again

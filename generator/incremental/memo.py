@@ -145,9 +145,9 @@ def _make_images(site: Site, site_dir: Path, state: BuildState,
     jobs, files = site.images, []
     step = IMAGE_BATCH if spool else max(1, len(jobs))
     for start in range(0, len(jobs), step):
-        for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images"
-                             if site.config.options.write_cache else None,
-                             reuse=state.outputs):  # type: ignore[arg-type]  # bytes here
+        for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images",
+                             reuse=state.outputs,  # type: ignore[arg-type]  # bytes here
+                             store=site.config.options.write_cache):
             files.append(Output(f.path, spool.put(f.data) if spool and f.data is not None
                                 else f.data, f.key))
     return files

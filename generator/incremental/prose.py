@@ -95,7 +95,7 @@ def redo(site_dir: Path, out_dir: Path, options: BuildOptions, inputs: Any,
     last = cache.load_stamp(site_dir)
     meta = cache.read_record(site_dir, META)
     if (inputs is None or not inputs.digest or last is None or last.settings != inputs.settings
-            or not isinstance(meta, Meta) or meta.inputs != last.inputs):
+            or last.out != inputs.out or not isinstance(meta, Meta) or meta.inputs != last.inputs):
         return None
     reads = cache.load_inputs(site_dir)
     changed = _changed_sources(inputs, reads)
@@ -218,7 +218,7 @@ def _record(site_dir: Path, out_dir: Path, inputs: Any, last: cache.Stamp, meta:
             continue
         data = Path(path).read_bytes()
         new_reads[path] = (signature, fingerprint(data), reads[path][2], ())
-    stamp = cache.Stamp(inputs.settings, inputs.digest, listing_signature(listing),
+    stamp = cache.Stamp(inputs.settings, inputs.out, inputs.digest, listing_signature(listing),
                         last.warnings, last.pages) if trusted else None
     cache.save_written(site_dir, out_dir, marks, new_reads, stamp)
     if stamp is None:

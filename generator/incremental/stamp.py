@@ -24,7 +24,8 @@ class Inputs:
     walk and a stat of every input file, nothing read). Compared with the last build's stamp;
     then, after the build, with what it read: a file that changed meanwhile is never stamped."""
 
-    settings: str                                 # configuration, options, output, today
+    settings: str                                 # configuration, options, today
+    out: str                                      # the output folder, resolved
     files: dict[str, tuple[int, int, int, int]]   # every input file -> its stat signature
     roots: tuple[str, ...]                        # the folders they are in (but site.yaml)
     digest: str                                   # of `files`; "" when not to be stamped
@@ -56,12 +57,11 @@ def inputs_now(site_dir: Path, out_dir: Path, options: BuildOptions) -> Inputs |
         except OSError:  # the build will say why
             return None
         files[str(path)] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
-    settings = fingerprint("\0".join([config.fingerprint, out, config.today().isoformat()
-                                       ]).encode())
+    settings = fingerprint("\0".join([config.fingerprint, config.today().isoformat()]).encode())
     digest = "" if skipped else fingerprint("".join(
         f"{path}\0{signature}\n" for path, signature in files.items()).encode())
     roots = tuple(f"{folder}{os.sep}" for folder in (content, static, *folders))
-    return Inputs(settings, files, roots, digest, started)
+    return Inputs(settings, out, files, roots, digest, started)
 
 
 def up_to_date(inputs: Inputs | None, site_dir: Path, out_dir: Path) -> cache.Stamp | None:
@@ -71,7 +71,8 @@ def up_to_date(inputs: Inputs | None, site_dir: Path, out_dir: Path) -> cache.St
     if inputs is None or not inputs.digest:
         return None
     last = cache.load_stamp(site_dir)
-    if last is None or (last.settings, last.inputs) != (inputs.settings, inputs.digest):
+    if last is None or (last.settings, last.out, last.inputs) != (inputs.settings, inputs.out,
+                                                                   inputs.digest):
         return None
     return last if output_signature(out_dir) == last.output else None
 
@@ -93,7 +94,7 @@ def stamp_of(outputs: Iterable[Output], warnings: tuple[Problem, ...], pages: in
     if sum(1 for path in state.files if path.startswith(inputs.roots)) != len(inputs.files) - 1:
         return None  # a file came or went while the build walked
     output = output_signature(out_dir, {o.path for o in outputs})
-    return cache.Stamp(inputs.settings, inputs.digest, output, warnings,
+    return cache.Stamp(inputs.settings, inputs.out, inputs.digest, output, warnings,
                        pages) if output else None
 
 

@@ -125,9 +125,10 @@ class _Compiled(jinja2.FileSystemBytecodeCache):
     reads it; Jinja then checks it against its template's source. One that is damaged, planted
     or cannot be read is simply compiled again."""
 
-    def __init__(self, directory: str, key: bytes) -> None:
+    def __init__(self, directory: str, key: bytes, store: bool = True) -> None:
         super().__init__(directory)
         self.key = key
+        self.store = store  # False: `casefolio check`, which reads the cache and writes nothing
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         path = Path(self._get_cache_filename(bucket))
@@ -142,6 +143,8 @@ class _Compiled(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if not self.store:
+            return
         path = Path(self._get_cache_filename(bucket))
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
@@ -151,16 +154,17 @@ class _Compiled(jinja2.FileSystemBytecodeCache):
             tmp.unlink(missing_ok=True)
 
 
-def _bytecode_cache(site_dir: Path) -> jinja2.BytecodeCache | None:
+def _bytecode_cache(site_dir: Path, store: bool) -> jinja2.BytecodeCache | None:
     """SITE_DIR/.casefolio/jinja-<this file's digest>: Jinja's key is a template's name and
-    source, not the environment's options (set here), so another casefolio never shares it."""
+    source, not the environment's options (set here), so another casefolio never shares it.
+    store=False: read what is there, write nothing (and make no folder)."""
     folder = site_dir / ".casefolio" / f"jinja-{fingerprint(Path(__file__).read_bytes())[:12]}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True) if store else folder.stat()
     except OSError:
         return None
     key = seal.key(site_dir / ".casefolio")
-    return None if key is None else _Compiled(str(folder), key)
+    return None if key is None else _Compiled(str(folder), key, store)
 
 
 def load_theme(config: Config, registry: Registry | None = None) -> Theme:
@@ -174,8 +178,7 @@ def load_theme(config: Config, registry: Registry | None = None) -> Theme:
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default_for_string=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False, cache_size=-1,
-        bytecode_cache=(_bytecode_cache(config.site_dir) if config.options.write_cache
-                        else None),
+        bytecode_cache=_bytecode_cache(config.site_dir, config.options.write_cache),
     )
     base = config.base_path
     assets, asset_urls = _theme_assets(config.theme_dir, base)
