@@ -59,10 +59,10 @@ class OwnPage:
 
 
 def save(site_dir: Path, site: Site, routes: list[Route], theme: Theme,
-         stamp: cache.Stamp | None, outputs: Mapping[str, Output]) -> None:
-    """Keep what `redo` needs of this full build; only with a stamp (else nothing is kept:
-    redo checks everything against the stamp)."""
-    if stamp is None:
+         inputs: str | None, outputs: Mapping[str, Output]) -> None:
+    """Keep what `redo` needs of this full build, whose stamp vouches for `inputs` (a digest);
+    None: the build left no stamp, so nothing is kept (redo checks all against the stamp)."""
+    if inputs is None:
         cache.drop_record(site_dir, META)
         return
     readers: dict[str, list[Route]] = defaultdict(list)
@@ -83,7 +83,7 @@ def save(site_dir: Path, site: Site, routes: list[Route], theme: Theme,
         contents = _digest(sorted((i, getattr(outputs.get(p.route.path), "key", ""))
                                   for i, p in pages.items()))  # a key: all a page came from
         cache.write_record(site_dir, f"prose-{number:02d}", contents, pages)
-    _save_meta(site_dir, Meta(stamp.inputs, site.config.fingerprint, theme_key(site, theme),
+    _save_meta(site_dir, Meta(inputs, site.config.fingerprint, theme_key(site, theme),
                               dict(site.fingerprints),
                               [p.card for p in site.pages if p.menu]))
 
