@@ -190,6 +190,23 @@ def test_a_theme_cannot_read_files_through_the_objects_it_is_given(make_site: Si
     assert not (site / "output").exists()
 
 
+@pytest.mark.parametrize("escape", [
+    "{{ ().__class__.__base__.__subclasses__() }}",
+    "{{ page.title.__class__.__mro__ }}",
+    "{{ '{0.__class__.__init__.__globals__}'.format(page) }}",
+    "{{ page.title.format_map }}{{ '{0.__class__}'.format_map({'x': 1}) }}",
+    "{{ url.__globals__ }}",
+    "{{ page.title }}{{ page.title.__class__ }}",  # a safe read first, then an unsafe one
+])
+def test_a_theme_cannot_reach_python_internals(make_site: Site, escape: str) -> None:
+    """The sandbox's answers are remembered per (type, name), and its getattr has a fast path
+    for values that are not methods: neither opens a way out."""
+    site = make_site({"templates/page.html": escape + "\n"})
+    found = problems_of(site)
+    assert any(p.startswith("templates/page.html:1:") for p in found), found
+    assert not (site / "output").exists()
+
+
 def test_a_template_link_out_of_the_templates_folders_is_refused(make_site: Site,
                                                                  tmp_path: Path) -> None:
     secret = tmp_path / "secret.html"
