@@ -162,16 +162,16 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
     try:
         result = build(site_dir, options, state, on_page, spool=spool)
         result.timings.update(timings)
-        with _prose_kept(site_dir, result, state, inputs) as kept:
+        with _saved_beside(site_dir, result, state, inputs, fresh) as saved:
             with _timed(result.timings, "writing"):
                 write_site(result.outputs, out_dir, in_place=not force)
             if fresh:
                 with _timed(result.timings, "cache"):
                     stamp = stamp_of(result.outputs, result.warnings, result.pages, inputs,
                                      state, out_dir)
-                    cache.save(site_dir, state.documents, state.outputs, out_dir,
-                               reads_to_cache(state, inputs), stamp)
-                    kept(stamp)
+                    saved(stamp)
+                    cache.save_state(site_dir, state.outputs, out_dir,
+                                     reads_to_cache(state, inputs), stamp)
     finally:
         if spool is not None:
             spool.discard()
@@ -179,28 +179,37 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
 
 
 @contextmanager
-def _prose_kept(site_dir: Path, result: BuildResult, state: BuildState, inputs: Inputs | None,
-                ) -> Iterator[Callable[[cache.Stamp | None], None]]:
-    """What a later prose-only edit needs of this one-off build (prose.save: ~0.4 s of CPU at
-    1,000 studies, pickling each page's context) is saved by a forked child while this process
-    writes the output and the cache; `kept(stamp)` then waits for it, and drops it again when
-    the build left no stamp to vouch for it."""
-    site, memo, theme = result.site, state.site, state.theme
-    if inputs is None or not inputs.digest or site is None or memo is None or theme is None:
-        yield lambda stamp: cache.drop_record(site_dir, prose.META)
+def _saved_beside(site_dir: Path, result: BuildResult, state: BuildState,
+                  inputs: Inputs | None, fresh: bool,
+                  ) -> Iterator[Callable[[cache.Stamp | None], None]]:
+    """The bulk of a one-off build's cache, which needs no output written: the parsed documents
+    (cache.save_documents) and what a later prose-only edit needs (prose.save, pickling each
+    page's context): ~0.5 s of CPU at 1,000 studies, saved by a forked child while this process
+    writes the output. `saved(stamp)` waits for it (the stamp is written after it: it vouches
+    for all), and drops the prose record when the build left no stamp. Not a one-off build
+    (`serve`'s): nothing, the cache is a one-off build's."""
+    if not fresh:
+        yield lambda stamp: None
         return
-    routes, outputs, digest = memo.routes, state.outputs, inputs.digest
+    site, memo, theme, documents = result.site, state.site, state.theme, state.documents
+    digest = inputs.digest if inputs is not None and inputs.digest else None  # None: no stamp
+
+    def save(vouched: str | None) -> None:
+        cache.save_documents(site_dir, documents)
+        if site is not None and memo is not None and theme is not None:
+            prose.save(site_dir, site, memo.routes, theme.theme, vouched, state.outputs)
+        else:
+            cache.drop_record(site_dir, prose.META)
+
     if not can_fork():
-        yield lambda stamp: prose.save(site_dir, site, routes, theme.theme,
-                                       stamp.inputs if stamp else None, outputs)
+        yield lambda stamp: save(stamp.inputs if stamp else None)
         return
-    with Forked(lambda: prose.save(site_dir, site, routes, theme.theme, digest,
-                                   outputs)) as child:
-        def kept(stamp: cache.Stamp | None) -> None:
+    with Forked(lambda: save(digest)) as child:
+        def saved(stamp: cache.Stamp | None) -> None:
             child.result()
-            if stamp is None:
+            if stamp is None and digest is not None:
                 cache.drop_record(site_dir, prose.META)
-        yield kept
+        yield saved
 
 
 def _content_problems(site_dir: Path) -> list[Problem]:

@@ -117,23 +117,46 @@ def save(site_dir: Path, documents: Mapping[DocumentKey, Document],
          inputs: Mapping[str, Any] | None = None, stamp: Stamp | None = None) -> None:
     """Record this build (call after the outputs are written); never fails the build. Without
     a stamp, the last one is removed: it no longer vouches for the output."""
+    save_documents(site_dir, documents)
+    save_state(site_dir, outputs, out_dir, inputs, stamp)
+
+
+def save_documents(site_dir: Path, documents: Mapping[DocumentKey, Document]) -> None:
+    """The parsed documents (most of the cache, and no output is needed to save them: a build
+    saves them while it writes its output); never fails the build."""
     folder = cache_dir(site_dir)
     env = environment()
     shards: list[list[tuple[DocumentKey, Document]]] = [[] for _ in range(SHARDS)]
     for key, doc in documents.items():
         shards[_shard(key[0])].append((key, doc))
-    out = out_dir.resolve()
-    written = _written(folder, env, outputs, out)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        ignore = folder.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# casefolio's build cache: safe to delete\n*\n", encoding="utf-8")
+        _made(folder)
         for number, items in enumerate(shards):
             items.sort(key=lambda item: item[0])
             contents = _digest(repr([key for key, _ in items]))  # a Document is its key's
             _write(folder / _shard_name(number), env, contents,
                    lambda items=items: [_pack(key, doc) for key, doc in items])
+    except OSError:  # a read-only site folder builds fine, just without a cache
+        pass
+
+
+def _made(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder.parent / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# casefolio's build cache: safe to delete\n*\n", encoding="utf-8")
+
+
+def save_state(site_dir: Path, outputs: Mapping[str, Output], out_dir: Path,
+               inputs: Mapping[str, Any] | None = None, stamp: Stamp | None = None) -> None:
+    """The output manifest, the input reads and the stamp, after the outputs are written and
+    the documents saved (the stamp last: it vouches for all of it); never fails the build."""
+    folder = cache_dir(site_dir)
+    env = environment()
+    out = out_dir.resolve()
+    written = _written(folder, env, outputs, out)
+    try:
+        _made(folder)
         _write_state(folder, env, out, written, inputs, stamp)
         expected = {OUTPUTS, *(_shard_name(n) for n in range(SHARDS)),
                     *([INPUTS] if inputs is not None else []),
