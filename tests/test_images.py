@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 
@@ -450,6 +451,49 @@ def test_a_card_looks_as_drawn_in_true_colour() -> None:
         assert 0 < error <= 8, job.title
 
 
+TRICKY_WORDS = ["AVATAR", "Kx", "KW", "rtyff", "Typography", "W.A.V.", "“ok”", "gjpqy", "1,200%",
+                "|(){}$", "x", ".", "-", "EUR", "B2B", "onboarding…", "©™"]
+
+
+def test_a_title_word_from_cached_glyphs_is_the_word_pillow_renders() -> None:
+    """Glyphs placed by their advances and kerning and blended over each other (pairs such as
+    "Kx" overlap) make the same mask as FreeType's rendering of the whole word."""
+    for size in (68, 60, 52):
+        for word in TRICKY_WORDS:
+            mask, offset = cards._word(word, size)
+            rendered, where = cards._render(word, size, "la", True)
+            assert offset == where and mask.tobytes() == rendered.tobytes(), (word, size)
+            assert cards._advance(word, size) == cards._font(size).getlength(word)
+
+
+def test_a_card_is_a_valid_png_of_the_pixels_drawn() -> None:
+    """The PNG written band by band (frame bands deflated once per site) decodes, checksums
+    and all, to the indices drawn, whichever site's frame came before."""
+    from PIL import PngImagePlugin
+
+    for site in ("Northpoint CRO", "Another Site", "Northpoint CRO"):
+        for job in card_jobs():
+            job = replace(job, site_name=site)
+            data = cards.draw_card(job)
+            with Image.open(BytesIO(data)) as im:
+                im.verify()  # chunk CRCs
+            with Image.open(BytesIO(data)) as im:
+                assert isinstance(im, PngImagePlugin.PngImageFile) and im.mode == "P"
+                assert im.size == plan.OG_SIZE and im.getpalette() == list(cards._card_palette())
+                drawn = cards._card_frame(site).copy()
+                cards._lay_out_text(drawn, job, cards._CARD_FILLS)
+                assert im.tobytes() == drawn.tobytes()  # zlib checks the Adler-32 too
+            assert cards.draw_card(job) == data
+
+
+def test_adler32_of_joined_bytes_from_the_parts() -> None:
+    import zlib
+
+    for first, second in ((b"", b"abc"), (b"abc", b""), (b"x" * 70000, bytes(range(256)) * 300)):
+        assert cards._adler32_combine(zlib.adler32(first), zlib.adler32(second), len(second)) \
+            == zlib.adler32(first + second)
+
+
 def test_cards_are_deterministic_in_threads() -> None:
     """Same card, same bytes, whichever thread draws it with its own fonts, in any order."""
     from concurrent.futures import ThreadPoolExecutor
@@ -708,7 +752,7 @@ def test_a_card_title_is_wrapped_to_lines_that_fit() -> None:
     for title, _, label in CARDS:
         for size in (68, 52, 34):
             font = cards._font(size)
-            lines = cards._wrap(cards._printable(title + " " + label), font, inner, draw)
+            lines = cards._wrap(cards._printable(title + " " + label), size, inner)
             assert " ".join(lines) == cards._printable(title + " " + label)
             for i, line in enumerate(lines):
                 assert " " not in line or draw.textlength(line, font=font) <= inner

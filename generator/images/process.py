@@ -12,6 +12,7 @@ import gc
 import multiprocessing
 import os
 import tempfile
+import zlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,8 +27,8 @@ from generator.images.plan import EXTENSIONS, CardJob, Job, digest, encoder_sett
 from generator.workers import can_fork
 from generator.workers import processes as pool_size
 
-CARD_VERSION = "3"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
-                    # (plan.py), which would re-encode every photo too
+CARD_VERSION = "4"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
+                    # (plan.py), which would re-encode every photo too. 4: cards.py writes the PNG
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,8 @@ def process(job: Job, cache_dir: Path | None, reuse: Mapping[str, Previous] | No
 def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
     """(output path, cache key, extension) of each file; the key covers all its bytes depend on."""
     if isinstance(job, CardJob):
-        return ((job.path, digest(job.path, "card-pixels", CARD_VERSION, _pillow()), "png"),)
+        return ((job.path, digest(job.path, "card-pixels", CARD_VERSION, _pillow(),
+                                  zlib.ZLIB_RUNTIME_VERSION), "png"),)
     return tuple((v.path, digest(job.fingerprint, v.width, v.height, v.format, v.box,
                                   encoder_settings(v), _pillow()), EXTENSIONS[v.format])
                  for v in job.variants)
