@@ -676,6 +676,51 @@ def webp_kind(data: bytes) -> bytes:
     return data[12:16]
 
 
+def png_rows(data: bytes) -> tuple[int, list[int]]:
+    """(bytes a row, the filter type of each row) of a PNG's image data."""
+    import struct
+    import zlib
+
+    at, idat, width, colour = 8, b"", 0, 0
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        if kind == b"IHDR":
+            width, colour = struct.unpack(">I", body[:4])[0], body[9]
+        idat += body if kind == b"IDAT" else b""
+        at += 12 + length
+    row = 1 + width * {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour]
+    raw = zlib.decompress(idat)
+    return row, [raw[i] for i in range(0, len(raw), row)]
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA"])
+def test_png_up_is_the_pixels_with_every_row_filtered_up(mode) -> None:
+    source = Image.open(BytesIO(png(300, 200))).convert("RGB")
+    ImageDraw.Draw(source).ellipse((40, 30, 220, 170), fill=(250, 200, 20))
+    im = source.convert(mode)
+    data = encode.png_up(im, 2, icc=b"not a real profile")
+    with Image.open(BytesIO(data)) as made:
+        made.verify()  # chunk CRCs
+    with Image.open(BytesIO(data)) as made:
+        assert made.mode == mode and made.tobytes() == im.tobytes()
+        assert made.info["icc_profile"] == b"not a real profile"
+    assert png_rows(data)[1] == [2] * 200
+
+
+def test_a_true_colour_fallback_is_written_with_rows_filtered_up(image_site) -> None:
+    site = image_site({"content/case-studies/after.png": palette_png(1200, 800)})
+    _, files = run(site)
+    [true_colour] = [d for p, d in files.items() if p.startswith("case-studies/before-960w.")
+                     and p.endswith(".png")]
+    [palette] = [d for p, d in files.items() if p.startswith("case-studies/after-960w.")
+                 and p.endswith(".png")]
+    assert set(png_rows(true_colour)[1]) == {2}
+    assert set(png_rows(palette)[1]) == {0}  # Pillow's encoder, no filter for a palette
+    with Image.open(BytesIO(true_colour)) as im:
+        assert im.mode == "RGB" and im.size == (960, 640)
+
+
 def test_a_palette_screenshot_gets_lossless_webp_and_a_true_colour_one_lossy(image_site) -> None:
     site = image_site({"content/case-studies/before.png": palette_png(1200, 800)})
     _, files = run(site)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from generator.images.encode import png_chunk
 from generator.images.plan import OG_SIZE, CardJob
 
 CARD_COLOURS = {"bg": (15, 76, 92), "panel": (10, 53, 64), "ink": (255, 255, 255),
@@ -85,9 +86,9 @@ def _png(im: Any, site_name: str, touched: set[int]) -> bytes:
         check = _adler32_combine(check, adler, size)
     stream = b"\x78\x5e" + b"".join(bands) + struct.pack(">I", check)
     return b"".join((b"\x89PNG\r\n\x1a\n",
-                     _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)),
-                     _chunk(b"PLTE", _card_palette()), _chunk(b"IDAT", stream),
-                     _chunk(b"IEND", b"")))
+                     png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)),
+                     png_chunk(b"PLTE", _card_palette()), png_chunk(b"IDAT", stream),
+                     png_chunk(b"IEND", b"")))
 
 
 @lru_cache(maxsize=256)
@@ -119,10 +120,6 @@ def _adler32_combine(first: int, second: int, second_length: int) -> int:
     low = ((first & 0xFFFF) + (second & 0xFFFF) - 1) % base
     high = ((first >> 16) + (second >> 16) + second_length * ((first & 0xFFFF) - 1)) % base
     return (high << 16) | low
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def _lay_out_card(im: Any, job: CardJob, fills: Mapping[str, Any]) -> None:

@@ -103,7 +103,8 @@ def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
         return ((job.path, digest(job.path, "card-pixels", CARD_VERSION, _pillow(),
                                   zlib.ZLIB_RUNTIME_VERSION), "png"),)
     return tuple((v.path, digest(job.fingerprint, v.width, v.height, v.format, v.box,
-                                  encoder_settings(v), _pillow()), EXTENSIONS[v.format])
+                                  encoder_settings(v), _pillow(), zlib.ZLIB_RUNTIME_VERSION),
+                  EXTENSIONS[v.format])
                  for v in job.variants)
 
 
