@@ -200,7 +200,7 @@ _mask = lru_cache(maxsize=512)(_render)
 _glyph = lru_cache(maxsize=1024)(lambda char, size: _render(char, size, "la", False))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)  # ~10 KB each
 def _word(word: str, size: int) -> tuple[Any, tuple[int, int]]:
     """A title word in bold, as `_render` would draw it, but from the masks of its glyphs: one
     rendered by FreeType costs about as much as a word. Each glyph goes where Pillow's basic

@@ -208,7 +208,7 @@ def _read(path: Path) -> bytes | None:
         contents = path.read_bytes()
     except OSError:
         return None
-    return seal.opened(seal.key(path.parent.parent), path.name, contents)
+    return seal.opened(_seal_key(path.parent.parent, seal.user_key_file()), path.name, contents)
 
 
 def _store(cache_dir: Path | None, key: str, ext: str, data: bytes) -> bytes:
@@ -218,7 +218,7 @@ def _store(cache_dir: Path | None, key: str, ext: str, data: bytes) -> bytes:
         return data
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        seal_key = seal.key(cache_dir.parent)
+        seal_key = _seal_key(cache_dir.parent, seal.user_key_file())
         if seal_key is None:
             return data
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
@@ -231,6 +231,14 @@ def _store(cache_dir: Path | None, key: str, ext: str, data: bytes) -> bytes:
     except OSError:
         Path(tmp).unlink(missing_ok=True)
     return data
+
+
+@lru_cache(maxsize=8)
+def _seal_key(folder: Path, user_key_file: Path) -> bytes | None:
+    """seal.key, read once per process, cache folder and user key file: opening the key file
+    for every file was a third of storing a share card. A key file changed under a running
+    `serve` only means files this process seals are rebuilt by the next one."""
+    return seal.key(folder)
 
 
 @lru_cache(maxsize=1)
