@@ -25,8 +25,9 @@ _FONT_CHARS = set("©«°±´·»‘’“”…‹›⁄™")  # beyond ASCII, 
 
 CARD_STEPS = 16     # levels from a background to a text colour: anti-aliasing within 8/255 of
                     # true colour (the adaptive 256-colour palette used before: 14/255)
-CARD_PNG_LEVEL = 3  # zlib level of the rows text was drawn on (level 6: 2.6x the time for -23%,
-                    # on files only crawlers fetch); the rows every card of a site shares: level 9
+CARD_PNG_LEVEL = 2  # zlib level of the bands text was drawn on: a card 1.29 ms, 19.8 KB (level 3:
+                    # 1.42 ms, 18.7 KB; Z_RLE 1.22 ms, 20.9 KB; Pillow's level 3 before: 21.0 KB),
+                    # for files only crawlers fetch; the bands every card of a site shares: level 9
 CARD_BAND = 32      # rows deflated together: a band no text touched is the frame's, deflated once
 # A card is drawn in "L" with palette indices for grey levels, so it needs no quantizing: text of
 # index t anti-aliased over index b blends to the indices between, and the palette makes each
