@@ -503,6 +503,10 @@ def test_cards_are_deterministic_in_threads() -> None:
     with ThreadPoolExecutor(4) as pool:
         drawn = list(pool.map(cards.draw_card, reversed(jobs)))[::-1]
     assert drawn == once * 4 and len(set(once)) == len(once)
+    for cached in (cards._word, cards._glyph, cards._mask, cards._length, cards._frame_band,
+                   cards._card_frame):  # as in a new process: the caches change no byte
+        cached.cache_clear()
+    assert [cards.draw_card(job) for job in reversed(card_jobs())] == once[::-1]
 
 
 def counting(monkeypatch) -> list[str]:
