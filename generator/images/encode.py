@@ -186,8 +186,8 @@ _PNG_COLOUR_TYPE = {"L": 0, "RGB": 2, "LA": 4, "RGBA": 6}
 def png_up(im: Any, level: int, icc: bytes | None = None) -> bytes:
     """8-bit grey or true-colour pixels as a PNG whose rows all have filter type 2 ("Up": each
     byte less the one above it, mod 256, made by ImageChops), deflated at `level`. Pillow tries
-    all five filters on every row and keeps the likeliest: half its encoding time, for bytes
-    as small at one level higher."""
+    all five filters on every row and keeps the likeliest, which costs as much as deflating at
+    level 1: one fixed filter and two levels more gives fewer bytes in less time."""
     from PIL import Image, ImageChops
 
     width, height = im.size
