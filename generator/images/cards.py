@@ -73,7 +73,7 @@ def _png(im: Any, site_name: str, touched: set[int]) -> bytes:
     """The card as an 8-bit palette PNG, written here rather than by Pillow: the image data is
     one zlib stream of bands of CARD_BAND rows, each deflated on its own (ending on a byte),
     so a band no text `touched` is the frame's, deflated once per process. Each row has filter
-    type 0 (none), as Pillow chooses for palette images. The bytes depend on the pixels alone."""
+    type 0 (none), as Pillow chooses for palette images. Same job, same bytes."""
     width, height = OG_SIZE
     bands, check = [], 1
     for band in range(-(-height // CARD_BAND)):
