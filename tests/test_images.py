@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 
@@ -450,6 +451,49 @@ def test_a_card_looks_as_drawn_in_true_colour() -> None:
         assert 0 < error <= 8, job.title
 
 
+TRICKY_WORDS = ["AVATAR", "Kx", "KW", "rtyff", "Typography", "W.A.V.", "“ok”", "gjpqy", "1,200%",
+                "|(){}$", "x", ".", "-", "EUR", "B2B", "onboarding…", "©™"]
+
+
+def test_a_title_word_from_cached_glyphs_is_the_word_pillow_renders() -> None:
+    """Glyphs placed by their advances and kerning and blended over each other (pairs such as
+    "Kx" overlap) make the same mask as FreeType's rendering of the whole word."""
+    for size in (68, 60, 52):
+        for word in TRICKY_WORDS:
+            mask, offset = cards._word(word, size)
+            rendered, where = cards._render(word, size, "la", True)
+            assert offset == where and mask.tobytes() == rendered.tobytes(), (word, size)
+            assert cards._advance(word, size) == cards._font(size).getlength(word)
+
+
+def test_a_card_is_a_valid_png_of_the_pixels_drawn() -> None:
+    """The PNG written band by band (frame bands deflated once per site) decodes, checksums
+    and all, to the indices drawn, whichever site's frame came before."""
+    from PIL import PngImagePlugin
+
+    for site in ("Northpoint CRO", "Another Site", "Northpoint CRO"):
+        for job in card_jobs():
+            job = replace(job, site_name=site)
+            data = cards.draw_card(job)
+            with Image.open(BytesIO(data)) as im:
+                im.verify()  # chunk CRCs
+            with Image.open(BytesIO(data)) as im:
+                assert isinstance(im, PngImagePlugin.PngImageFile) and im.mode == "P"
+                assert im.size == plan.OG_SIZE and im.getpalette() == list(cards._card_palette())
+                drawn = cards._card_frame(site).copy()
+                cards._lay_out_text(drawn, job, cards._CARD_FILLS)
+                assert im.tobytes() == drawn.tobytes()  # zlib checks the Adler-32 too
+            assert cards.draw_card(job) == data
+
+
+def test_adler32_of_joined_bytes_from_the_parts() -> None:
+    import zlib
+
+    for first, second in ((b"", b"abc"), (b"abc", b""), (b"x" * 70000, bytes(range(256)) * 300)):
+        assert cards._adler32_combine(zlib.adler32(first), zlib.adler32(second), len(second)) \
+            == zlib.adler32(first + second)
+
+
 def test_cards_are_deterministic_in_threads() -> None:
     """Same card, same bytes, whichever thread draws it with its own fonts, in any order."""
     from concurrent.futures import ThreadPoolExecutor
@@ -459,6 +503,10 @@ def test_cards_are_deterministic_in_threads() -> None:
     with ThreadPoolExecutor(4) as pool:
         drawn = list(pool.map(cards.draw_card, reversed(jobs)))[::-1]
     assert drawn == once * 4 and len(set(once)) == len(once)
+    for cached in (cards._word, cards._glyph, cards._mask, cards._length, cards._frame_band,
+                   cards._card_frame):  # as in a new process: the caches change no byte
+        cached.cache_clear()
+    assert [cards.draw_card(job) for job in reversed(card_jobs())] == once[::-1]
 
 
 def counting(monkeypatch) -> list[str]:
@@ -632,6 +680,51 @@ def webp_kind(data: bytes) -> bytes:
     return data[12:16]
 
 
+def png_rows(data: bytes) -> tuple[int, list[int]]:
+    """(bytes a row, the filter type of each row) of a PNG's image data."""
+    import struct
+    import zlib
+
+    at, idat, width, colour = 8, b"", 0, 0
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        if kind == b"IHDR":
+            width, colour = struct.unpack(">I", body[:4])[0], body[9]
+        idat += body if kind == b"IDAT" else b""
+        at += 12 + length
+    row = 1 + width * {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour]
+    raw = zlib.decompress(idat)
+    return row, [raw[i] for i in range(0, len(raw), row)]
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA"])
+def test_png_up_is_the_pixels_with_every_row_filtered_up(mode) -> None:
+    source = Image.open(BytesIO(png(300, 200))).convert("RGB")
+    ImageDraw.Draw(source).ellipse((40, 30, 220, 170), fill=(250, 200, 20))
+    im = source.convert(mode)
+    data = encode.png_up(im, 2, icc=b"not a real profile")
+    with Image.open(BytesIO(data)) as made:
+        made.verify()  # chunk CRCs
+    with Image.open(BytesIO(data)) as made:
+        assert made.mode == mode and made.tobytes() == im.tobytes()
+        assert made.info["icc_profile"] == b"not a real profile"
+    assert png_rows(data)[1] == [2] * 200
+
+
+def test_a_true_colour_fallback_is_written_with_rows_filtered_up(image_site) -> None:
+    site = image_site({"content/case-studies/after.png": palette_png(1200, 800)})
+    _, files = run(site)
+    [true_colour] = [d for p, d in files.items() if p.startswith("case-studies/before-960w.")
+                     and p.endswith(".png")]
+    [palette] = [d for p, d in files.items() if p.startswith("case-studies/after-960w.")
+                 and p.endswith(".png")]
+    assert set(png_rows(true_colour)[1]) == {2}
+    assert set(png_rows(palette)[1]) == {0}  # Pillow's encoder, no filter for a palette
+    with Image.open(BytesIO(true_colour)) as im:
+        assert im.mode == "RGB" and im.size == (960, 640)
+
+
 def test_a_palette_screenshot_gets_lossless_webp_and_a_true_colour_one_lossy(image_site) -> None:
     site = image_site({"content/case-studies/before.png": palette_png(1200, 800)})
     _, files = run(site)
@@ -708,7 +801,7 @@ def test_a_card_title_is_wrapped_to_lines_that_fit() -> None:
     for title, _, label in CARDS:
         for size in (68, 52, 34):
             font = cards._font(size)
-            lines = cards._wrap(cards._printable(title + " " + label), font, inner, draw)
+            lines = cards._wrap(cards._printable(title + " " + label), size, inner)
             assert " ".join(lines) == cards._printable(title + " " + label)
             for i, line in enumerate(lines):
                 assert " " not in line or draw.textlength(line, font=font) <= inner

@@ -5,6 +5,7 @@ settings and no metadata but its colour profile.
 from __future__ import annotations
 
 import struct
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from io import BytesIO
@@ -165,6 +166,9 @@ def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False,
     from PIL import Image
 
     options = dict(settings or ENCODER[fmt], **({"icc_profile": icc} if icc else {}))
+    up_level = options.pop("up_level", None)
+    if fmt == "PNG" and up_level is not None and not palette and im.mode in _PNG_COLOUR_TYPE:
+        return png_up(im, up_level, icc)
     if fmt == "JPEG" and im.mode in ("RGBA", "LA"):
         flat = Image.new("RGB", im.size, (255, 255, 255))
         flat.paste(im.convert("RGBA"), mask=im.getchannel("A"))
@@ -174,3 +178,33 @@ def _encode(im: Any, fmt: str, icc: bytes | None = None, palette: bool = False,
     buffer = BytesIO()
     im.save(buffer, fmt, **options)
     return buffer.getvalue()
+
+
+_PNG_COLOUR_TYPE = {"L": 0, "RGB": 2, "LA": 4, "RGBA": 6}
+
+
+def png_up(im: Any, level: int, icc: bytes | None = None) -> bytes:
+    """8-bit grey or true-colour pixels as a PNG whose rows all have filter type 2 ("Up": each
+    byte less the one above it, mod 256, made by ImageChops), deflated at `level`. Pillow tries
+    all five filters on every row and keeps the likeliest, which costs as much as deflating at
+    level 1: one fixed filter and two levels more gives fewer bytes in less time."""
+    from PIL import Image, ImageChops
+
+    width, height = im.size
+    up = ImageChops.subtract_modulo(im, ImageChops.offset(im, 0, 1))  # row 0 less the last
+    up.paste(im.crop((0, 0, width, 1)), (0, 0))                        # row 0 as it is
+    row = width * len(im.getbands())
+    rows = Image.frombytes("L", (row, height), up.tobytes()).crop((-1, 0, row, height))
+    rows.paste(2, (0, 0, 1, height))  # the crop's column -1 (outside: 0) holds the filter type
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 15, 9)
+    chunks = [png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8,
+                                             _PNG_COLOUR_TYPE[im.mode], 0, 0, 0))]
+    if icc:
+        chunks.append(png_chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(icc)))
+    chunks.append(png_chunk(b"IDAT", compressor.compress(rows.tobytes()) + compressor.flush()))
+    return b"".join((b"\x89PNG\r\n\x1a\n", *chunks, png_chunk(b"IEND", b"")))
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    """A PNG chunk: length, type, data, and the CRC-32 of type and data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -12,6 +12,7 @@ import gc
 import multiprocessing
 import os
 import tempfile
+import zlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,8 +27,8 @@ from generator.images.plan import EXTENSIONS, CardJob, Job, digest, encoder_sett
 from generator.workers import can_fork
 from generator.workers import processes as pool_size
 
-CARD_VERSION = "3"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
-                    # (plan.py), which would re-encode every photo too
+CARD_VERSION = "4"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
+                    # (plan.py), which would re-encode every photo too. 4: cards.py writes the PNG
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +102,11 @@ def process(job: Job, cache_dir: Path | None, reuse: Mapping[str, Previous] | No
 def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
     """(output path, cache key, extension) of each file; the key covers all its bytes depend on."""
     if isinstance(job, CardJob):
-        return ((job.path, digest(job.path, "card-pixels", CARD_VERSION, _pillow()), "png"),)
+        return ((job.path, digest(job.path, "card-pixels", CARD_VERSION, _pillow(),
+                                  zlib.ZLIB_RUNTIME_VERSION), "png"),)
     return tuple((v.path, digest(job.fingerprint, v.width, v.height, v.format, v.box,
-                                  encoder_settings(v), _pillow()), EXTENSIONS[v.format])
+                                  encoder_settings(v), _pillow(), zlib.ZLIB_RUNTIME_VERSION),
+                  EXTENSIONS[v.format])
                  for v in job.variants)
 
 
@@ -153,10 +156,10 @@ def _attempt(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str
 
 
 def _work(job: Job, keys: frozenset[str]) -> int:
-    """About the milliseconds of CPU it takes: a card ~5, a megapixel ~60 to decode plus ~60
-    a variant (WebP at method 4 and resizing dominate)."""
+    """About the milliseconds of CPU it takes: a card ~2 (drawn and cached), a megapixel ~60
+    to decode plus ~60 a variant (WebP at method 4 and resizing dominate)."""
     if isinstance(job, CardJob):
-        return 5
+        return 2
     return max(1, round(job.width * job.height / 1e6 * 60 * (1 + len(keys))))
 
 
@@ -207,7 +210,7 @@ def _read(path: Path) -> bytes | None:
         contents = path.read_bytes()
     except OSError:
         return None
-    return seal.opened(seal.key(path.parent.parent), path.name, contents)
+    return seal.opened(_seal_key(path.parent.parent, seal.user_key_file()), path.name, contents)
 
 
 def _store(cache_dir: Path | None, key: str, ext: str, data: bytes) -> bytes:
@@ -217,7 +220,7 @@ def _store(cache_dir: Path | None, key: str, ext: str, data: bytes) -> bytes:
         return data
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        seal_key = seal.key(cache_dir.parent)
+        seal_key = _seal_key(cache_dir.parent, seal.user_key_file())
         if seal_key is None:
             return data
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
@@ -230,6 +233,14 @@ def _store(cache_dir: Path | None, key: str, ext: str, data: bytes) -> bytes:
     except OSError:
         Path(tmp).unlink(missing_ok=True)
     return data
+
+
+@lru_cache(maxsize=8)
+def _seal_key(folder: Path, user_key_file: Path) -> bytes | None:
+    """seal.key, read once per process, cache folder and user key file: opening the key file
+    for every file was a third of storing a share card. A key file changed under a running
+    `serve` only means files this process seals are rebuilt by the next one."""
+    return seal.key(folder)
 
 
 @lru_cache(maxsize=1)
