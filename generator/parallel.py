@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 
 from generator.content.document import Document, Reading, load_document
 from generator.content.sources import Source
@@ -19,7 +19,7 @@ from generator.output.render import Output, Route, plan, render_page, site_globa
 from generator.output.theme import Theme
 from generator.output.writer import Spool, Spooled
 from generator.site import Site
-from generator.workers import can_fork, collector_paused
+from generator.workers import can_fork, collector_paused, process_pool
 from generator.workers import processes as pool_size
 
 MIN_PARALLEL = 200  # documents to parse before a pool pays for itself (~1 ms each)
@@ -77,7 +77,7 @@ def _load_in_pool(pending: list[Source], reading: Reading, processes: int, where
     context = multiprocessing.get_context("fork" if fork else "spawn")
     _pending = pending
     try:
-        with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        with process_pool(processes, context) as pool:
             futures: list[tuple[int, Future[list[Loaded]]]] = []
             for a in range(0, len(pending), CHUNK):
                 b = min(a + CHUNK, len(pending))
@@ -153,7 +153,7 @@ def _render_in_pool(routes: list[Route], site: Site, theme: Theme, todo: list[in
     context = multiprocessing.get_context("fork")
     pages: list[Rendered] = []
     try:
-        with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        with process_pool(processes, context) as pool:
             futures = [pool.submit(_render_chunk, todo[a:a + PAGE_CHUNK])
                        for a in range(0, len(todo), PAGE_CHUNK)]
             for future in futures:

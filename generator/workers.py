@@ -5,14 +5,19 @@ long-lived objects are made (parsing, rendering, images)."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 from typing import Generic, TypeVar
 
 from generator.errors import CasefolioError
@@ -50,6 +55,38 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def worker_start(then: Callable[[], object] | None = None) -> None:
+    """How every worker process starts: Ctrl-C is left to the process that started it (which
+    stops its pool: a worker interrupted inside a queue's lock would leave the others waiting
+    on it for ever), and on Linux it dies with that process, so that no worker outlives a
+    killed build. `then`: the pool's own initializer."""
+    parent = os.getppid()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # it died before that took effect
+            os._exit(1)
+    if then is not None:
+        then()
+
+
+@contextlib.contextmanager
+def process_pool(processes: int, context: BaseContext,
+                 initializer: Callable[[], object] | None = None,
+                 ) -> Iterator[ProcessPoolExecutor]:
+    """A ProcessPoolExecutor whose workers start with worker_start; when the block fails (a
+    problem, Ctrl-C), the tasks not started yet are cancelled instead of run."""
+    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=worker_start,
+                               initargs=(initializer,))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 class Forked(Generic[T]):
     """`work()` run in a forked child process while this one goes on; `result()` waits for it.
     For a batch that needs what this process has made (the linked site) and is best done beside
@@ -64,12 +101,16 @@ class Forked(Generic[T]):
             os.close(read)
             code = 0
             try:
+                worker_start()  # Ctrl-C is the parent's: it stops this child (__exit__)
+                signal.signal(signal.SIGTERM, _stop)
                 try:
                     payload = pickle.dumps((True, work()), pickle.HIGHEST_PROTOCOL)
                 except CasefolioError as exc:
                     payload = pickle.dumps((False, list(exc.problems)), pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write, "wb") as pipe:
                     pipe.write(payload)
+            except SystemExit:  # stopped: its own pool was shut down on the way out
+                code = 1
             except BaseException:  # a bug: the parent reports the child's death
                 traceback.print_exc()
                 code = 1
@@ -94,9 +135,25 @@ class Forked(Generic[T]):
         return self
 
     def __exit__(self, *_: object) -> None:
-        """Stop a child whose result was not asked for (the build failed meanwhile)."""
-        if self._pid:
+        """Stop a child whose result was not asked for (the build failed meanwhile): asked to,
+        it cancels its pool's work and waits for its workers, so none is left; killed if it
+        has not ended within STOP_SECONDS."""
+        if not self._pid:
+            return
+        os.kill(self._pid, signal.SIGTERM)
+        for _tick in range(int(STOP_SECONDS / 0.01)):
+            if os.waitpid(self._pid, os.WNOHANG) != (0, 0):
+                break
+            time.sleep(0.01)
+        else:
             os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
-            os.close(self._read)
-            self._pid = 0
+        os.close(self._read)
+        self._pid = 0
+
+
+STOP_SECONDS = 10.0
+
+
+def _stop(*_: object) -> None:
+    raise SystemExit(1)

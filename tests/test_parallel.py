@@ -3,6 +3,7 @@ process, and a site built from them is byte-identical."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import sys
@@ -88,7 +89,7 @@ def test_known_documents_are_reused_and_small_batches_stay_in_process(make_site,
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("a pool was started for a small batch")
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "process_pool", no_pool)
     assert parallel.load_all(sources, READING, {}) == first
     again = parallel.load_all(sources, READING, known, processes=2)
     assert all(a is b for a, b in zip(again, first, strict=True))
@@ -288,3 +289,42 @@ def test_an_image_error_in_the_child_is_the_same_error(make_site, tmp_path: Path
     assert errors[0] == errors[1]
     assert any("cut.jpg" in e for e in errors[0])
     assert _no_children_left()
+
+
+@pytest.mark.parametrize("after", [0.8, 1.6, 2.4, 3.2])
+def test_ctrl_c_during_a_pooled_build_leaves_no_process_behind(generated: Path, tmp_path: Path,
+                                                               after: float) -> None:
+    """Ctrl-C reaches the build's whole process group (its pools' workers, the child drawing
+    images) at some point of a ~200-study cold build: the build ends (interrupted, or done if
+    it was faster), the output folder is whole or absent, and no process of it is left (a
+    worker interrupted inside a queue's lock used to leave the others waiting for ever)."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    env = {**os.environ, "CASEFOLIO_PROCESSES": "2"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "build", str(site), "-o", str(tmp_path / "out"),
+         "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True, cwd=REPO,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(after)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=60)  # a stuck worker holds the pipes open
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode in (0, 130), err
+    assert "Traceback" not in err
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # nothing of the build's group is left
+    if process.returncode == 130:
+        assert not (tmp_path / "out").exists()
+    else:
+        assert (tmp_path / "out" / "index.html").is_file()

@@ -14,7 +14,7 @@ import os
 import tempfile
 import zlib
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +24,7 @@ from generator import seal
 from generator.errors import CasefolioError, Problem
 from generator.images import cards, encode
 from generator.images.plan import EXTENSIONS, CardJob, Job, digest, encoder_settings
-from generator.workers import can_fork
+from generator.workers import can_fork, process_pool
 from generator.workers import processes as pool_size
 
 CARD_VERSION = "4"  # bump when a card's bytes change (layout, palette, PNG settings); not VERSION,
@@ -174,8 +174,8 @@ def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path | 
     chunks = _chunks([_work(*t) for t in todo])
     _pending = todo
     try:
-        with ProcessPoolExecutor(min(processes, len(chunks)), initializer=gc.freeze,
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
+        with process_pool(min(processes, len(chunks)), multiprocessing.get_context("fork"),
+                          gc.freeze) as pool:
             futures = [pool.submit(_make_chunk, chunk, cache_dir) for chunk in chunks]
             made: dict[int, dict[str, bytes] | Problem] = {}
             for chunk, future in zip(chunks, futures, strict=True):
