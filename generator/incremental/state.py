@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,10 +34,11 @@ class ThemeMemo:
 
 @dataclass(frozen=True, slots=True)
 class RenderedFrom:
-    """The site and theme the outputs in BuildState.outputs were rendered from."""
+    """The site and theme the last pages were rendered from, each page with its route."""
 
     site: Site
     theme: Theme
+    pages: Mapping[str, tuple[Route, Output]] = field(default_factory=dict)  # by path
 
 
 @dataclass(frozen=True, slots=True)

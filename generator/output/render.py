@@ -167,6 +167,27 @@ def affected(routes_: list[Route], changed: frozenset[str]) -> list[int]:
     return [i for i, route in enumerate(routes_) if not route.reads.isdisjoint(changed)]
 
 
+def changed_records(before: Mapping[str, str], after: Mapping[str, str]) -> set[str]:
+    """The record ids (documents, `card:`, `order:`, `rank:`, `image:`) whose fingerprint is
+    not the same in these two sites' fingerprints, or that only one of them has."""
+    return {i for i, fp in after.items() if before.get(i) != fp} | (before.keys() - after.keys())
+
+
+def stale(routes_: Sequence[Route], last: Mapping[str, Route], changed: set[str],
+          ) -> list[int]:
+    """Indexes of the routes whose key may differ from last build's route at their path, the
+    site's configuration and theme being the same: a new path, another template or other
+    reads, or a read record in `changed`. Every other route's key, and so its output, is last
+    build's (page_key is a function of nothing else), so it is not even keyed again."""
+    out = []
+    for i, route in enumerate(routes_):
+        old = last.get(route.path)
+        if (old is None or old.template != route.template or not route.reads.isdisjoint(changed)
+                or (old.reads is not route.reads and old.reads != route.reads)):
+            out.append(i)
+    return out
+
+
 def render_routes(routes_: list[Route], site: Site, theme: Theme,
                   previous: Mapping[str, Output] | None = None,
                   on_page: Callable[[int, int], None] | None = None) -> list[Output]:
