@@ -172,8 +172,7 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
     fingerprints = {doc.id: doc.fingerprint for doc in docs} | {
         # a page showing an image is rendered again when the image or its markup changes
         f"image:{rel}": f"{fingerprint} {markup.key}" for rel, fingerprint in index.shown.items()
-    } | {
-        f"card:{i}": card_fingerprint(card) for i, card in index.cards.items()} | {
+    } | _card_fingerprints(index.cards, previous) | {
         f"order:{folder}": hashlib.blake2b("\n".join(d.id for d in kind_docs if d.id not in
                                                      index.unlisted).encode(),
                                            digest_size=16).hexdigest()
@@ -184,6 +183,18 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
                 images=(*img.publish(index.image_jobs, index.shown, _linked_files(docs, index)),
                         *index.jobs), fills=fills, redirects=redirects, reuse=made)
     return site, problems
+
+
+def _card_fingerprints(cards: Mapping[str, v.Card], previous: Site | None) -> dict[str, str]:
+    """`card:<id>` -> card_fingerprint of each card; the last site's where the card is the
+    very object that site was linked with (most are: see kinds/linking.py)."""
+    linked = previous.reuse.linked if previous is not None and previous.reuse else {}
+    last = previous.fingerprints if previous is not None else {}
+    out = {}
+    for i, card in cards.items():
+        key = f"card:{i}"
+        out[key] = last[key] if linked.get(i) is card else card_fingerprint(card)
+    return out
 
 
 def _index(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],

@@ -28,7 +28,7 @@ PRACTICES = ["landing-pages#one-goal", "checkout#guest-checkout", "landing-pages
              "checkout", "landing-pages#social-proof"]
 KINDS = ["body", "title", "niche", "add", "delete", "rename", "heading", "template", "site_yaml",
          "static", "css", "touch", "break_", "prose", "link", "bundle", "metric", "tags", "price",
-         "guide_title"]
+         "guide_title", "service_title"]
 TAGS = ["checkout", "mobile", "forms", "speed", "new", "lead-gen", "paid-search"]
 UNLINKED = ["coastal-pools-price-range", "coffee-subscription-landing",
             "delgado-truck-accident-pages", "willow-creek-tour-booking"]
@@ -127,6 +127,13 @@ class Editor:
         text = path.read_text(encoding="utf-8")
         self.save(path, re.sub(r"^price: \{amount: \d+", "price: {amount: "
                                f"{self.rng.randint(10, 99) * 100}", text, count=1, flags=re.M))
+
+    def service_title(self) -> None:
+        """A service's title: services are listed by title, so the list may reorder."""
+        path = self.site / self.rng.choice(["content/services/conversion-audit.md",
+                                            "content/services/conversion-retainer.md"])
+        self.replace_line(path, "title", self.rng.choice(["Audit", "Zebra retainer",
+                                                          f"Offer {self.count}"]))
 
     def guide_title(self) -> None:
         """A practice collection's title, which case studies citing it show."""

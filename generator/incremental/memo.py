@@ -10,6 +10,7 @@ from generator.config import Config
 from generator.content.document import Document
 from generator.content.sources import Asset, bundle_of, fingerprint, in_bundles
 from generator.errors import Problem
+from generator.images import plan as img
 from generator.images.process import process_all
 from generator.incremental.reads import all_files, file_read, forget_others
 from generator.incremental.state import BuildState, ImagesMemo, PublishedMemo, SiteMemo, ThemeMemo
@@ -114,10 +115,27 @@ IMAGE_BATCH = 1024  # jobs encoded at a time when spooling: 10,000 cards are ~20
 
 def image_outputs(site: Site, site_dir: Path, state: BuildState,
                   spool: Spool | None = None) -> list[Output]:
-    """The image variants and share cards: last build's files while the jobs are the same."""
-    if state.images is not None and state.images.jobs is site.images:
-        return state.images.files
-    jobs, files = site.images, []
+    """The image variants and share cards: last build's files while the jobs are the same,
+    and for each job that is the very object of last build (a relinking in `serve` makes
+    only the jobs of the views it made again)."""
+    last = state.images
+    if last is not None and last.jobs is site.images:
+        return last.files
+    jobs = site.images
+    known = ({id(job): files for job, files in zip(last.jobs, last.per_job, strict=True)}
+             if last is not None and last.per_job and spool is None else {})
+    todo = [job for job in jobs if id(job) not in known]  # last.jobs keeps those ids alive
+    made = iter(_process(todo, site, site_dir, state, spool))
+    per_job = [known.get(id(job)) or [next(made) for _ in range(_file_count(job))]
+               for job in jobs]
+    files = [f for job_files in per_job for f in job_files]
+    state.images = ImagesMemo(jobs, files, per_job if spool is None else [])
+    return files
+
+
+def _process(jobs: Sequence[img.Job], site: Site, site_dir: Path, state: BuildState,
+             spool: Spool | None) -> list[Output]:
+    files = []
     step = IMAGE_BATCH if spool else max(1, len(jobs))
     for start in range(0, len(jobs), step):
         for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images"
@@ -125,8 +143,12 @@ def image_outputs(site: Site, site_dir: Path, state: BuildState,
                              reuse=state.outputs):  # type: ignore[arg-type]  # bytes here
             files.append(Output(f.path, spool.put(f.data) if spool and f.data is not None
                                 else f.data, f.key))
-    state.images = ImagesMemo(site.images, files)
     return files
+
+
+def _file_count(job: img.Job) -> int:
+    """How many files process_all makes of a job (in job order): one a variant, or a card."""
+    return len(job.variants) if isinstance(job, img.ImageJob) else 1
 
 
 def theme_for(config: Config, state: BuildState) -> Theme:

@@ -53,6 +53,7 @@ class ImagesMemo:
 
     jobs: tuple[object, ...]
     files: list[Output]
+    per_job: list[list[Output]] = field(default_factory=list)  # files by job (none: unknown)
 
 
 @dataclass(frozen=True, slots=True)
