@@ -457,8 +457,16 @@ _HREF = re.compile(r"""\bhref=["']([^"'#?]+)""")
 
 
 @functools.lru_cache(maxsize=32768)  # serve: nearly every body is the same as last time
-def _hrefs(html: str) -> tuple[str, ...]:
-    return tuple(_HREF.findall(html))
+def _href_files(html: str, folder: str, base: str) -> frozenset[str]:
+    """The output paths a body at `folder` (site-relative) links to by href."""
+    found = set()
+    for href in _HREF.findall(html):
+        href = unquote(href)
+        if href.startswith(base):
+            found.add(href[len(base):])
+        elif not href.startswith("/") and ":" not in href.partition("/")[0]:
+            found.add(posixpath.normpath(posixpath.join(folder, href)))
+    return frozenset(found)
 
 
 def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
@@ -468,12 +476,7 @@ def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
     found = set()
     for doc in docs:
         folder = index.urls[doc.id][len(base):]  # 'case-studies/acme/', 'about/'
-        for href in _hrefs(doc.rendered.html):
-            href = unquote(href)
-            if href.startswith(base):
-                found.add(href[len(base):])
-            elif not href.startswith("/") and ":" not in href.partition("/")[0]:
-                found.add(posixpath.normpath(posixpath.join(folder, href)))
+        found |= _href_files(doc.rendered.html, folder, base)
         for link in doc.rendered.links:  # `[full size](shot.png)`, `(/img/shot.png)`
             path = link.target.partition("#")[0].partition("?")[0]
             if path.startswith("/"):
