@@ -265,6 +265,9 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 # incremental/memo.py, where they would make the import chain one module longer.
 
 
+IN_PROCESS = 64  # pages an incremental rebuild renders without forking workers
+
+
 def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: BuildState,
                  on_page: Callable[[int, int], None] | None,
                  edited: frozenset[str] | None = None, spool: Spool | None = None,
@@ -290,7 +293,9 @@ def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: Buil
                                         for r in page_routes]
         redo = set(todo)
         todo = [i for i, output in enumerate(outputs) if output is None or i in redo]
-        fresh = (render_all if len(todo) > 16 else render_routes)(
+        # a few pages in this process, whose remembered cards (kinds/registry.py) then
+        # stay warm for the next rebuild; many (a price shown on 2,000 pages) on every core
+        fresh = (render_all if len(todo) > IN_PROCESS else render_routes)(
             [page_routes[i] for i in todo], site, theme, state.outputs)
         for i, output in zip(todo, fresh, strict=True):
             outputs[i] = output
