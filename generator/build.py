@@ -279,33 +279,45 @@ def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: Buil
     count = len(page_routes)
     last = state.rendered_from
     todo: list[int] | None = None
-    if (edited is not None and last is not None and last.theme is theme
-            and (edited or last.site is site)):
-        todo = affected(page_routes, edited)
+    patched = (edited is not None and last is not None and last.theme is theme
+               and (edited or last.site is site))  # the same paths, some routes patched
+    if patched:
+        todo = affected(page_routes, edited)  # type: ignore[arg-type]
     elif (last is not None and last.theme is theme and spool is None
           and last.site.config.fingerprint == site.config.fingerprint
           and theme_key(last.site, theme) == theme_key(site, theme)):
         todo = stale(page_routes, {p: r for p, (r, _) in last.pages.items()},
                      changed_records(last.site.fingerprints, site.fingerprints))
     if last is not None and todo is not None:
-        pages = last.pages
-        outputs: list[Output | None] = [pages[r.path][1] if r.path in pages else None
-                                        for r in page_routes]
-        redo = set(todo)
-        todo = [i for i, output in enumerate(outputs) if output is None or i in redo]
-        # a few pages in this process, whose remembered cards (kinds/registry.py) then
-        # stay warm for the next rebuild; many (a price shown on 2,000 pages) on every core
-        fresh = (render_all if len(todo) > IN_PROCESS else render_routes)(
-            [page_routes[i] for i in todo], site, theme, state.outputs)
-        for i, output in zip(todo, fresh, strict=True):
-            outputs[i] = output
+        outputs = _rerender(page_routes, todo, last, site, theme, state)
         if on_page:
             on_page(count, count)
     else:
         outputs = render_all(page_routes, site, theme, state.outputs, on_page, spool=spool)
-    state.rendered_from = RenderedFrom(site, theme, {
-        r.path: (r, o) for r, o in zip(page_routes, outputs, strict=True)})
-    return outputs  # type: ignore[return-value]
+    if patched and last is not None and todo is not None:
+        pages = dict(last.pages)
+        pages.update((page_routes[i].path, (page_routes[i], outputs[i])) for i in todo)
+    else:
+        pages = {r.path: (r, o) for r, o in zip(page_routes, outputs, strict=True)}
+    state.rendered_from = RenderedFrom(site, theme, pages)
+    return outputs
+
+
+def _rerender(page_routes: list[Route], todo: list[int], last: RenderedFrom, site: Site,
+              theme: Theme, state: BuildState) -> list[Output]:
+    """Last build's page at each route's path, but the `todo` routes (and any new path)
+    rendered: a few in this process, whose remembered cards (kinds/registry.py) then stay
+    warm for the next rebuild; many (a price shown on 2,000 pages) on every core. `todo`
+    then lists every route rendered."""
+    made = last.pages
+    outputs = [made[r.path][1] if r.path in made else None for r in page_routes]
+    redo = set(todo)
+    todo[:] = [i for i, output in enumerate(outputs) if output is None or i in redo]
+    fresh = (render_all if len(todo) > IN_PROCESS else render_routes)(
+        [page_routes[i] for i in todo], site, theme, state.outputs)
+    for i, output in zip(todo, fresh, strict=True):
+        outputs[i] = output
+    return outputs  # type: ignore[return-value]  # every one set now
 
 
 def load_documents(sources: list[Source], config: Config, state: BuildState,

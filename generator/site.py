@@ -473,7 +473,7 @@ def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
     """The output paths that pages link to by href (a full-size screenshot, say) and the
     logo site.yaml names: the originals of these images are published beside their variants."""
     base = index.base
-    found = set()
+    found: set[str] = set()
     for doc in docs:
         folder = index.urls[doc.id][len(base):]  # 'case-studies/acme/', 'about/'
         found |= _href_files(doc.rendered.html, folder, base)
