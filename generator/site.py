@@ -164,7 +164,10 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
     filling = linking.fills(docs, index, same, _fill)
     views, made = linking.views(registry, index, filling, shape, same, _own)
     fills = {i: f.fills for i, f in filling.items()}
-    niches, tags, stats = _aggregates(index)
+    kept: dict[str, Any] = {}
+    niches, tags, stats = _aggregates(index, functools.partial(linking.highlighted, last,
+                                                               kept=kept))
+    made = dataclasses.replace(made, highlights=kept)
     redirects = _redirects(docs, index)
     problems = index.problems + [
         Problem(rel, None, job, "open it in an image editor and export it again, or remove it")
@@ -280,8 +283,10 @@ def _fill(doc: Document, index: Index) -> Fills:
     return fills
 
 
-def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v.Stats]:
-    """Niches, tags and the home page's stats: what the edges add up to."""
+def _aggregates(index: Index, highlighted: Callable[..., tuple[v.Highlight, ...]],
+                ) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v.Stats]:
+    """Niches, tags and the home page's stats: what the edges add up to. `highlighted(name,
+    cards, highlights)`: highlights(cards), remembered by name (linking.highlighted)."""
     base, cards_of = index.base, index.cards_of
     niche_views = []
     for nid, niche in index.config.settings.niches.items():
@@ -293,7 +298,8 @@ def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v
         niche_views.append(v.Niche(
             id=f"niches/{nid}", url=card.url, card=card, name=niche.name, pitch=niche.pitch,
             case_studies=cards_of(ids), services=cards_of(svc), collections=cards_of(cols),
-            highlights=highlights(cards_of(ids)), reads=frozenset(card_ids([*ids, *svc, *cols]))))
+            highlights=highlighted(f"niches/{nid}", cards_of(ids), highlights),
+            reads=frozenset(card_ids([*ids, *svc, *cols]))))
     names: dict[str, str] = {}  # tag slug -> the tag as first written
     files: dict[str, str] = {}  # tag slug -> the file that first wrote it
     clashes: set[tuple[str, str]] = set()
@@ -315,11 +321,12 @@ def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v
                        cards_of(index.pointing("tag", key)),
                        frozenset(card_ids(index.pointing("tag", key))))
                  for key in sorted(set(index.targets("tag"))))
-    studies = [index.cards[d.id] for d in index.docs.get("case-studies", [])
-               if d.id not in index.unlisted]
+    studies = tuple(index.cards[d.id] for d in index.docs.get("case-studies", [])
+                    if d.id not in index.unlisted)
     chosen = _site_highlights(index)
     stats = v.Stats(len(studies), len({n for c in studies for n in c.niches}),
-                    chosen if index.config.settings.highlights else highlights(studies),
+                    chosen if index.config.settings.highlights
+                    else highlighted("stats", studies, highlights),
                     frozenset(card_ids(c.id for c in studies)))
     return tuple(niche_views), tags, stats
 

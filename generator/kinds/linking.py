@@ -16,7 +16,7 @@ it to that. (Records a view makes, such as `related:<id>`, are replayed too.)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from generator.config import Config
@@ -68,6 +68,24 @@ class Linking:
     memo: Mapping[str, Any]                       # the structural once() values
     views: Mapping[str, Made]
     filled: Mapping[str, Filled]
+    # name (`niches/<id>`, `stats`) -> the cards the highlights of it were made of, and them
+    highlights: Mapping[str, tuple[tuple[Card, ...], tuple[Any, ...]]] = field(
+        default_factory=dict)
+
+
+def highlighted(last: Linking | None, name: str, cards: tuple[Card, ...],
+                make: Callable[[tuple[Card, ...]], tuple[Any, ...]],
+                kept: dict[str, tuple[tuple[Card, ...], tuple[Any, ...]]]) -> tuple[Any, ...]:
+    """make(cards) (kinds.index.highlights: medians over up to 10,000 cards), or the last
+    linking's while it was made of the very same cards; kept for the next one in `kept`."""
+    old = last.highlights.get(name) if last is not None else None
+    if old is not None and len(old[0]) == len(cards) and all(
+            a is b for a, b in zip(old[0], cards, strict=True)):
+        out = old[1]
+    else:
+        out = make(cards)
+    kept[name] = (cards, out)
+    return out
 
 
 def usable(last: Linking | None, config: Config, registry: Registry,
