@@ -16,7 +16,7 @@ from generator.incremental.reads import all_files, file_read, forget_others
 from generator.incremental.state import BuildState, ImagesMemo, PublishedMemo, SiteMemo, ThemeMemo
 from generator.kinds.registry import for_site
 from generator.output.markup import image_markup
-from generator.output.render import Output, Route, patch_routes, routes
+from generator.output.render import Output, Route, made_routes, patch_routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool
 from generator.site import Site, build_site, patch_bodies, public_assets, published
@@ -47,14 +47,15 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
             if patched is not None:
                 ids = frozenset(b.id for _, b in docs_edited)
                 page_routes = patch_routes(cached.routes, patched, ids)
-                state.site = SiteMemo(key, patched, cached.problems, page_routes)
+                state.site = SiteMemo(key, patched, cached.problems, page_routes)  # (no made:
+                # a patched route's context holds the new view, which add() would not see)
                 rendered = (state.rendered_from is not None
                             and state.rendered_from.site is cached.site)
                 return patched, list(cached.problems), page_routes, ids if rendered else None
     site, problems = build_site(config, for_site(config), docs, assets, absent, markup=markup,
                                 previous=cached.site if cached is not None else None)
-    page_routes = routes(site)
-    state.site = SiteMemo(key, site, tuple(problems), page_routes)
+    page_routes, made = made_routes(site, cached.made if cached is not None else None)
+    state.site = SiteMemo(key, site, tuple(problems), page_routes, made)
     return site, problems, page_routes, None
 
 

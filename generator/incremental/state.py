@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from generator.content.document import Document
     from generator.content.sources import Asset, Source
     from generator.errors import Problem
-    from generator.output.render import Output, Route
+    from generator.output.render import Made, Output, Route
     from generator.output.theme import Theme
     from generator.site import Site
 
@@ -24,6 +24,7 @@ class SiteMemo:
     site: Site
     problems: tuple[Problem, ...]
     routes: list[Route]
+    made: Mapping[str, Made] | None = None  # the routes as made (render.made_routes)
 
 
 @dataclass(frozen=True, slots=True)
