@@ -463,3 +463,42 @@ def test_a_title_edit_remakes_only_the_views_that_show_it(site: Path, tmp_path: 
     write_changes(published, result.outputs, served)
     assert fresh(site, tmp_path / "full") == ()
     assert tree(served) == tree(tmp_path / "full")
+
+
+def test_a_niche_edit_renders_again_only_the_studies_whose_related_list_changed(
+        tmp_path: Path) -> None:
+    """A case study's page reads the related studies it shows, not the ranking of every
+    study it considered: moving one study to another niche re-renders its own page and those
+    whose related list changed or that show its card, not every page that considered it."""
+    import sys
+    sys.path.insert(0, str(REPO / "bench"))
+    from gen_site import NICHES, generate
+
+    site = generate(tmp_path / "site", 120, 1)
+    state = BuildState()
+    before = {o.path: o for o in build(site, OPTIONS, state).outputs}
+
+    def related() -> dict[str, list[str]]:
+        assert state.site is not None
+        return {i: [c.id for c in view.related] for i, view in state.site.site.by_id.items()
+                if i.startswith("case-studies/")}
+    old = related()
+    path = sorted((site / "content/case-studies").glob("*.md"))[60]
+    edited = f"case-studies/{path.stem}"
+    text = path.read_text(encoding="utf-8")
+    niche = re.search(r"^niche: (\S+)$", text, re.M)[1]  # type: ignore[index]
+    path.write_text(text.replace(f"\nniche: {niche}\n", "\nniche: "
+                                 f"{next(n for n in NICHES if n != niche)}\n"), encoding="utf-8")
+    result = build(site, OPTIONS, state, changed=frozenset({path}))
+    new = related()
+    rendered = {o.path.removesuffix("/index.html") for o in result.outputs
+                if before.get(o.path) is not o and o.path.removesuffix("/index.html") in new}
+    assert state.site is not None
+    showing = {i for i in new if new[i] != old[i] or edited in old[i]
+               or f"card:{edited}" in state.site.site.by_id[i].reads}  # (its related, a link)
+    assert edited in rendered
+    assert rendered <= showing | {edited}
+    served = tmp_path / "served"
+    write_changes({}, result.outputs, served)
+    assert fresh(site, tmp_path / "full") == ()
+    assert tree(served) == tree(tmp_path / "full")
