@@ -30,7 +30,15 @@ from generator.kinds.registry import for_site
 from generator.kinds.registry import load as load_registry
 from generator.output.headers import headers_outputs
 from generator.output.redirects import with_redirects
-from generator.output.render import Output, Route, affected, render_routes
+from generator.output.render import (
+    Output,
+    Route,
+    affected,
+    changed_records,
+    render_routes,
+    stale,
+    theme_key,
+)
 from generator.output.theme import Theme
 from generator.output.writer import Spool, check_output_dir, write_site
 from generator.parallel import load_all, render_all
@@ -292,30 +300,59 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 # incremental/memo.py, where they would make the import chain one module longer.
 
 
+IN_PROCESS = 64  # pages an incremental rebuild renders without forking workers
+
+
 def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: BuildState,
                  on_page: Callable[[int, int], None] | None,
                  edited: frozenset[str] | None = None, spool: Spool | None = None,
                  ) -> list[Output]:
     """render_routes; when the theme is the same and the site is last build's, or last
     build's with only the `edited` documents' prose patched, only the routes reading those
-    documents are looked at: every other page is last build's as is."""
+    documents are looked at; when it was linked again, only the routes render.stale names
+    (a few, after a front-matter edit in `serve`). Every other page is last build's as is."""
     count = len(page_routes)
     last = state.rendered_from
-    if (edited is not None and last is not None and last.theme is theme
-            and (edited or last.site is site) and count <= len(state.outputs)):
-        previous = [state.outputs.get(r.path) for r in page_routes]
-        if all(o is not None for o in previous):
-            todo = affected(page_routes, edited)
-            fresh = render_routes([page_routes[i] for i in todo], site, theme, state.outputs)
-            for i, output in zip(todo, fresh, strict=True):
-                previous[i] = output
-            state.rendered_from = RenderedFrom(site, theme)
-            if on_page:
-                on_page(count, count)
-            return previous  # type: ignore[return-value]
-    outputs = render_all(page_routes, site, theme, state.outputs, on_page, spool=spool)
-    state.rendered_from = RenderedFrom(site, theme)
+    todo: list[int] | None = None
+    patched = (edited is not None and last is not None and last.theme is theme
+               and (edited or last.site is site))  # the same paths, some routes patched
+    if patched:
+        todo = affected(page_routes, edited)  # type: ignore[arg-type]
+    elif (last is not None and last.theme is theme and spool is None
+          and last.site.config.fingerprint == site.config.fingerprint
+          and theme_key(last.site, theme) == theme_key(site, theme)):
+        todo = stale(page_routes, {p: r for p, (r, _) in last.pages.items()},
+                     changed_records(last.site.fingerprints, site.fingerprints))
+    if last is not None and todo is not None:
+        outputs = _rerender(page_routes, todo, last, site, theme, state)
+        if on_page:
+            on_page(count, count)
+    else:
+        outputs = render_all(page_routes, site, theme, state.outputs, on_page, spool=spool)
+    if patched and last is not None and todo is not None:
+        pages = dict(last.pages)
+        pages.update((page_routes[i].path, (page_routes[i], outputs[i])) for i in todo)
+    else:
+        pages = {r.path: (r, o) for r, o in zip(page_routes, outputs, strict=True)}
+    state.rendered_from = RenderedFrom(site, theme, pages)
     return outputs
+
+
+def _rerender(page_routes: list[Route], todo: list[int], last: RenderedFrom, site: Site,
+              theme: Theme, state: BuildState) -> list[Output]:
+    """Last build's page at each route's path, but the `todo` routes (and any new path)
+    rendered: a few in this process, whose remembered cards (kinds/registry.py) then stay
+    warm for the next rebuild; many (a price shown on 2,000 pages) on every core. `todo`
+    then lists every route rendered."""
+    made = last.pages
+    outputs = [made[r.path][1] if r.path in made else None for r in page_routes]
+    redo = set(todo)
+    todo[:] = [i for i, output in enumerate(outputs) if output is None or i in redo]
+    fresh = (render_all if len(todo) > IN_PROCESS else render_routes)(
+        [page_routes[i] for i in todo], site, theme, state.outputs)
+    for i, output in zip(todo, fresh, strict=True):
+        outputs[i] = output
+    return outputs  # type: ignore[return-value]  # every one set now
 
 
 def load_documents(sources: list[Source], config: Config, state: BuildState,

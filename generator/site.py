@@ -164,7 +164,10 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
     filling = linking.fills(docs, index, same, _fill)
     views, made = linking.views(registry, index, filling, shape, same, _own)
     fills = {i: f.fills for i, f in filling.items()}
-    niches, tags, stats = _aggregates(index)
+    kept: dict[str, Any] = {}
+    niches, tags, stats = _aggregates(index, functools.partial(linking.highlighted, last,
+                                                               kept=kept))
+    made = dataclasses.replace(made, highlights=kept)
     redirects = _redirects(docs, index)
     problems = index.problems + [
         Problem(rel, None, job, "open it in an image editor and export it again, or remove it")
@@ -172,8 +175,7 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
     fingerprints = {doc.id: doc.fingerprint for doc in docs} | {
         # a page showing an image is rendered again when the image or its markup changes
         f"image:{rel}": f"{fingerprint} {markup.key}" for rel, fingerprint in index.shown.items()
-    } | {
-        f"card:{i}": card_fingerprint(card) for i, card in index.cards.items()} | {
+    } | _card_fingerprints(index.cards, previous) | {
         f"order:{folder}": hashlib.blake2b("\n".join(d.id for d in kind_docs if d.id not in
                                                      index.unlisted).encode(),
                                            digest_size=16).hexdigest()
@@ -184,6 +186,18 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
                 images=(*img.publish(index.image_jobs, index.shown, _linked_files(docs, index)),
                         *index.jobs), fills=fills, redirects=redirects, reuse=made)
     return site, problems
+
+
+def _card_fingerprints(cards: Mapping[str, v.Card], previous: Site | None) -> dict[str, str]:
+    """`card:<id>` -> card_fingerprint of each card; the last site's where the card is the
+    very object that site was linked with (most are: see kinds/linking.py)."""
+    linked = previous.reuse.linked if previous is not None and previous.reuse else {}
+    last = previous.fingerprints if previous is not None else {}
+    out = {}
+    for i, card in cards.items():
+        key = f"card:{i}"
+        out[key] = last[key] if linked.get(i) is card else card_fingerprint(card)
+    return out
 
 
 def _index(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
@@ -269,8 +283,10 @@ def _fill(doc: Document, index: Index) -> Fills:
     return fills
 
 
-def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v.Stats]:
-    """Niches, tags and the home page's stats: what the edges add up to."""
+def _aggregates(index: Index, highlighted: Callable[..., tuple[v.Highlight, ...]],
+                ) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v.Stats]:
+    """Niches, tags and the home page's stats: what the edges add up to. `highlighted(name,
+    cards, highlights)`: highlights(cards), remembered by name (linking.highlighted)."""
     base, cards_of = index.base, index.cards_of
     niche_views = []
     for nid, niche in index.config.settings.niches.items():
@@ -282,7 +298,8 @@ def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v
         niche_views.append(v.Niche(
             id=f"niches/{nid}", url=card.url, card=card, name=niche.name, pitch=niche.pitch,
             case_studies=cards_of(ids), services=cards_of(svc), collections=cards_of(cols),
-            highlights=highlights(cards_of(ids)), reads=frozenset(card_ids([*ids, *svc, *cols]))))
+            highlights=highlighted(f"niches/{nid}", cards_of(ids), highlights),
+            reads=frozenset(card_ids([*ids, *svc, *cols]))))
     names: dict[str, str] = {}  # tag slug -> the tag as first written
     files: dict[str, str] = {}  # tag slug -> the file that first wrote it
     clashes: set[tuple[str, str]] = set()
@@ -304,11 +321,12 @@ def _aggregates(index: Index) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v
                        cards_of(index.pointing("tag", key)),
                        frozenset(card_ids(index.pointing("tag", key))))
                  for key in sorted(set(index.targets("tag"))))
-    studies = [index.cards[d.id] for d in index.docs.get("case-studies", [])
-               if d.id not in index.unlisted]
+    studies = tuple(index.cards[d.id] for d in index.docs.get("case-studies", [])
+                    if d.id not in index.unlisted)
     chosen = _site_highlights(index)
     stats = v.Stats(len(studies), len({n for c in studies for n in c.niches}),
-                    chosen if index.config.settings.highlights else highlights(studies),
+                    chosen if index.config.settings.highlights
+                    else highlighted("stats", studies, highlights),
                     frozenset(card_ids(c.id for c in studies)))
     return tuple(niche_views), tags, stats
 
@@ -456,23 +474,26 @@ def _findall_at_words(pattern: re.Pattern[str], html: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=32768)  # serve: nearly every body is the same as last time
-def _hrefs(html: str) -> tuple[str, ...]:
-    return tuple(_findall_at_words(_HREF, html))
+def _href_files(html: str, folder: str, base: str) -> frozenset[str]:
+    """The output paths a body at `folder` (site-relative) links to by href."""
+    found = set()
+    for href in _findall_at_words(_HREF, html):
+        href = unquote(href)
+        if href.startswith(base):
+            found.add(href[len(base):])
+        elif not href.startswith("/") and ":" not in href.partition("/")[0]:
+            found.add(posixpath.normpath(posixpath.join(folder, href)))
+    return frozenset(found)
 
 
 def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
     """The output paths that pages link to by href (a full-size screenshot, say) and the
     logo site.yaml names: the originals of these images are published beside their variants."""
     base = index.base
-    found = set()
+    found: set[str] = set()
     for doc in docs:
         folder = index.urls[doc.id][len(base):]  # 'case-studies/acme/', 'about/'
-        for href in _hrefs(doc.rendered.html):
-            href = unquote(href)
-            if href.startswith(base):
-                found.add(href[len(base):])
-            elif not href.startswith("/") and ":" not in href.partition("/")[0]:
-                found.add(posixpath.normpath(posixpath.join(folder, href)))
+        found |= _href_files(doc.rendered.html, folder, base)
         for link in doc.rendered.links:  # `[full size](shot.png)`, `(/img/shot.png)`
             path = link.target.partition("#")[0].partition("?")[0]
             if path.startswith("/"):

@@ -341,10 +341,10 @@ def test_casefolio_build_keeps_and_uses_the_cache(generated: Path, tmp_path: Pat
 
 
 def documents_in(built: Built) -> int:
-    """How many content files the site holds (fingerprints also cover cards, images, orders
-    and ranking records)."""
+    """How many content files the site holds (fingerprints also cover cards, images, orders,
+    ranking and related-studies records)."""
     return sum(1 for i in built.result.site.fingerprints
-               if not i.startswith(("card:", "image:", "order:", "rank:")))
+               if not i.startswith(("card:", "image:", "order:", "rank:", "related:")))
 
 
 # --- `casefolio build` when nothing changed: nothing parsed, rendered or written ------------

@@ -28,7 +28,7 @@ PRACTICES = ["landing-pages#one-goal", "checkout#guest-checkout", "landing-pages
              "checkout", "landing-pages#social-proof"]
 KINDS = ["body", "title", "niche", "add", "delete", "rename", "heading", "template", "site_yaml",
          "static", "css", "touch", "break_", "prose", "link", "bundle", "metric", "tags", "price",
-         "guide_title"]
+         "guide_title", "service_title"]
 TAGS = ["checkout", "mobile", "forms", "speed", "new", "lead-gen", "paid-search"]
 UNLINKED = ["coastal-pools-price-range", "coffee-subscription-landing",
             "delgado-truck-accident-pages", "willow-creek-tour-booking"]
@@ -127,6 +127,13 @@ class Editor:
         text = path.read_text(encoding="utf-8")
         self.save(path, re.sub(r"^price: \{amount: \d+", "price: {amount: "
                                f"{self.rng.randint(10, 99) * 100}", text, count=1, flags=re.M))
+
+    def service_title(self) -> None:
+        """A service's title: services are listed by title, so the list may reorder."""
+        path = self.site / self.rng.choice(["content/services/conversion-audit.md",
+                                            "content/services/conversion-retainer.md"])
+        self.replace_line(path, "title", self.rng.choice(["Audit", "Zebra retainer",
+                                                          f"Offer {self.count}"]))
 
     def guide_title(self) -> None:
         """A practice collection's title, which case studies citing it show."""
@@ -454,5 +461,44 @@ def test_a_title_edit_remakes_only_the_views_that_show_it(site: Path, tmp_path: 
             assert (view is before.by_id[i]) == (i != edited and i not in readers), i
     assert sum(1 for made in after.reuse.views.values() if not made.volatile) > len(readers)
     write_changes(published, result.outputs, served)
+    assert fresh(site, tmp_path / "full") == ()
+    assert tree(served) == tree(tmp_path / "full")
+
+
+def test_a_niche_edit_renders_again_only_the_studies_whose_related_list_changed(
+        tmp_path: Path) -> None:
+    """A case study's page reads the related studies it shows, not the ranking of every
+    study it considered: moving one study to another niche re-renders its own page and those
+    whose related list changed or that show its card, not every page that considered it."""
+    import sys
+    sys.path.insert(0, str(REPO / "bench"))
+    from gen_site import NICHES, generate
+
+    site = generate(tmp_path / "site", 120, 1)
+    state = BuildState()
+    before = {o.path: o for o in build(site, OPTIONS, state).outputs}
+
+    def related() -> dict[str, list[str]]:
+        assert state.site is not None
+        return {i: [c.id for c in view.related] for i, view in state.site.site.by_id.items()
+                if i.startswith("case-studies/")}
+    old = related()
+    path = sorted((site / "content/case-studies").glob("*.md"))[60]
+    edited = f"case-studies/{path.stem}"
+    text = path.read_text(encoding="utf-8")
+    niche = re.search(r"^niche: (\S+)$", text, re.M)[1]  # type: ignore[index]
+    path.write_text(text.replace(f"\nniche: {niche}\n", "\nniche: "
+                                 f"{next(n for n in NICHES if n != niche)}\n"), encoding="utf-8")
+    result = build(site, OPTIONS, state, changed=frozenset({path}))
+    new = related()
+    rendered = {o.path.removesuffix("/index.html") for o in result.outputs
+                if before.get(o.path) is not o and o.path.removesuffix("/index.html") in new}
+    assert state.site is not None
+    showing = {i for i in new if new[i] != old[i] or edited in old[i]
+               or f"card:{edited}" in state.site.site.by_id[i].reads}  # (its related, a link)
+    assert edited in rendered
+    assert rendered <= showing | {edited}
+    served = tmp_path / "served"
+    write_changes({}, result.outputs, served)
     assert fresh(site, tmp_path / "full") == ()
     assert tree(served) == tree(tmp_path / "full")

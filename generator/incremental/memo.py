@@ -11,12 +11,13 @@ from generator.config import Config
 from generator.content.document import Document
 from generator.content.sources import Asset, bundle_of, fingerprint, in_bundles
 from generator.errors import Problem
+from generator.images import plan as img
 from generator.images.process import process_all
 from generator.incremental.reads import all_files, file_read, forget_others
 from generator.incremental.state import BuildState, ImagesMemo, PublishedMemo, SiteMemo, ThemeMemo
 from generator.kinds.registry import for_site
 from generator.output.markup import image_markup
-from generator.output.render import Output, Route, patch_routes, routes
+from generator.output.render import Output, Route, made_routes, patch_routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool
 from generator.site import Site, build_site, patch_bodies, public_assets, published
@@ -48,14 +49,15 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
             if patched is not None:
                 ids = frozenset(b.id for _, b in docs_edited)
                 page_routes = patch_routes(cached.routes, patched, ids)
-                state.site = SiteMemo(key, patched, cached.problems, page_routes)
+                state.site = SiteMemo(key, patched, cached.problems, page_routes)  # (no made:
+                # a patched route's context holds the new view, which add() would not see)
                 rendered = (state.rendered_from is not None
                             and state.rendered_from.site is cached.site)
                 return patched, list(cached.problems), page_routes, ids if rendered else None
     site, problems = build_site(config, for_site(config), docs, assets, absent, markup=markup,
                                 previous=cached.site if cached is not None else None)
-    page_routes = routes(site)
-    state.site = SiteMemo(key, site, tuple(problems), page_routes)
+    page_routes, made = made_routes(site, cached.made if cached is not None else None)
+    state.site = SiteMemo(key, site, tuple(problems), page_routes, made)
     return site, problems, page_routes, None
 
 
@@ -118,31 +120,46 @@ MIN_BACKGROUND = 64  # images and cards before drawing them beside the pages pay
 @contextlib.contextmanager
 def image_outputs(site: Site, site_dir: Path, state: BuildState,
                   spool: Spool | None = None) -> Iterator[Callable[[], list[Output]]]:
-    """The image variants and share cards: last build's files while the jobs are the same.
-    Gives a function that returns them: when a one-off build has many to make, they are made
-    in a forked process from the moment the site is linked, while this one renders the pages
-    (both are pure functions of the linked site; the files go to the spool), else when asked.
-    Measured at 1,000 case studies: ...."""
-    if state.images is not None and state.images.jobs is site.images:
-        files = state.images.files
+    """The image variants and share cards: last build's files while the jobs are the same,
+    and for each job that is the very object of last build (a relinking in `serve` makes
+    only the jobs of the views it made again). Gives a function that returns them: when a
+    one-off build has many to make, they are made in a forked process from the moment the
+    site is linked, while this one renders the pages (both are pure functions of the linked
+    site; the files go to the spool), else when asked."""
+    last = state.images
+    if last is not None and last.jobs is site.images:
+        files = last.files
         yield lambda: files
         return
     jobs = site.images
-
-    def remember(files: list[Output]) -> list[Output]:
-        state.images = ImagesMemo(jobs, files)
-        return files
-
     if spool is None or processes(len(jobs), MIN_BACKGROUND) < 2 or not can_fork():
-        yield lambda: remember(_make_images(site, site_dir, state, spool))
+        yield lambda: _image_files(site, site_dir, state, spool)
         return
-    with Forked(lambda: _make_images(site, site_dir, state, spool)) as child:
-        yield lambda: remember(child.result())
+    with Forked(lambda: _process(jobs, site, site_dir, state, spool)) as child:
+        def collected() -> list[Output]:
+            files = child.result()
+            state.images = ImagesMemo(jobs, files, [])
+            return files
+        yield collected
 
 
-def _make_images(site: Site, site_dir: Path, state: BuildState,
+def _image_files(site: Site, site_dir: Path, state: BuildState,
                  spool: Spool | None) -> list[Output]:
-    jobs, files = site.images, []
+    last, jobs = state.images, site.images
+    known = ({id(job): files for job, files in zip(last.jobs, last.per_job, strict=True)}
+             if last is not None and last.per_job and spool is None else {})
+    todo = [job for job in jobs if id(job) not in known]  # last.jobs keeps those ids alive
+    made = iter(_process(todo, site, site_dir, state, spool))
+    per_job = [known.get(id(job)) or [next(made) for _ in range(_file_count(job))]
+               for job in jobs]
+    files = [f for job_files in per_job for f in job_files]
+    state.images = ImagesMemo(jobs, files, per_job if spool is None else [])
+    return files
+
+
+def _process(jobs: Sequence[img.Job], site: Site, site_dir: Path, state: BuildState,
+             spool: Spool | None) -> list[Output]:
+    files = []
     step = IMAGE_BATCH if spool else max(1, len(jobs))
     for start in range(0, len(jobs), step):
         for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images",
@@ -151,6 +168,11 @@ def _make_images(site: Site, site_dir: Path, state: BuildState,
             files.append(Output(f.path, spool.put(f.data) if spool and f.data is not None
                                 else f.data, f.key))
     return files
+
+
+def _file_count(job: img.Job) -> int:
+    """How many files process_all makes of a job (in job order): one a variant, or a card."""
+    return len(job.variants) if isinstance(job, img.ImageJob) else 1
 
 
 def theme_for(config: Config, state: BuildState) -> Theme:

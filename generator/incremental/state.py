@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from generator.content.document import Document
     from generator.content.sources import Asset, Source
     from generator.errors import Problem
-    from generator.output.render import Output, Route
+    from generator.output.render import Made, Output, Route
     from generator.output.theme import Theme
     from generator.site import Site
 
@@ -24,6 +24,7 @@ class SiteMemo:
     site: Site
     problems: tuple[Problem, ...]
     routes: list[Route]
+    made: Mapping[str, Made] | None = None  # the routes as made (render.made_routes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +35,11 @@ class ThemeMemo:
 
 @dataclass(frozen=True, slots=True)
 class RenderedFrom:
-    """The site and theme the outputs in BuildState.outputs were rendered from."""
+    """The site and theme the last pages were rendered from, each page with its route."""
 
     site: Site
     theme: Theme
+    pages: Mapping[str, tuple[Route, Output]] = field(default_factory=dict)  # by path
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class ImagesMemo:
 
     jobs: tuple[object, ...]
     files: list[Output]
+    per_job: list[list[Output]] = field(default_factory=list)  # files by job (none: unknown)
 
 
 @dataclass(frozen=True, slots=True)

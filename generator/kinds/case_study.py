@@ -193,7 +193,10 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
         index.jobs.append(og)
     refs = [ref.partition("#")[::2] for ref in index.outgoing(doc.id, "practice")]
     svc_ids = index.outgoing(doc.id, "service")
-    related, considered = index.once("related", lambda: _related(index), structural=True)
+    related = index.once("related", lambda: _related(index), structural=True)
+    # the page shows which studies are related (their cards are read as `card:`), not how
+    # they were ranked: a niche or tag edit re-renders only the pages whose list changed
+    index.record(f"related:{doc.id}", related.get(doc.id, ()))
     people = config.settings.people
     study = v.CaseStudy(
         id=doc.id, url=index.urls[doc.id], card=cards[doc.id], title=meta.title,
@@ -215,8 +218,7 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
         toc=toc(doc), words=doc.rendered.words, related=index.cards_of(related.get(doc.id, ())),
         draft=meta.draft,
         reads=frozenset({*card_ids(svc_ids), *(c for c, _ in refs),
-                         *card_ids(related.get(doc.id, ())),
-                         *(f"rank:{o}" for o in considered.get(doc.id, ())),
+                         *card_ids(related.get(doc.id, ())), f"related:{doc.id}",
                          *index.reads[doc.id]}),
         cover_html=cover_html, comparisons_html=comparisons_html,
         og_image=img.og_image(og, config.base_url,
@@ -317,14 +319,14 @@ def _practice_ref(cid: str, anchor: str, index: Index) -> v.PracticeRef:
     return v.PracticeRef(cid, title, title, index.urls[cid])
 
 
-def _related(index: Index) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
+def _related(index: Index) -> dict[str, list[str]]:
     """Up to three related case studies each, scored on shared practices, tags and niche.
 
     Only a window of CANDIDATES_PER_KEY studies nearest in date is looked at per shared key
-    (no N^2 scan), and the ranking uses nothing but the candidates' own cards (score, date
-    distance, id), so a page depends exactly on the candidates it considered (returned too):
-    on what the ranking reads of each, its `rank:<id>` record (not its whole card: a title edit
-    changes no other study's related list), and on the cards of the three it shows."""
+    (no N^2 scan), and the ranking uses nothing but what each study's `rank:<id>` record holds
+    (date, practices, tags, niches; not its card: a title edit changes no related list), so it
+    is made again only when the site's structure changes. A page reads the list it shows
+    (`related:<id>`) and the cards of the three on it."""
     studies = [d for d in index.docs.get(FOLDER, []) if not d.meta.unlisted]
     lists: Mapping[str, Mapping[str, list[str]]] = {
         "practice": _reverse(index, studies, "practice"), "tag": _reverse(index, studies, "tag"),
@@ -332,7 +334,6 @@ def _related(index: Index) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
     position: dict[int, dict[str, int]] = {}  # id(list) -> study id -> index in that list
     days = {d.id: meta_of(d).date.toordinal() for d in studies}
     out: dict[str, list[str]] = {}
-    considered: dict[str, set[str]] = {}
     half = CANDIDATES_PER_KEY // 2
     for doc in studies:
         meta = meta_of(doc)
@@ -340,7 +341,6 @@ def _related(index: Index) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
         keys = [("practice", ref, 3) for ref in index.outgoing(doc.id, "practice")]
         keys += [("tag", tag_slug(t), 2) for t in meta.tags]
         keys += [("niche", niche, 1) for niche in meta.niche_ids]
-        seen: set[str] = set()
         for relation, key, weight in keys:
             members = lists[relation].get(key, [])
             if len(members) > CANDIDATES_PER_KEY:
@@ -349,16 +349,13 @@ def _related(index: Index) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
                     where = position[id(members)] = {sid: i for i, sid in enumerate(members)}
                 lo = max(0, min(where[doc.id] - half, len(members) - CANDIDATES_PER_KEY))
                 members = members[lo:lo + CANDIDATES_PER_KEY]
-            seen.update(members)
             for other in members:
                 score[other] += weight
         score.pop(doc.id, None)
-        seen.discard(doc.id)
         mine = days[doc.id]
         out[doc.id] = heapq.nsmallest(
             RELATED_LIMIT, score, key=lambda o: (-score[o], abs(days[o] - mine), o))
-        considered[doc.id] = seen
-    return out, considered
+    return out
 
 
 def _reverse(index: Index, studies: list[Document], relation: str) -> dict[str, list[str]]:

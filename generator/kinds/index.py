@@ -76,6 +76,7 @@ class Index:
         # Fingerprints of records kinds derive beyond cards (a case study's ranking keys,
         # `rank:<id>`), which pages may read: Site.fingerprints holds them too.
         self.records: dict[str, str] = {}
+        self.recorded: list[str] = []  # the names recorded, in order (kinds/linking.py replays)
 
     # Edges between documents (and niches, tags...), kept as ids, in the order recorded.
     def point(self, source: str, relation: str, target: str) -> None:
@@ -99,6 +100,7 @@ class Index:
     def record(self, name: str, value: object) -> None:
         """Fingerprint a derived record (`rank:<id>`) that pages may list in their reads."""
         self.records[name] = hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+        self.recorded.append(name)
 
     def slugs(self, folder: str) -> set[str]:
         return {d.slug for d in self.docs.get(folder, ())}

@@ -3,20 +3,20 @@ view with what it was made from, so that a front-matter edit re-makes only the v
 show something that changed, not all 10,000.
 
 A view is reused only when the site's structure is the one it was made in (every URL, anchor,
-edge between documents, document order, derived record such as `rank:`, asset and draft is
-the same; structural once() values then are too) and none of its own inputs changed: its
+edge between documents, document order, record made while linking such as `rank:`, asset and
+draft is the same; structural once() values then are too) and none of its own inputs changed: its
 document is the same object, its body was filled with the same links and images, and no record
 it reads (`card:`, a document id) has changed. A view that used a once() value not marked
 structural may depend on any document, and is always made again. What making a view added to
 the Index (share-card jobs, problems, shown images) is replayed in the same order, so that the
 site is the one a cold linking makes; the randomized tests in tests/test_incremental.py hold
-it to that.
+it to that. (Records a view makes, such as `related:<id>`, are replayed too.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from generator.config import Config
@@ -43,6 +43,7 @@ class Made:
     problems: tuple[Problem, ...]
     shown: tuple[str, ...]       # images it showed (site-relative paths)
     volatile: bool               # it used a once() value not marked structural
+    records: tuple[tuple[str, str], ...] = ()  # records it made (`related:<id>`), fingerprinted
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,24 @@ class Linking:
     memo: Mapping[str, Any]                       # the structural once() values
     views: Mapping[str, Made]
     filled: Mapping[str, Filled]
+    # name (`niches/<id>`, `stats`) -> the cards the highlights of it were made of, and them
+    highlights: Mapping[str, tuple[tuple[Card, ...], tuple[Any, ...]]] = field(
+        default_factory=dict)
+
+
+def highlighted(last: Linking | None, name: str, cards: tuple[Card, ...],
+                make: Callable[[tuple[Card, ...]], tuple[Any, ...]],
+                kept: dict[str, tuple[tuple[Card, ...], tuple[Any, ...]]]) -> tuple[Any, ...]:
+    """make(cards) (kinds.index.highlights: medians over up to 10,000 cards), or the last
+    linking's while it was made of the very same cards; kept for the next one in `kept`."""
+    old = last.highlights.get(name) if last is not None else None
+    if old is not None and len(old[0]) == len(cards) and all(
+            a is b for a, b in zip(old[0], cards, strict=True)):
+        out = old[1]
+    else:
+        out = make(cards)
+    kept[name] = (cards, out)
+    return out
 
 
 def usable(last: Linking | None, config: Config, registry: Registry,
@@ -84,7 +103,7 @@ def structure(index: Index, assets: Sequence[Asset]) -> tuple[object, ...]:
     edges = {source: {relation: tuple(targets) for relation, targets in out.items() if targets}
              for source, out in index._out.items()}
     order = {folder: [d.id for d in docs] for folder, docs in index.docs.items()}
-    return (index.urls, index.anchors, edges, index.unlisted, index.records, order,
+    return (index.urls, index.anchors, edges, index.unlisted, dict(index.records), order,
             index.absent, tuple(assets))
 
 
@@ -143,6 +162,7 @@ def views(registry: Registry, index: Index, fills: Mapping[str, Filled],
                     and old.view.reads.isdisjoint(changed)):
                 index.jobs.extend(old.jobs)
                 index.problems.extend(old.problems)
+                index.records.update(old.records)
                 for rel in old.shown:
                     index.shown[rel] = index.assets[rel].fingerprint
                     index.shown_by[doc.id].append(rel)
@@ -161,7 +181,9 @@ def views(registry: Registry, index: Index, fills: Mapping[str, Filled],
 def _make(view: Callable[[Document, Index], Any], own: Callable[[Any, Document], Any],
           doc: Document, index: Index, fills: object) -> Made:
     jobs, problems, shown = len(index.jobs), len(index.problems), len(index.shown_by[doc.id])
+    records = len(index.recorded)
     index.unstructured = False
     made = own(view(doc, index), doc)
     return Made(doc, fills, made, tuple(index.jobs[jobs:]), tuple(index.problems[problems:]),
-                tuple(index.shown_by[doc.id][shown:]), index.unstructured)
+                tuple(index.shown_by[doc.id][shown:]), index.unstructured,
+                tuple((name, index.records[name]) for name in index.recorded[records:]))

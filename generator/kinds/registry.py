@@ -15,6 +15,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import sys
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,37 @@ TAIL = ("not-found", "feed")
 Plugin = Callable[["Registry"], None]
 
 
+class Remembered:
+    """The `remembered(macro, *args)` template global: the macro's output for these arguments,
+    made once and then reused while the compiled templates live, so that a list page of
+    2,000 cards costs 2,000 look-ups, and a `serve` rebuild renders only the cards that
+    changed. Only for macros whose output depends on nothing but their arguments and the
+    theme (the cards of partials/cards.html, imported without context)."""
+
+    LIMIT = 100_000  # outputs kept per macro; past that it starts again
+
+    def __init__(self) -> None:
+        # macro -> the arguments' ids -> (the arguments, kept so that their ids stay theirs;
+        # the output). By identity: hashing a card is ~10 us, and in `serve` an unchanged
+        # document's card is the very object of the last rebuild.
+        self._made: weakref.WeakKeyDictionary[
+            Any, dict[tuple[int, ...], tuple[tuple[Any, ...], Any]]] = weakref.WeakKeyDictionary()
+
+    def __call__(self, macro: Callable[..., Any], *args: Any) -> Any:
+        made = self._made.get(macro)
+        if made is None:
+            made = self._made[macro] = {}
+        key = tuple(map(id, args))
+        found = made.get(key)
+        if found is not None:
+            return found[1]
+        if len(made) >= self.LIMIT:
+            made.clear()
+        output = macro(*args)
+        made[key] = (args, output)
+        return output
+
+
 @dataclass
 class Registry:
     """Filled once per site (the built-in kinds, then each plugin in order), then only read."""
@@ -50,7 +82,7 @@ class Registry:
     routes: dict[str, Callable[[Pages], None]] = field(
         default_factory=lambda: {"people": person.routes})  # built-in pages of no kind
     filters: dict[str, Callable[..., Any]] = field(default_factory=dict)
-    globals: dict[str, Any] = field(default_factory=dict)
+    globals: dict[str, Any] = field(default_factory=lambda: {"remembered": Remembered()})
     markdown: list[Callable[..., None]] = field(default_factory=list)
     templates: list[Path] = field(default_factory=list)  # after the site's, before the theme's
     plugins: list[str] = field(default_factory=list)  # names, in the order they ran

@@ -43,9 +43,11 @@ ORDER = "order:case-studies"
 class _Pages:
     """The routes being made, in order: what each kind's `routes` adds its pages to."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, last: Mapping[str, Made] | None = None) -> None:
         self.site = site
         self.out: list[Route] = []
+        self.last = last or {}
+        self.made: dict[str, Made] = {}
         self.page_size = site.config.settings.page_size
         self.config = site.config
 
@@ -64,7 +66,15 @@ class _Pages:
             context.setdefault("call_to_action", page.call_to_action
                                or self.site.config.settings.call_to_action)
             context.setdefault("noindex", page.unlisted)  # an unlisted page is noindex
-        self.out.append(Route(path, template, context, frozenset(reads) | _reads_of(context)))
+        reads = frozenset(reads)
+        old = self.last.get(path)
+        if (old is not None and old.template == template and old.reads == reads
+                and old.route.context == context):  # values compared by identity first
+            route = old.route
+        else:  # (_reads_of walks every card of a list: 10,000 on the home page)
+            route = Route(path, template, context, reads | _reads_of(context))
+        self.made[path] = Made(template, reads, route)
+        self.out.append(route)
 
     def trail(self, *steps: tuple[str, str]) -> tuple[Crumb, ...]:
         """Home, then each (label, site-relative path) step."""
@@ -80,9 +90,25 @@ class _Pages:
         return _pager(self.site, section, number, pages)
 
 
-def routes(site: Site) -> list[Route]:
-    """Every page of the site, in a stable order: the registry's, then the sitemap."""
-    pages = _Pages(site)
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A route as `_Pages.add` made it: reused while asked again with equal arguments."""
+
+    template: str
+    reads: frozenset[str]  # as given to add (the route's also has those of its context)
+    route: Route
+
+
+def routes(site: Site, last: Mapping[str, Made] | None = None) -> list[Route]:
+    """Every page of the site, in a stable order: the registry's, then the sitemap. `last`:
+    made_routes() of the last site's routes (`serve`), each reused while its arguments hold."""
+    return made_routes(site, last)[0]
+
+
+def made_routes(site: Site, last: Mapping[str, Made] | None = None,
+                ) -> tuple[list[Route], dict[str, Made]]:
+    """routes(), and each one as made, by path, for the next call."""
+    pages = _Pages(site, last)
     registry = site.registry
     kinds = {kind.folder: kind.routes for kind in registry.kinds}
     for name in registry.page_order:
@@ -95,7 +121,7 @@ def routes(site: Site) -> list[Route]:
     pages.add("sitemap.xml", "sitemap.xml", everything, page_kind="sitemap",
               urls=_sitemap(site, pages.out))
     pages.add("robots.txt", "robots.txt", page_kind="robots")
-    return pages.out
+    return pages.out, pages.made
 
 
 def _home(pages: _Pages) -> None:
@@ -165,6 +191,27 @@ def _swapped(value: Any, views: Mapping[str, Any]) -> Any:
 def affected(routes_: list[Route], changed: frozenset[str]) -> list[int]:
     """Indexes of the routes that read any of these record ids."""
     return [i for i, route in enumerate(routes_) if not route.reads.isdisjoint(changed)]
+
+
+def changed_records(before: Mapping[str, str], after: Mapping[str, str]) -> set[str]:
+    """The record ids (documents, `card:`, `order:`, `rank:`, `image:`) whose fingerprint is
+    not the same in these two sites' fingerprints, or that only one of them has."""
+    return {i for i, fp in after.items() if before.get(i) != fp} | (before.keys() - after.keys())
+
+
+def stale(routes_: Sequence[Route], last: Mapping[str, Route], changed: set[str],
+          ) -> list[int]:
+    """Indexes of the routes whose key may differ from last build's route at their path, the
+    site's configuration and theme being the same: a new path, another template or other
+    reads, or a read record in `changed`. Every other route's key, and so its output, is last
+    build's (page_key is a function of nothing else), so it is not even keyed again."""
+    out = []
+    for i, route in enumerate(routes_):
+        old = last.get(route.path)
+        if (old is None or old.template != route.template or not route.reads.isdisjoint(changed)
+                or (old.reads is not route.reads and old.reads != route.reads)):
+            out.append(i)
+    return out
 
 
 def render_routes(routes_: list[Route], site: Site, theme: Theme,
