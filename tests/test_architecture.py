@@ -18,7 +18,7 @@ PACKAGE = REPO / "generator"
 # Earlier stages first. A module may import its own part and the parts of earlier levels only;
 # parts on one level do not import each other.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "workers", "seal"), ("console",), ("content",), ("brand",), ("config",), ("model",),
+    ("errors",), ("workers", "seal"), ("console",), ("content",), ("brand",), ("config",), ("model",),
     ("images",), ("kinds",), ("site",), ("output",), ("parallel",), ("incremental",), ("build",),
     ("check", "serve", "scaffold", "importer", "deploy"), ("cli",),
 ]
