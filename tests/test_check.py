@@ -277,3 +277,29 @@ def test_check_after_an_edit_draws_no_image_and_compiles_no_template_again(
     assert not report.errors and report.pages > 0
     assert made == [] and compiled == []
     assert _cache_files(site) == before
+
+
+def test_check_of_an_unchanged_site_loads_no_document(make_site: MakeSite, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    """The build records the editor's warnings for the inputs its stamp vouches for: check of
+    the same files reports them, and the build's, without loading a document; once a file
+    changes, the record is not used (a new TODO is found)."""
+    from generator.build import build_to
+    from generator.incremental import cache
+
+    site = make_site({"content/pages/draft-note.md": "---\ntitle: Note\n---\nTODO: write\n"})
+    _age(site)
+    build_to(site, tmp_path / "public")
+    real_load = cache.load
+    monkeypatch.setattr(cache, "load", lambda *a, **k: pytest.fail("documents were loaded"))
+    report = check_site(site)
+    monkeypatch.setattr(cache, "load", real_load)
+    assert ("content/pages/draft-note.md", "the text still has TODO placeholders") in {
+        (p.path, p.message) for p in report.warnings}
+    (site / ".casefolio/cache/record-editor.pickle").unlink()  # worked out from the documents
+    assert check_site(site) == report and report.pages > 0 and report.files > 0
+    study = site / "content/case-studies/acme.md"
+    study.write_text(study.read_text(encoding="utf-8") + "\nTODO: a figure\n", encoding="utf-8")
+    again = check_site(site)
+    assert ("content/case-studies/acme.md", "the text still has TODO placeholders") in {
+        (p.path, p.message) for p in again.warnings}

@@ -172,9 +172,9 @@ def save_state(site_dir: Path, outputs: Mapping[str, Output], out_dir: Path,
 RECORD_PREFIX = "record-"  # other modules' files (see prose.py), kept by save()
 
 
-def read_record(site_dir: Path, name: str) -> Any:
+def read_record(site_dir: Path, name: str, readonly: bool = False) -> Any:
     """Another module's cache file: its payload if valid (same checks as every cache file)."""
-    return _read(cache_dir(site_dir) / f"{RECORD_PREFIX}{name}.pickle", environment())
+    return _read(cache_dir(site_dir) / f"{RECORD_PREFIX}{name}.pickle", environment(), readonly)
 
 
 def write_record(site_dir: Path, name: str, contents: str, payload: Any) -> None:
