@@ -86,7 +86,7 @@ def _stamped(site_dir: Path, options: BuildOptions, config: Config,
     that stamp vouches for every input file as it is now (the output folder does not matter
     here); None otherwise. The warnings are the ones the build recorded for these inputs, or
     worked out again from the cached documents."""
-    inputs = inputs_now(site_dir, site_dir / "output", options)
+    inputs = inputs_now(site_dir, site_dir / "output", options, config)
     if inputs is None or not inputs.digest:
         return None
     last = cache.load_stamp(site_dir, readonly=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config import BuildOptions, load_config
+from generator.config import BuildOptions, Config, load_config
 from generator.content.sources import RACY_NS, Asset, Source, fingerprint, walk
 from generator.errors import CasefolioError, Problem
 from generator.incremental import cache
@@ -32,15 +32,18 @@ class Inputs:
     started: int                                  # time.time_ns() when they were found
 
 
-def inputs_now(site_dir: Path, out_dir: Path, options: BuildOptions) -> Inputs | None:
+def inputs_now(site_dir: Path, out_dir: Path, options: BuildOptions,
+               config: Config | None = None) -> Inputs | None:
     """The inputs as the build will find them; None when they cannot be known ahead (a broken
     site.yaml, say: the build reports it). A folder link or a pipe in content/ or static/,
-    which the build skips with a warning, makes the site one that is always built."""
+    which the build skips with a warning, makes the site one that is always built. `config`:
+    site.yaml as read just before (`check`; a save meanwhile shows in its stat, which then
+    matches no stamp), else it is read here."""
     started = time.time_ns()
     yaml = site_dir / "site.yaml"
     try:
         st = os.stat(yaml)  # before it is read: a change meanwhile shows next time
-        config = load_config(site_dir, options)
+        config = config or load_config(site_dir, options)
         out = str(out_dir.resolve())
     except (CasefolioError, OSError, RuntimeError):
         return None
