@@ -62,6 +62,8 @@ def worker_start(then: Callable[[], object] | None = None) -> None:
     killed build. `then`: the pool's own initializer."""
     parent = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # held back by the parent while it forked
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -80,11 +82,37 @@ def process_pool(processes: int, context: BaseContext,
     pool = ProcessPoolExecutor(processes, mp_context=context, initializer=worker_start,
                                initargs=(initializer,))
     try:
+        with interrupts_held():  # its workers are started (forked) by the first task
+            pool.submit(int).result()
         yield pool
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back while processes are forked: a child is born with it held and lets it
+    go once it ignores it (worker_start), instead of being interrupted while it starts; this
+    process gets it right after."""
+    held = _hold_interrupts()
+    try:
+        yield
+    finally:
+        _release_interrupts(held)
+
+
+def _hold_interrupts() -> set[int | signal.Signals] | None:
+    if (not hasattr(signal, "pthread_sigmask")
+            or threading.current_thread() is not threading.main_thread()):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _release_interrupts(held: set[int | signal.Signals] | None) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 class Forked(Generic[T]):
@@ -96,6 +124,7 @@ class Forked(Generic[T]):
 
     def __init__(self, work: Callable[[], T]) -> None:
         read, write = os.pipe()
+        held = _hold_interrupts()  # (see interrupts_held; the child lets go in worker_start)
         self._pid = os.fork()
         if self._pid == 0:  # the child: never returns into the caller's code
             os.close(read)
@@ -116,6 +145,7 @@ class Forked(Generic[T]):
                 code = 1
             finally:
                 os._exit(code)
+        _release_interrupts(held)
         os.close(write)
         self._read = read
 
