@@ -19,14 +19,12 @@ from generator.build import BuildState, build
 from generator.config import BuildOptions, Config, load_config
 from generator.content.document import Document, load_document
 from generator.content.sources import read_sources
-from generator.editor import CHECKS, SUMMARY_LIMIT, editor_warnings
+from generator.editor import editor_warnings
 from generator.errors import CasefolioError, Problem
 from generator.incremental import cache
 from generator.incremental.stamp import inputs_now, reads_from_cache
 from generator.kinds.registry import Registry
 from generator.site import published
-
-__all__ = ["CHECKS", "SUMMARY_LIMIT", "Report", "check_site", "editor_warnings"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,11 +28,11 @@ from pydantic import BaseModel
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.check import CHECKS  # noqa: E402
 from generator.cli import main  # noqa: E402
 from generator.config import SiteSettings  # noqa: E402
 from generator.content.frontmatter import load_yaml, split  # noqa: E402
 from generator.content.schema import Figure  # noqa: E402
+from generator.editor import CHECKS  # noqa: E402
 from generator.kinds.registry import KINDS  # noqa: E402
 from generator.scaffold import scaffold_files  # noqa: E402
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import CHECKS, check_site
+from generator.check import check_site
 from generator.config import BuildOptions
+from generator.editor import CHECKS
 from generator.scaffold import init_site
 from tests.conftest import CASE, SITE_YAML
 from tests.test_bundles import png
