@@ -17,7 +17,14 @@ from generator.content.sources import Source, of_kinds
 from generator.editor import editor_warnings
 from generator.errors import CasefolioError, Problem, fail_if
 from generator.incremental import cache, prose
-from generator.incremental.memo import copy_asset, few_replaced, image_outputs, link_site, theme_for
+from generator.incremental.memo import (
+    cards_ahead,
+    copy_asset,
+    few_replaced,
+    image_outputs,
+    link_site,
+    theme_for,
+)
 from generator.incremental.reads import read_changed, read_inputs
 from generator.incremental.stamp import (
     Inputs,
@@ -107,8 +114,9 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
         problems += [w for doc in documents for w in doc.warnings]
         if parsed is not None:
             parsed(config, documents)
-    with _timed(timings, "site"):  # linking what did load: every error of the build at once
-        broken = frozenset(p.path for p in problems if p.severity == "error")
+    broken = frozenset(p.path for p in problems if p.severity == "error")
+    with cards_ahead(config, documents, site_dir, None if broken else spool), \
+            _timed(timings, "site"):  # linking what did load: every error of the build at once
         site, site_problems, page_routes, edited = link_site(config, documents, assets, state,
                                                              broken)
         problems += site_problems + unique_urls(documents)

@@ -199,21 +199,46 @@ def _no_children_left() -> bool:
 
 def test_images_drawn_beside_the_pages_are_the_same_files(generated: Path, tmp_path: Path,
                                                           monkeypatch) -> None:
-    """A one-off build draws its ~200 share cards in a forked child while it renders pages:
-    the output is byte-identical to one process doing it all, and no child is left behind."""
+    """A one-off build draws its ~200 share cards in forked children: some ahead, into the
+    image cache, while it links the site (memo.cards_ahead), the rest while it renders pages
+    (memo.image_outputs, which finds the former in the cache): the output is byte-identical
+    to one process doing it all, and no child is left behind."""
     from generator.build import build_to
     from generator.incremental import memo
 
     monkeypatch.setattr(memo, "Forked", _CountedForked)
+    counted = tmp_path / "drawn-ahead"
+    draw_ahead = memo.draw_ahead
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]  # in the child
+        drawn = draw_ahead(*args, **kwargs)
+        counted.write_text(str(drawn))
+        return drawn
+
+    monkeypatch.setattr(memo, "draw_ahead", counting)
+
+    def slow_linking(*args, **kwargs):  # type: ignore[no-untyped-def]
+        import time
+
+        time.sleep(1.0)  # a big site's linking: time for the child to draw some cards
+        return link_site(*args, **kwargs)
+
+    import generator.build as build_module
+
+    link_site = build_module.link_site
+    monkeypatch.setattr(build_module, "link_site", slow_linking)
     outputs = {}
     for processes in ("1", "2"):
         monkeypatch.setenv("CASEFOLIO_PROCESSES", processes)
         site = tmp_path / f"site-{processes}"
         shutil.copytree(generated, site)
+        shutil.rmtree(site / ".casefolio", ignore_errors=True)  # every card to draw
         before = _CountedForked.started
         build_to(site, site / "output")
-        assert _CountedForked.started - before == (processes == "2")
+        assert _CountedForked.started - before == 2 * (processes == "2")
         outputs[processes] = tree(site / "output")
+        assert counted.exists() == (processes == "2")
+    assert int(counted.read_text()) > 0  # and the output is the same as one process's
     assert outputs["1"] == outputs["2"]
     assert any(path.endswith(".png") and "og." in path for path in outputs["2"])
     assert _no_children_left()
@@ -246,7 +271,7 @@ def test_a_build_that_fails_while_images_are_drawn_stops_the_child(generated: Pa
     started = _CountedForked.started
     with pytest.raises(CasefolioError) as caught:
         build_to(site, site / "output")
-    assert _CountedForked.started == started + 1
+    assert _CountedForked.started == started + 2  # cards ahead, then the images
     assert "case_study.html" in caught.value.problems[0].format()
     assert _no_children_left()
     assert tree(site / "output") == before
@@ -283,7 +308,7 @@ def test_an_image_error_in_the_child_is_the_same_error(make_site, tmp_path: Path
         started = _CountedForked.started
         with pytest.raises(CasefolioError) as caught:
             build_to(site, tmp_path / f"out-{processes}")
-        assert _CountedForked.started - started == (processes == "2")
+        assert _CountedForked.started - started == 2 * (processes == "2")
         errors.append(sorted(p.format() for p in caught.value.problems))
         assert not (tmp_path / f"out-{processes}").exists()
     assert errors[0] == errors[1]

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import tempfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -90,6 +90,21 @@ def process_all(jobs: Sequence[Job], cache_dir: Path | None, *,
         raise CasefolioError(problems)
     by_job = iter(m for m in made if not isinstance(m, Problem))
     return [f for look in looked for f in _collect(look, next(by_job) if look.missing else {})]
+
+
+def draw_ahead(jobs: Iterable[CardJob], cache_dir: Path, stop: Callable[[], bool]) -> int:
+    """Share cards drawn into the cache before a build asks for them (process_all then finds
+    them there), skipping those already in it, until `stop()` says the build needs the core
+    back (asked between two cards: a file is never left half written). How many it drew."""
+    drawn = 0
+    for job in jobs:
+        if stop():
+            break
+        [(_, key, ext)] = _files(job)
+        if not (cache_dir / f"{key}.{ext}").exists():
+            _store(cache_dir, key, ext, cards.draw_card(job))
+            drawn += 1
+    return drawn
 
 
 def process(job: Job, cache_dir: Path | None, reuse: Mapping[str, Previous] | None = None,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import posixpath
+import select
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from generator.content.document import Document
 from generator.content.sources import Asset, bundle_of, fingerprint, in_bundles
 from generator.errors import Problem
 from generator.images import plan as img
-from generator.images.process import process_all
+from generator.images.process import draw_ahead, process_all
 from generator.incremental.reads import all_files, file_read, forget_others
 from generator.incremental.state import BuildState, ImagesMemo, PublishedMemo, SiteMemo, ThemeMemo
 from generator.kinds.registry import for_site
@@ -115,6 +117,43 @@ def publish(documents: list[Document], config: Config, state: BuildState) -> lis
 
 IMAGE_BATCH = 1024  # jobs encoded at a time when spooling: 10,000 cards are ~200 MB of PNG
 MIN_BACKGROUND = 64  # images and cards before drawing them beside the pages pays for a fork
+
+
+@contextlib.contextmanager
+def cards_ahead(config: Config, documents: list[Document], site_dir: Path,
+                spool: Spool | None) -> Iterator[None]:
+    """While the body runs (the linking, on one core), a forked child at low priority draws
+    into the image cache the share cards that depend on nothing but a document and the
+    configuration (Kind.share_card); image_outputs then finds them there instead of drawing
+    them beside the rendering, whose cores are all busy. Only for a one-off build (`spool`)
+    that keeps its cache and has many documents, where fork is safe. The child is told to
+    stop when the body ends (it finishes the card it is drawing: no file half written)."""
+    if (spool is None or not config.options.write_cache or not config.settings.share_cards
+            or processes(len(documents), MIN_BACKGROUND) < 2 or not can_fork()):
+        yield
+        return
+    planners = {kind.folder: kind.share_card for kind in for_site(config).kinds
+                if kind.share_card is not None}
+    cache_dir = site_dir / ".casefolio" / "images"
+    told, tell = os.pipe()  # a byte written to `tell`: stop (others may hold it: no EOF)
+
+    def draw() -> int:
+        os.nice(10)  # the idle core only: linking must not wait for a card
+        jobs = (job for doc in published(documents, config)
+                if (planner := planners.get(doc.kind)) and (job := planner(doc, config)))
+        return draw_ahead(jobs, cache_dir, lambda: bool(select.select([told], [], [], 0)[0]))
+
+    try:
+        with Forked(draw) as child:
+            try:
+                yield
+            finally:
+                os.write(tell, b"x")
+                with contextlib.suppress(Exception):  # ahead of need only: process_all
+                    child.result()                    # draws and reports all the same
+    finally:
+        os.close(told)
+        os.close(tell)
 
 
 @contextlib.contextmanager

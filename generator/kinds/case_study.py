@@ -176,6 +176,20 @@ def _citable(index: Index, cid: str) -> dict[str, str]:
     return index.once(f"citable:{cid}", make)
 
 
+def _card_job(doc: Document, made: v.Card, config: Config) -> img.CardJob | None:
+    """The generated share card of a case study without a usable cover: its title and key
+    result (the card's headline)."""
+    if not config.settings.share_cards:
+        return None
+    return img.card_job(f"{FOLDER}/{doc.slug}/", meta_of(doc).title, *headline(made.headline),
+                        config.settings.title)
+
+
+def share_card(doc: Document, config: Config) -> img.CardJob | None:
+    """The share card view() will plan, known before linking: none with a cover."""
+    return None if meta_of(doc).cover else _card_job(doc, card(doc, "", config), config)
+
+
 def view(doc: Document, index: Index) -> v.CaseStudy:
     meta = meta_of(doc)
     config, base, cards = index.config, index.base, index.cards
@@ -187,8 +201,7 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
     folder = f"{FOLDER}/{doc.slug}/"
     cover_job = index.image_jobs.get(image_rel(doc, meta.cover.src)) if meta.cover else None
     og = (img.og_job(cover_job, folder) if isinstance(cover_job, img.ImageJob) else
-          img.card_job(folder, meta.title, *headline(cards[doc.id].headline),
-                       config.settings.title) if config.settings.share_cards else None)
+          _card_job(doc, cards[doc.id], config))
     if og is not None:
         index.jobs.append(og)
     refs = [ref.partition("#")[::2] for ref in index.outgoing(doc.id, "practice")]
@@ -370,4 +383,5 @@ def _reverse(index: Index, studies: list[Document], relation: str) -> dict[str, 
 
 KIND = Kind(builtin("case-study"), CaseStudyMeta,
             order=lambda d: (-meta_of(d).date.toordinal(), d.slug),
-            card=card, view=view, routes=routes, link=link, reprose=reprose)
+            card=card, view=view, routes=routes, link=link, reprose=reprose,
+            share_card=share_card)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from generator.config import Config
 from generator.content.document import Document
 from generator.content.schema import Common
+from generator.images.plan import CardJob
 from generator.kinds import KindName
 from generator.model.views import Card
 
@@ -82,6 +83,10 @@ class Kind:
     without_prose: Callable[[Any], Any] = without_body
     archetype: str = ""        # `casefolio new` text for a kind without a file in archetypes/
     nav: bool = True           # listed in the header's default navigation
+    # the generated share card a document will have, when nothing but the document and the
+    # configuration decide it (None: it has none, or it depends on the linked site): such
+    # cards are drawn beside the linking (incremental/memo.cards_ahead)
+    share_card: Callable[[Document, Config], CardJob | None] | None = None
 
     @property
     def folder(self) -> str:
