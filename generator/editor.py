@@ -124,11 +124,13 @@ def _raw_images(config: Config, doc: Document) -> Iterator[Problem]:
 
 
 def _placeholders(config: Config, doc: Document) -> Iterator[Problem]:
-    for key, value in _strings(doc.meta.model_dump()):
-        if _TODO.search(value):
-            yield _warn(doc.rel, doc.line(*key), f"`{'.'.join(map(str, key))}` still says "
-                        "TODO", "replace the placeholder before publishing")
-    if _TODO.search(doc.rendered.text):
+    fields = doc.meta.model_dump()
+    if "TODO" in repr(fields):  # one scan in C: a field-by-field walk was 0.2 ms a document
+        for key, value in _strings(fields):
+            if _TODO.search(value):
+                yield _warn(doc.rel, doc.line(*key), f"`{'.'.join(map(str, key))}` still "
+                            "says TODO", "replace the placeholder before publishing")
+    if "TODO" in doc.rendered.text and _TODO.search(doc.rendered.text):
         yield _warn(doc.rel, _body_line(config, doc, "TODO"), "the text still has TODO "
                     "placeholders", "replace them before publishing")
 
