@@ -34,9 +34,11 @@ _pending: Sequence[Source] = ()   # what the workers parse; inherited by fork, e
 
 def load_all(sources: Sequence[Source], reading: Reading,
              known: Mapping[tuple[str, str, tuple[bool, str]], Document],
-             processes: int | None = None) -> list[Loaded]:
+             processes: int | None = None,
+             meanwhile: Callable[[], None] | None = None) -> list[Loaded]:
     """Each source's Document (reused from `known` when its bytes did not change) or its
-    problems, in source order. processes=None picks a pool only when there is enough work."""
+    problems, in source order. processes=None picks a pool only when there is enough work.
+    `meanwhile`: run by this process while a pool parses (it would only wait)."""
     results: list[Loaded | None] = [known.get((s.rel, s.fingerprint, reading.options))
                                     for s in sources]
     todo = [i for i, r in enumerate(results) if r is None]
@@ -44,7 +46,8 @@ def load_all(sources: Sequence[Source], reading: Reading,
         processes = pool_size(len(todo), MIN_PARALLEL)
     with collector_paused():  # else every Document made so far is rescanned, again and again
         if processes > 1 and todo:
-            _load_in_pool([sources[i] for i in todo], reading, processes, todo, results)
+            _load_in_pool([sources[i] for i in todo], reading, processes, todo, results,
+                          meanwhile)
         else:
             for i in todo:
                 results[i] = _load_one(sources[i], reading)
@@ -69,7 +72,8 @@ def _load_chunk_sent(sources: list[Source], reading: Reading) -> list[Loaded]:
 
 
 def _load_in_pool(pending: list[Source], reading: Reading, processes: int, where: list[int],
-                  results: list[Loaded | None]) -> None:
+                  results: list[Loaded | None],
+                  meanwhile: Callable[[], None] | None = None) -> None:
     """Workers parse chunks; this process only hands them out and unpickles the results
     (measured: faster than also parsing here, whose work then competes with that)."""
     global _pending
@@ -83,6 +87,8 @@ def _load_in_pool(pending: list[Source], reading: Reading, processes: int, where
                 b = min(a + CHUNK, len(pending))
                 futures.append((a, pool.submit(_load_chunk, a, b, reading) if fork
                                 else pool.submit(_load_chunk_sent, pending[a:b], reading)))
+            if meanwhile is not None:
+                meanwhile()
             for a, future in futures:
                 for offset, loaded in enumerate(future.result()):
                     results[where[a + offset]] = loaded
