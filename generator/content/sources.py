@@ -182,20 +182,22 @@ def read_file(path: Path, rel: str) -> tuple[bytes | None, Problem | None]:
         return None, Problem(rel, None, f"cannot read this file: {exc.strerror}", hint)
 
 
-def classify(site_dir: Path, path: Path, data: bytes,
+def classify(site_dir: Path, path: Path, data: bytes, rel: str = "", digest: str = "",
              ) -> tuple[Source | Asset | None, list[Problem]]:
     """What one file under content/ or static/ is to the build: a document, an asset, or a
-    problem (a Markdown file in the wrong place, text that is not UTF-8, an unusable name)."""
-    rel = path.relative_to(site_dir).as_posix()
-    top, *parts = path.relative_to(site_dir).parts
+    problem (a Markdown file in the wrong place, text that is not UTF-8, an unusable name).
+    `rel` and `digest`, when the caller has them: the path from site_dir, the fingerprint."""
+    rel = rel or path.relative_to(site_dir).as_posix()
+    digest = digest or fingerprint(data)
+    top, *parts = rel.split("/")
     if _UNUSABLE_NAME.search(rel):
         shown = rel.encode("unicode_escape").decode("ascii")  # make the invisible visible
         return None, [Problem(shown, None, "this file name cannot become part of a URL (it holds "
                               "a backslash or a control character)", "rename the file")]
     if top == "static":
-        return Asset(rel, rel.removeprefix("static/"), fingerprint(data)), []
+        return Asset(rel, rel.removeprefix("static/"), digest), []
     if path.suffix.lower() != ".md":
-        return Asset(rel, rel.removeprefix("content/"), fingerprint(data)), []
+        return Asset(rel, rel.removeprefix("content/"), digest), []
     if len(parts) < 2:
         return None, [_outside(rel, ())]
     try:
@@ -205,7 +207,7 @@ def classify(site_dir: Path, path: Path, data: bytes,
         return None, [Problem(rel, line, f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} "
                               f"at offset {exc.start})", "re-save the file as UTF-8 in your "
                               "editor (\"Save with encoding\")")]
-    return Source(parts[0], rel, text, fingerprint(data)), []
+    return Source(parts[0], rel, text, digest), []
 
 
 def _outside(rel: str, folders: Iterable[str]) -> Problem:

@@ -75,9 +75,10 @@ def file_read(path: Path, state: BuildState, site_dir: Path | None = None) -> Fi
     data, problem = read_file(path, rel)
     if data is None:  # not cached: the problem may go away without the stat changing
         return FileRead(signature, False, "", None, (problem,) if problem else ())
-    item, problems = classify(site_dir, path, data) if site_dir else (None, [])
+    digest = fingerprint(data)
+    item, problems = classify(site_dir, path, data, rel, digest) if site_dir else (None, [])
     read = FileRead(signature, st is not None and st.st_mtime_ns < now - RACY_NS,
-                    fingerprint(data), item, tuple(problems))
+                    digest, item, tuple(problems))
     state.files[key] = read
     return read
 
