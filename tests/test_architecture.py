@@ -18,15 +18,16 @@ PACKAGE = REPO / "generator"
 # Earlier stages first. A module may import its own part and the parts of earlier levels only;
 # parts on one level do not import each other.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors",), ("workers", "seal"), ("console",), ("content",), ("brand",), ("config",), ("model",),
+    ("errors", "pickling"), ("workers", "seal"), ("console",), ("content",), ("brand",), ("config",), ("model",),
     ("images",), ("kinds",), ("site",), ("output",), ("parallel",), ("incremental",), ("editor",),
     ("build",),
     ("check", "serve", "scaffold", "importer", "deploy"), ("cli",),
 ]
 # The longest chain of imports between generator's modules, counted in modules (at run time).
 # 15 since kinds/: site -> kinds.registry -> kinds.<kind> -> kinds.index -> images (was 13,
-# with site -> images directly).
-MAX_DEPTH = 15
+# with site -> images directly); 16 since the records' modules import generator/pickling.py,
+# a leaf with nothing below it.
+MAX_DEPTH = 16
 
 
 def module_name(path: Path) -> str:

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator.content.markdown import Heading, Rendered
+from generator.pickling import pickled_by_fields
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Part:
     """One block of a guide, in order: prose, a chapter heading, or a numbered practice."""

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from generator.content.schema import CURRENCIES, TIME_UNITS, Experiment, Figure, Metric
+from generator.pickling import pickled_by_fields
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "AUD": "A$", "CAD": "C$", "JPY": "¥",
                     "INR": "₹"}
@@ -15,6 +16,7 @@ Z95 = 1.959963984540054
 V1_UNITS = ("%", "count", "s", "ms", "x")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """What an A/B test behind a metric supports: relative lift with its 95% CI and p-value."""
@@ -31,6 +33,7 @@ class Evidence:
                 f"{signed_percent(self.ci_high)}, n = {self.n:,})")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Result:
     """A metric with everything a template shows: values, changes, direction, evidence.
@@ -225,6 +228,7 @@ def _pair_supports(before: Figure, after: Figure, unit: str, ratios: Span | None
 AUTO_MULTIPLIER_FROM = 3.0
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Span:
     """A derived figure: exact (low == high), a range, or a bound ('+' at least, '<' at most),
@@ -469,6 +473,7 @@ def signed_percent(fraction: float, rounding: object = None) -> str:
     return f"{sign}{abs(pct):,.{decimals}f}%"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     """The median of one result that several case studies report, e.g. −47% Cost per lead."""
@@ -520,6 +525,7 @@ _CLAIM = re.compile(r"(?<![\w.,])([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?
                     re.IGNORECASE)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A figure a title or summary claims ('+509%', '5x'), and the nearest a result supports."""

@@ -9,8 +9,10 @@ from typing import Any
 
 from generator.content.schema import CallToAction, Comparison, ImageRef, Price, Testimonial
 from generator.model.metrics import Result
+from generator.pickling import pickled_by_fields
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Card:
     """A short view of any page, for lists: derived only from that page's own file.
@@ -44,6 +46,7 @@ class Card:
     team: tuple[str, ...] = ()     # people ids of a case study's `team:` (their pages list it)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Quote:
     """A testimonial, its photo ready to insert."""
@@ -54,6 +57,7 @@ class Quote:
     photo_html: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ClientInfo:
     """The "about the client" block of a case study."""
@@ -65,6 +69,7 @@ class ClientInfo:
     logo_html: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Photo:
     """A person's photo from site.yaml `people:`: a static file, with its size for <img>."""
@@ -74,6 +79,7 @@ class Photo:
     height: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Member:
     """A person of site.yaml `people:` who worked on a case study: links to their page."""
@@ -86,6 +92,7 @@ class Member:
     bio: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Redirect:
     """An old URL (`aliases:`) of a page: a redirect page at `path`, and a `_redirects` line."""
@@ -95,6 +102,7 @@ class Redirect:
     id: str = ""   # the page's id: the redirect reads its card (its URL)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PracticeRef:
     """A practice applied by a case study: link to its anchor in a collection."""
@@ -105,6 +113,7 @@ class PracticeRef:
     url: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Practice:
     """One `##` section of a collection, with the case studies that show it working."""
@@ -118,6 +127,7 @@ class Practice:
     role: str = "practice"  # practice | prose (a `{-}` heading) | chapter (at practice_level 3)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Author:
     """A person from site.yaml `people:`, as a byline shows them."""
@@ -128,6 +138,7 @@ class Author:
     url: str | None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Heading:
     level: int
@@ -135,6 +146,7 @@ class Heading:
     anchor: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class OgImage:
     """The share preview of a page: what the og:image meta tags say."""
@@ -146,6 +158,7 @@ class OgImage:
     alt: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class CaseStudy:
     id: str
@@ -183,6 +196,7 @@ class CaseStudy:
     unlisted: bool = False
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Collection:
     id: str
@@ -205,6 +219,7 @@ class Collection:
     unlisted: bool = False
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PriceTag:
     """A price ready to show: '£300' + 'per project', with 'from' and '+ VAT' apart."""
@@ -251,6 +266,7 @@ def _number(value: float | None) -> float | int | None:
     return int(value) if value is not None and float(value).is_integer() else value
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Answer:
     """A FAQ entry: the answer as written (`a`), as plain text and as inline html."""
@@ -261,6 +277,7 @@ class Answer:
     html: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Tier:
     """One column of a tiered offer."""
@@ -271,6 +288,7 @@ class Tier:
     includes: tuple[str, ...]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Service:
     id: str
@@ -297,6 +315,7 @@ class Service:
     unlisted: bool = False
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Page:
     id: str
@@ -313,6 +332,7 @@ class Page:
     unlisted: bool = False
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Highlight:
     """A home or niche tile: a median over `count` case studies ('−47%', 'Cost per lead',
@@ -325,6 +345,7 @@ class Highlight:
     url: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Niche:
     id: str
@@ -339,6 +360,7 @@ class Niche:
     reads: frozenset[str]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Tag:
     id: str
@@ -358,6 +380,7 @@ class Tag:
         return tuple(c for c in self.case_studies if c.kind == "articles")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Stats:
     """The home page's results strip."""

@@ -14,9 +14,11 @@ from generator.kinds.registry import for_site
 from generator.model.views import Card
 from generator.output.theme import Theme, as_uri, render_template
 from generator.output.writer import Output
+from generator.pickling import pickled_by_fields
 from generator.site import Site, alias_output
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Route:
     """One output file to render: where it goes, with which template, reading what."""
@@ -27,6 +29,7 @@ class Route:
     reads: frozenset[str]           # ids of the records the context was derived from
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Crumb:
     """One step of a page's breadcrumb trail (the last one is the page itself)."""
@@ -90,6 +93,7 @@ class _Pages:
         return _pager(self.site, section, number, pages)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Made:
     """A route as `_Pages.add` made it: reused while asked again with equal arguments."""
