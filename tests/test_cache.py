@@ -619,3 +619,35 @@ def test_a_cache_sealed_by_someone_else_is_not_trusted(site: Path, tmp_path: Pat
     (copy / ".casefolio" / "key").write_bytes(seal.user_key_file().read_bytes())
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
     assert cache.load(copy, copy / "output")[0] == {}
+
+
+def test_a_built_sites_views_and_routes_round_trip_through_pickle(site: Path) -> None:
+    """Views, results and routes pickle as their field values (generator/pickling.py), which
+    the prose record relies on: every route of a built site comes back equal, the same
+    bytes every time."""
+    import pickle
+
+    from generator.build import build
+    from generator.incremental.state import BuildState
+
+    state = BuildState()
+    build(site, state=state)
+    assert state.site is not None
+    routes = state.site.routes
+    data = pickle.dumps(routes, pickle.HIGHEST_PROTOCOL)
+    assert pickle.loads(data) == routes
+    assert pickle.dumps(routes, pickle.HIGHEST_PROTOCOL) == data
+
+
+def test_a_record_its_constructor_cannot_rebuild_is_refused() -> None:
+    import dataclasses
+
+    from generator.pickling import pickled_by_fields
+
+    @dataclasses.dataclass(frozen=True)
+    class Derived:
+        a: int
+        b: int = dataclasses.field(init=False, default=0)
+
+    with pytest.raises(TypeError):
+        pickled_by_fields(Derived)
