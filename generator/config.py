@@ -17,8 +17,8 @@ from pydantic import Field, field_validator, model_validator
 from generator import __version__
 from generator.brand import FONT_FORMATS, HEX_RE, Palette, palette
 from generator.content.frontmatter import load_yaml, normalize_text
-from generator.content.markdown import ANCHORS
 from generator.content.schema import (
+    ANCHORS,
     CallToAction,
     Figure,
     Invalid,
@@ -97,7 +97,7 @@ class HighlightEntry(Strict):
 
 class MarkdownOptions(Strict):
     raw_html: bool = True
-    anchors: Literal["default", "hugo", "github"] = "default"  # markdown.ANCHORS
+    anchors: Literal["default", "hugo", "github"] = "default"  # schema.ANCHORS
 
     @field_validator("anchors", mode="before")
     @classmethod

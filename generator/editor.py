@@ -8,16 +8,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.config import Config
-from generator.content.document import Document
-from generator.content.markdown import fill
 from generator.errors import Problem
 from generator.incremental import cache
-from generator.kinds.case_study import CaseStudyMeta
-from generator.kinds.service import ServiceMeta
-from generator.model import guides
+
+if TYPE_CHECKING:
+    from generator.content.document import Document
+
+# The checks' own imports (the kinds, the parser's helpers) are made where they run:
+# `casefolio check` of an unchanged site reads only the record (`recorded`).
 
 SUMMARY_LIMIT = 160
 _TODO = re.compile(r"\bTODO\b")
@@ -83,6 +84,9 @@ def _site_checks(config: Config) -> Iterator[Problem]:
 
 
 def _document_checks(config: Config, docs: list[Document]) -> Iterator[Problem]:
+    from generator.kinds.case_study import CaseStudyMeta
+    from generator.kinds.service import ServiceMeta
+
     for doc in docs:
         meta = doc.meta
         if isinstance(meta, CaseStudyMeta):
@@ -114,6 +118,8 @@ def _summary(doc: Document) -> Iterator[Problem]:
 
 
 def _raw_images(config: Config, doc: Document) -> Iterator[Problem]:
+    from generator.content.markdown import fill
+
     """Markdown images without alt text are build errors; raw HTML ones are only seen here."""
     for tag in _IMG.findall(doc.rendered.html):
         if not _ALT.search(tag):  # shown as written: its src may be a link placeholder
@@ -137,6 +143,9 @@ def _placeholders(config: Config, doc: Document) -> Iterator[Problem]:
 
 def _backing(docs: list[Document]) -> Iterator[Problem]:
     """A practice is backed when a published case study cites it or its whole collection."""
+    from generator.kinds.case_study import CaseStudyMeta
+    from generator.model import guides
+
     cited: set[tuple[str, str]] = set()
     for doc in docs:
         if isinstance(doc.meta, CaseStudyMeta):

@@ -231,16 +231,29 @@ def test_after_a_build_into_another_folder_check_still_stands_on_its_stamp(
     """`casefolio build -o public` then `casefolio check`: the stamp vouches for the inputs
     whatever the output folder, so check builds nothing; a build into a third folder still
     writes it in full (there the stamp does not hold)."""
-    from generator import check
+    import subprocess
+    import sys
+
+    from generator import build as build_module
     from generator.build import build_to
 
     site = make_site()
     _age(site)  # else too fresh to vouch for (a file saved within 2 s of a build)
     build_to(site, tmp_path / "public")
     expected = check_site(site)
-    monkeypatch.setattr(check, "build", lambda *a, **k: pytest.fail("check built the site"))
+    monkeypatch.setattr(build_module, "build",
+                        lambda *a, **k: pytest.fail("check built the site"))
     assert check_site(site) == expected and expected.pages > 0
     monkeypatch.undo()
+    # standing on the stamp, check imports neither the build nor the parser (half the time
+    # of `casefolio check` of an unchanged site was importing them)
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; "
+         "from generator.check import check_site; report = check_site(Path(sys.argv[1])); "
+         "print(report.pages, sorted(m for m in ('generator.build', 'markdown_it', 'jinja2') "
+         "if m in sys.modules))", str(site)],
+        capture_output=True, text=True, check=True).stdout.strip().split(maxsplit=1)
+    assert loaded == [str(expected.pages), "[]"]
     build_to(site, tmp_path / "elsewhere")
     assert (tmp_path / "elsewhere" / "index.html").is_file()
 

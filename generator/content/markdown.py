@@ -141,7 +141,6 @@ def _attributes(block: str) -> tuple[str | None, bool] | None:
 
 _NOT_ID = re.compile(r"[^\w-]+")  # letters of any script stay (`{#über}`); HTML ids allow them
 
-ANCHORS = ("default", "hugo", "github")  # site.yaml `markdown: {anchors: ...}`
 
 
 def _hugo_id(text: str) -> str:
@@ -223,7 +222,7 @@ class _Found:
     """What one render collects, in document order; hands out placeholders and unique ids."""
 
     offset: int
-    anchors: str = "default"  # how heading ids are made: one of ANCHORS
+    anchors: str = "default"  # how heading ids are made: one of schema.ANCHORS
     toc: list[Heading] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
@@ -634,7 +633,7 @@ def render(body: str, *, raw_html: bool = True, line_offset: int = 0,
            plugins: tuple[Callable[..., None], ...] = (), anchors: str = "default") -> Rendered:
     """Render a Markdown body: same arguments, same bytes, whichever engine does the work.
     The fast engine knows no markdown-it plugins: with some, the reference one renders.
-    anchors: how heading ids are made, one of ANCHORS (`default`, Hugo's, GitHub's)."""
+    anchors: how heading ids are made, one of schema.ANCHORS (`default`, Hugo's, GitHub's)."""
     fast = None if plugins else _render_fast(body, raw_html, line_offset, anchors)
     return fast or render_reference(body, raw_html=raw_html, line_offset=line_offset,
                                     plugins=plugins, anchors=anchors)

@@ -27,6 +27,7 @@ from generator.errors import Problem, did_you_mean
 
 SLUG_RE = re.compile(r"[\w][\w.-]*")  # always fullmatch: `$` would let a trailing "\n" in
 TIME_UNITS = ("ms", "s", "min", "h", "days", "weeks", "months", "years")
+ANCHORS = ("default", "hugo", "github")  # site.yaml `markdown: {anchors: ...}`: content/markdown.py
 UNIT_ALIASES = {"sec": "s", "secs": "s", "second": "s", "seconds": "s", "mins": "min",
                 "minute": "min", "minutes": "min", "hr": "h", "hrs": "h", "hour": "h",
                 "hours": "h", "day": "days", "week": "weeks", "month": "months",

@@ -31,14 +31,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import seal
-from generator.content.document import Document
-from generator.content.markdown import Heading, Image, Link, Rendered, Section
 from generator.errors import Problem
 from generator.output.writer import Output
 from generator.workers import collector_paused
+
+if TYPE_CHECKING:
+    from generator.content.document import Document
 
 CACHE_DIR = Path(".casefolio") / "cache"
 MAGIC = b"casefolio-cache-4"
@@ -390,7 +391,18 @@ def _pack(key: DocumentKey, doc: Document) -> tuple[Any, ...]:
             doc.warnings)
 
 
+@functools.cache
+def _document_types() -> tuple[Any, ...]:
+    """Imported when a document is first unpacked: `casefolio check` of an unchanged site
+    reads only the stamp and records here, and needs not import the parser."""
+    from generator.content.document import Document
+    from generator.content.markdown import Heading, Image, Link, Rendered, Section
+
+    return Document, Heading, Image, Link, Rendered, Section
+
+
 def _unpack(item: tuple[Any, ...]) -> tuple[DocumentKey, Document]:
+    Document, Heading, Image, Link, Rendered, Section = _document_types()
     key, kind, rel, slug, meta, positions, fingerprint, html, toc, links, images, packed, \
         words, text, warnings = item
     sections = tuple(Section(s[0], s[1], s[2], html[s[3]:s[4]] if len(s) == 5 else s[3])
