@@ -183,7 +183,7 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
         state = BuildState(documents=documents, outputs=previous, files=files)
     spool = Spool(out_dir) if fresh else None  # a one-off build keeps no output in memory
     try:
-        with _CacheSaver(site_dir, state, inputs if fresh else None) as saver:
+        with _CacheSaver(site_dir, state, inputs, fresh) as saver:
             result = build(site_dir, options, state, on_page, spool=spool,
                            parsed=saver.parsed if fresh else None)
             result.timings.update(timings)
@@ -212,11 +212,12 @@ class _CacheSaver:
     context) once the site is built, while the output is written. At 10,000 studies ~3.7 s
     and ~3.1 s of CPU. `saved(stamp)` waits for both (the stamp is written after them: it
     vouches for all), and drops the prose record when the build left no stamp. Without fork,
-    all is saved in `saved`. Not a one-off build (`serve`'s, `inputs` None): nothing, the
+    all is saved in `saved`. Not a one-off build (`serve`'s, not `fresh`): nothing, the
     cache is a one-off build's."""
 
-    def __init__(self, site_dir: Path, state: BuildState, inputs: Inputs | None) -> None:
-        self.site_dir, self.state, self.inputs = site_dir, state, inputs
+    def __init__(self, site_dir: Path, state: BuildState, inputs: Inputs | None,
+                 fresh: bool) -> None:
+        self.site_dir, self.state, self.inputs, self.fresh = site_dir, state, inputs, fresh
         self.digest = inputs.digest if inputs is not None and inputs.digest else None
         self.children = ExitStack()
         self.waiting: list[Forked[None]] = []
@@ -239,7 +240,7 @@ class _CacheSaver:
         self._start(save)
 
     def built(self, result: BuildResult) -> None:
-        if self.inputs is None:
+        if not self.fresh:
             return
         site_dir, state, site = self.site_dir, self.state, result.site
         memo, theme = state.site, state.theme
