@@ -10,12 +10,13 @@ from pathlib import PurePosixPath
 from slugify import slugify
 
 from generator.content.frontmatter import Positions, split
-from generator.content.markdown import Rendered, render
+from generator.content.markdown import Rendered, pickled_by_fields, render
 from generator.content.schema import Common, check_slug, validate
 from generator.content.sources import Source, text_of
 from generator.errors import CasefolioError, Problem
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Document:
     """A content file understood: its typed metadata, rendered body and where each key was."""

@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from html import unescape
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLinkText
@@ -27,18 +28,28 @@ from markdown_it.common.utils import escapeHtml, unescapeAll
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import get_all_lexers, get_lexer_by_name
 from slugify import slugify
+
+from generator.content.highlight import highlight
 
 try:
     import markdown_it_pyrs
 except ImportError:  # e.g. PyPy: the reference engine then renders everything
     markdown_it_pyrs = None  # type: ignore[assignment]
 
+R = TypeVar("R")
 
+
+def pickled_by_fields(cls: type[R]) -> type[R]:
+    """Pickle a frozen dataclass as its class and field values, rebuilt by its constructor:
+    about half the cost of the default (a Python `__getstate__`/`__setstate__` pair per object),
+    which counts when workers hand thousands of parsed documents back to the build."""
+    values = attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
+    cls.__reduce__ = lambda self: (cls, values(self))  # type: ignore[method-assign,assignment]
+    return cls
+
+
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Heading:
     level: int  # 2..3 (h2, h3 only go in the toc)
@@ -48,12 +59,14 @@ class Heading:
     unnumbered: bool = False  # marked `{-}` or `{.unnumbered}`, as in Pandoc: prose, not an item
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Link:
     target: str  # href as written (entities, escapes, %XX decoded), e.g. "../a.md#b"
     line: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Image:
     src: str  # as written, e.g. "checkout-before.png"
@@ -62,6 +75,7 @@ class Image:
     line: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Section:
     """The body split at each top-level `##`: a practice collection has one per practice."""
@@ -72,6 +86,7 @@ class Section:
     html: str  # the section's html, the h2 itself EXCLUDED (the theme renders the heading)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Rendered:
     html: str  # whole body html
@@ -285,37 +300,6 @@ class _Found:
         return Rendered(_publish(html), toc, links, images, tuple(sections), words, text)
 
 
-# Pygments' own languages only: plugins would make the output depend on what is installed.
-_LANGUAGES = frozenset(a for _, aliases, _, _ in get_all_lexers(plugins=False) for a in aliases)
-
-
-@lru_cache(maxsize=256)
-def _lexer(lang: str) -> Lexer | None:
-    return get_lexer_by_name(lang, stripnl=False) if lang.lower() in _LANGUAGES else None
-
-
-_FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=False)
-
-
-def _highlight(code: str, lang: str) -> str | None:
-    lexer = _lexer(lang) if lang else None
-    return highlight(code, lexer, _FORMATTER) if lexer else None
-
-
-def highlight_css(style_light: str = "default", style_dark: str = "monokai") -> str:
-    """Pygments CSS for `.highlight`; the dark style applies when the reader prefers dark."""
-
-    def rules(style: str) -> list[str]:
-        formatter = HtmlFormatter(style=style)
-        return [
-            *formatter.get_background_style_defs(".highlight"),
-            *formatter.get_token_style_defs(".highlight"),
-        ]
-
-    dark = "\n".join("  " + rule for rule in rules(style_dark))
-    return "\n".join(rules(style_light)) + f"\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
-
-
 # --- the reference engine: markdown-it-py --------------------------------------------------
 
 
@@ -331,7 +315,7 @@ def _render_callout(self: Any, tokens: Sequence[Token], idx: int, *_: Any) -> st
 
 def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     info = unescapeAll(tokens[idx].info).strip()
-    html = _highlight(tokens[idx].content, info.split(maxsplit=1)[0] if info else "")
+    html = highlight(tokens[idx].content, info.split(maxsplit=1)[0] if info else "")
     return html if html is not None else self.fence(tokens, idx, options, env)
 
 
@@ -592,7 +576,7 @@ def _render_fast(body: str, raw_html: bool, line_offset: int,
             depth[1] = max(depth)
             return m[0]
         if m["lang"] is not None:
-            code = _highlight(unescape(m["code"]), unescape(m["lang"]))
+            code = highlight(unescape(m["code"]), unescape(m["lang"]))
             return m[0] if code is None else code
         if m["h"] is None:
             return _inline_fast(m, found)
