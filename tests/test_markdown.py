@@ -448,7 +448,8 @@ def test_fast_engine_matches_reference(raw_html):
 @pytest.mark.parametrize(
     "body",
     ["::: tip\nx\n:::", "a ^[note] b", "a\xa0b", "Twice[^t] and[^t]\n\n[^t]: t", "<b>raw</b>",
-     " " * 64 + "- deep", "*a " * 600 + "x" + " a*" * 600, ">" * 45 + " deep"],
+     " " * 64 + "- deep", "*a " * 600 + "x" + " a*" * 600, ">" * 45 + " deep",
+     "para\n\n" + " " * 64 + "- deep", "vertical\x0btab", "unit\x1fseparator", "é\u2028line"],
 )  # fmt: skip
 def test_fast_engine_declines_what_it_cannot_match(body):
     assert markdown._render_fast(body, True, 0) is None

@@ -173,6 +173,11 @@ def _github_id(text: str) -> str:
                    or unicodedata.category(c)[0] not in "CPSZ" else "" for c in text.lower())
 
 
+@lru_cache(maxsize=4096)  # the same headings recur from page to page: "Results", "The fix"
+def _slug(text: str) -> str:
+    return slugify(text, entities=False) or "section"
+
+
 _as_written = lru_cache(maxsize=4096)(normalizeLinkText)  # undoes markdown-it's %-encoding
 
 
@@ -283,7 +288,7 @@ class _Found:
 
     def _auto_id(self, inner: str, text: str) -> str:
         if self.anchors == "default":
-            return slugify(text, entities=False) or "section"
+            return _slug(text)
         spaced = unescape(_TAGS.sub("", inner))  # not collapsed: two spaces are two `-`
         if self.anchors == "hugo":
             return _hugo_id(spaced) or "heading"
@@ -296,7 +301,7 @@ class _Found:
         sections = [Section("", "", 1 + self.offset, _publish(intro))] if intro.strip() else []
         sections += [Section(h.anchor, h.text, h.line, _publish(body)) for _, body, h in parts]
         toc, links, images = tuple(self.toc), tuple(self.links), tuple(self.images)
-        words = len(text.split())
+        words = text.count(" ") + 1 if text else 0  # text is its words joined by one space
         return Rendered(_publish(html), toc, links, images, tuple(sections), words, text)
 
 
@@ -436,13 +441,16 @@ def _take_explicit_id(children: list[Token]) -> tuple[str | None, bool]:
 
 # A line nested (or indented) that deep; a footnote definition's label opens a container too,
 # so `[^1]: > > > ...` and `> [^1]: - - ...` count each label as one level.
-_DEEP_LINE = re.compile(r"^(?:[ \t>*+\-0-9.)]|\[\^[^\]\n]*\]:){64}", re.M)
+_DEEP = r"(?:[ \t>*+\-0-9.)]|\[\^[^\]\n]*\]:){64}"
+_DEEP_FIRST_LINE, _DEEP_LINE = re.compile(_DEEP), re.compile("\n" + _DEEP)  # (a `\n` to look
+# for is a much faster scan than the start of every line, `^` with re.M)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
 _INLINE_BUDGET = 1000  # `*_~[` per paragraph: ample for prose, far from overflowing
 _MAX_DEPTH = 40  # container depth past which the two engines' limits might differ
 _MAYBE_HTML = re.compile(r"<[A-Za-z/!?]")
 # markdown-it-py strips every str.isspace() blank, markdown-it-pyrs only ASCII ones; and a NUL
 # (U+FFFD once read) is allowed in link destinations by one but not the other.
+_ODD_ASCII = "\x00\x0b\x0c\x1c\x1d\x1e\x1f"  # those of them that are ASCII
 _ODD_CHARS = re.compile(
     "[\x00\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
@@ -535,6 +543,12 @@ def _newer_comment(body: str) -> bool:
     return False
 
 
+def _odd_chars(body: str) -> bool:
+    if body.isascii():  # most bodies: a few substring searches beat a character class scan
+        return any(char in body for char in _ODD_ASCII)
+    return _ODD_CHARS.search(body) is not None
+
+
 # A backtick after a `[` with no `]` between them on the same line (the pyrs panic pattern).
 _PANICS = re.compile(r"\[[^\]\n]*`")
 
@@ -542,13 +556,13 @@ _PANICS = re.compile(r"\[[^\]\n]*`")
 def _render_fast(body: str, raw_html: bool, line_offset: int,
                  anchors: str = "default") -> Rendered | None:
     """Render with markdown-it-pyrs, or None when the document needs the reference engine."""
-    if markdown_it_pyrs is None or ":::" in body or "^[" in body or _ODD_CHARS.search(body):
+    if markdown_it_pyrs is None or ":::" in body or "^[" in body or _odd_chars(body):
         return None
     if "`" in body and "[" in body and _PANICS.search(body):
         return None  # markdown-it-pyrs <= 0.6 panics (loudly, on stderr) on a ` after a lone [
     if _older_commonmark(body, raw_html):
         return None
-    if _DEEP_LINE.search(body) or (
+    if _DEEP_FIRST_LINE.match(body) or _DEEP_LINE.search(body) or (
         _inline_markup(body) > _INLINE_BUDGET
         and max(map(_inline_markup, _PARAGRAPH_BREAK.split(body))) > _INLINE_BUDGET
     ):
