@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -283,6 +284,13 @@ def test_sections_split_at_top_level_h2(md):
     position = 0
     for section in rendered.sections:  # sections are the body, in order, minus the h2s
         position = rendered.html.index(section.html, position) + len(section.html)
+
+
+def test_sections_without_their_html_are_the_same_sections(md):
+    body = fixture("practices.md") + "\n[a link](other.md) and ![an image](i.png)\n"
+    whole, bare = md(body, line_offset=4), md(body, line_offset=4, section_html=False)
+    assert [s.html for s in bare.sections] == [""] * len(whole.sections)
+    assert bare == replace(whole, sections=tuple(replace(s, html="") for s in whole.sections))
 
 
 def test_no_intro_section_when_body_starts_with_h2(md):

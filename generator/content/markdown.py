@@ -120,6 +120,10 @@ def fill(html: str, links: Sequence[str], images: Sequence[str]) -> str:
 _EMPTY_TH = re.compile(r"<th( [^>]*)?>\s*</th>")
 
 
+def _nothing(html: str) -> str:
+    return ""
+
+
 def _publish(html: str) -> str:
     if "<th" in html:  # a header cell with no text is an accessibility error: make it a td
         html = _EMPTY_TH.sub(r"<td\1></td>", html)
@@ -244,6 +248,7 @@ class _Found:
 
     offset: int
     anchors: str = "default"  # how heading ids are made: one of ANCHORS
+    section_html: bool = True  # False: each Section's html is left empty
     toc: list[Heading] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
@@ -298,8 +303,9 @@ class _Found:
         """intro: the html before the first h2; parts: (h2 html, html after it, h2) for each."""
         html = intro + "".join(head + body for head, body, _ in parts)
         text = _plain(html)
-        sections = [Section("", "", 1 + self.offset, _publish(intro))] if intro.strip() else []
-        sections += [Section(h.anchor, h.text, h.line, _publish(body)) for _, body, h in parts]
+        own = _publish if self.section_html else _nothing
+        sections = [Section("", "", 1 + self.offset, own(intro))] if intro.strip() else []
+        sections += [Section(h.anchor, h.text, h.line, own(body)) for _, body, h in parts]
         toc, links, images = tuple(self.toc), tuple(self.links), tuple(self.images)
         words = text.count(" ") + 1 if text else 0  # text is its words joined by one space
         return Rendered(_publish(html), toc, links, images, tuple(sections), words, text)
@@ -364,12 +370,12 @@ def _reference_parser(raw_html: bool, plugins: tuple[Callable[..., None], ...] =
 
 def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0,
                      plugins: tuple[Callable[..., None], ...] = (),
-                     anchors: str = "default") -> Rendered:
+                     anchors: str = "default", section_html: bool = True) -> Rendered:
     """Render with markdown-it-py: the definition of the right output, and the fallback."""
     md = _reference_parser(raw_html, plugins)
     env: dict[str, Any] = {}
     tokens = md.parse(body, env)
-    found = _Found(line_offset, anchors)
+    found = _Found(line_offset, anchors, section_html)
     cuts: list[tuple[int, Heading]] = []
     for i, token in enumerate(tokens):
         if token.type == "inline":
@@ -554,7 +560,7 @@ _PANICS = re.compile(r"\[[^\]\n]*`")
 
 
 def _render_fast(body: str, raw_html: bool, line_offset: int,
-                 anchors: str = "default") -> Rendered | None:
+                 anchors: str = "default", section_html: bool = True) -> Rendered | None:
     """Render with markdown-it-pyrs, or None when the document needs the reference engine."""
     if markdown_it_pyrs is None or ":::" in body or "^[" in body or _odd_chars(body):
         return None
@@ -580,7 +586,7 @@ def _render_fast(body: str, raw_html: bool, line_offset: int,
     html = _FOOTNOTE_ITEM.sub(r"\1", html)
     if "<blockquote" in html:  # the reference writes an empty blockquote on one line
         html = _EMPTY_BLOCKQUOTE.sub(r"\1", html)
-    found = _Found(line_offset, anchors)
+    found = _Found(line_offset, anchors, section_html)
     h2s: list[Heading] = []  # top-level h2s, each marked off by NULs in the output
     depth = [0, 0]  # container depth: now, deepest
 
@@ -629,10 +635,12 @@ def warm_up() -> None:
 
 
 def render(body: str, *, raw_html: bool = True, line_offset: int = 0,
-           plugins: tuple[Callable[..., None], ...] = (), anchors: str = "default") -> Rendered:
+           plugins: tuple[Callable[..., None], ...] = (), anchors: str = "default",
+           section_html: bool = True) -> Rendered:
     """Render a Markdown body: same arguments, same bytes, whichever engine does the work.
     The fast engine knows no markdown-it plugins: with some, the reference one renders.
-    anchors: how heading ids are made, one of ANCHORS (`default`, Hugo's, GitHub's)."""
-    fast = None if plugins else _render_fast(body, raw_html, line_offset, anchors)
+    anchors: how heading ids are made, one of ANCHORS (`default`, Hugo's, GitHub's).
+    section_html=False leaves each section's html empty, for pages that show the body whole."""
+    fast = None if plugins else _render_fast(body, raw_html, line_offset, anchors, section_html)
     return fast or render_reference(body, raw_html=raw_html, line_offset=line_offset,
-                                    plugins=plugins, anchors=anchors)
+                                    plugins=plugins, anchors=anchors, section_html=section_html)
