@@ -581,9 +581,11 @@ def _render_fast(body: str, raw_html: bool, line_offset: int,
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
         return None
-    if html.count('class="footnote-ref"') != html.count('class="footnote-item"'):
+    footnotes = html.count('class="footnote-item"')
+    if html.count('class="footnote-ref"') != footnotes:
         return None  # some footnote is referenced twice
-    html = _FOOTNOTE_ITEM.sub(r"\1", html)
+    if footnotes:
+        html = _FOOTNOTE_ITEM.sub(r"\1", html)
     if "<blockquote" in html:  # the reference writes an empty blockquote on one line
         html = _EMPTY_BLOCKQUOTE.sub(r"\1", html)
     found = _Found(line_offset, anchors, section_html)
