@@ -186,7 +186,9 @@ _as_written = lru_cache(maxsize=4096)(normalizeLinkText)  # undoes markdown-it's
 
 
 def _plain(html: str) -> str:
-    return " ".join(unescape(_TAGS.sub("", html)).split())
+    if "<" in html or "\x00" in html:  # (most headings hold neither)
+        html = _TAGS.sub("", html)
+    return " ".join(unescape(html).split())
 
 
 def _relative(url: str) -> bool:
@@ -602,7 +604,9 @@ def _render_fast(body: str, raw_html: bool, line_offset: int,
             return m[0] if code is None else code
         if m["h"] is None:
             return _inline_fast(m, found)
-        inner = _INLINE.sub(lambda i: _inline_fast(i, found), m["inner"])
+        inner = m["inner"]
+        if "<a " in inner or "<img " in inner:
+            inner = _INLINE.sub(lambda i: _inline_fast(i, found), inner)
         explicit = _EXPLICIT_HTML.search(inner)
         found_attributes = _attributes(unescape(explicit[1])) if explicit else None
         inner = inner[: explicit.start()] if explicit and found_attributes else inner
