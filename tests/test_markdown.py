@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from generator.content import markdown
-from generator.content.highlight import highlight_css
 from generator.content.markdown import (
     IMAGE_TOKEN,
     LINK_TOKEN,
@@ -26,6 +25,7 @@ from generator.content.markdown import (
     Link,
     Rendered,
     fill,
+    highlight_css,
     render,
     render_reference,
 )

@@ -28,9 +28,11 @@ from markdown_it.common.utils import escapeHtml, unescapeAll
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_all_lexers, get_lexer_by_name
 from slugify import slugify
-
-from generator.content.highlight import highlight
 
 try:
     import markdown_it_pyrs
@@ -313,6 +315,37 @@ class _Found:
         return Rendered(_publish(html), toc, links, images, tuple(sections), words, text)
 
 
+# Pygments' own languages only: plugins would make the output depend on what is installed.
+_LANGUAGES = frozenset(a for _, aliases, _, _ in get_all_lexers(plugins=False) for a in aliases)
+
+
+@lru_cache(maxsize=256)
+def _lexer(lang: str) -> Lexer | None:
+    return get_lexer_by_name(lang, stripnl=False) if lang.lower() in _LANGUAGES else None
+
+
+_FORMATTER = HtmlFormatter(cssclass="highlight", nowrap=False)
+
+
+def _highlight(code: str, lang: str) -> str | None:
+    lexer = _lexer(lang) if lang else None
+    return highlight(code, lexer, _FORMATTER) if lexer else None
+
+
+def highlight_css(style_light: str = "default", style_dark: str = "monokai") -> str:
+    """Pygments CSS for `.highlight`; the dark style applies when the reader prefers dark."""
+
+    def rules(style: str) -> list[str]:
+        formatter = HtmlFormatter(style=style)
+        return [
+            *formatter.get_background_style_defs(".highlight"),
+            *formatter.get_token_style_defs(".highlight"),
+        ]
+
+    dark = "\n".join("  " + rule for rule in rules(style_dark))
+    return "\n".join(rules(style_light)) + f"\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+
+
 # --- the reference engine: markdown-it-py --------------------------------------------------
 
 
@@ -328,7 +361,7 @@ def _render_callout(self: Any, tokens: Sequence[Token], idx: int, *_: Any) -> st
 
 def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     info = unescapeAll(tokens[idx].info).strip()
-    html = highlight(tokens[idx].content, info.split(maxsplit=1)[0] if info else "")
+    html = _highlight(tokens[idx].content, info.split(maxsplit=1)[0] if info else "")
     return html if html is not None else self.fence(tokens, idx, options, env)
 
 
@@ -600,7 +633,7 @@ def _render_fast(body: str, raw_html: bool, line_offset: int,
             depth[1] = max(depth)
             return m[0]
         if m["lang"] is not None:
-            code = highlight(unescape(m["code"]), unescape(m["lang"]))
+            code = _highlight(unescape(m["code"]), unescape(m["lang"]))
             return m[0] if code is None else code
         if m["h"] is None:
             return _inline_fast(m, found)
