@@ -75,15 +75,21 @@ def _load_in_pool(pending: list[Source], reading: Reading, processes: int, where
                   results: list[Loaded | None],
                   meanwhile: Callable[[], None] | None = None) -> None:
     """Workers parse chunks; this process only hands them out and unpickles the results
-    (measured: faster than also parsing here, whose work then competes with that)."""
+    (measured: faster than also parsing here, whose work then competes with that). Except the
+    first source, before forking: what its parse loads and compiles once per process (lexers,
+    validators, parsers: ~70 ms) each forked worker then inherits instead of redoing."""
     global _pending
     fork = can_fork()
     context = multiprocessing.get_context("fork" if fork else "spawn")
+    first = 0
+    if fork:
+        results[where[0]] = _load_one(pending[0], reading)
+        first = 1
     _pending = pending
     try:
         with process_pool(processes, context) as pool:
             futures: list[tuple[int, Future[list[Loaded]]]] = []
-            for a in range(0, len(pending), CHUNK):
+            for a in range(first, len(pending), CHUNK):
                 b = min(a + CHUNK, len(pending))
                 futures.append((a, pool.submit(_load_chunk, a, b, reading) if fork
                                 else pool.submit(_load_chunk_sent, pending[a:b], reading)))

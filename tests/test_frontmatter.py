@@ -50,6 +50,28 @@ def test_malformed_front_matter(text: str, expected: str) -> None:
     assert expected in error_of(text).replace("content/pages/", "")
 
 
+@pytest.mark.parametrize(("text", "line"), [
+    ('---\ntitle: T\nsummary: "a\\x01b"\n---\n', 3),
+    ('---\ntitle: T\ntags:\n  - ok\n  - "a\\u001fb"\n---\n', 5),
+    ('---\ntitle: T\n"k\\x02": v\n---\n', 3),
+    ('---\ntitle: T\nm:\n  "\\x0b": 1\n---\n', 4),
+    ("---\ntitle: T\nsummary: \"a\\uFFFEb\"\n---\n", 3),
+])
+def test_an_escaped_control_character_is_named_on_its_line(text: str, line: int) -> None:
+    assert f"x.md:{line}: the text contains the invisible control character U+" in \
+        error_of(text).replace("content/pages/", "")
+
+
+def test_escapes_without_control_characters_and_aliases_keep_their_lines() -> None:
+    fm = split('---\ntitle: "Tab\\there \\u00e9"\nbase: &b\n  unit: "%"\n  n: 1.5\n'
+               "m:\n  <<: *b\n  n: 2\nl: [*b, 2025-03-14, null, true, 0x1F]\n---\n", "x.md")
+    assert fm.meta["title"] == "Tab\there \u00e9"
+    assert fm.meta["m"] == {"unit": "%", "n": 2} and fm.meta["l"][1:] == [
+        dt.date(2025, 3, 14), None, True, 31]
+    assert fm.positions[("m", "unit")] == 4 and fm.positions[("m", "n")] == 8
+    assert fm.positions[("l", 0, "n")] == 5 and fm.positions[("l", 4)] == 9
+
+
 # TOML front matter between `+++` lines (Hugo's and Zola's spelling) reads like YAML.
 
 TOML_CASE = """\

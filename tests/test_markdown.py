@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -285,6 +286,13 @@ def test_sections_split_at_top_level_h2(md):
         position = rendered.html.index(section.html, position) + len(section.html)
 
 
+def test_sections_without_their_html_are_the_same_sections(md):
+    body = fixture("practices.md") + "\n[a link](other.md) and ![an image](i.png)\n"
+    whole, bare = md(body, line_offset=4), md(body, line_offset=4, section_html=False)
+    assert [s.html for s in bare.sections] == [""] * len(whole.sections)
+    assert bare == replace(whole, sections=tuple(replace(s, html="") for s in whole.sections))
+
+
 def test_no_intro_section_when_body_starts_with_h2(md):
     rendered = md("## First\n\ntext\n\n> ## Quoted h2 does not split\n")
     assert [s.anchor for s in rendered.sections] == ["first"]
@@ -448,7 +456,8 @@ def test_fast_engine_matches_reference(raw_html):
 @pytest.mark.parametrize(
     "body",
     ["::: tip\nx\n:::", "a ^[note] b", "a\xa0b", "Twice[^t] and[^t]\n\n[^t]: t", "<b>raw</b>",
-     " " * 64 + "- deep", "*a " * 600 + "x" + " a*" * 600, ">" * 45 + " deep"],
+     " " * 64 + "- deep", "*a " * 600 + "x" + " a*" * 600, ">" * 45 + " deep",
+     "para\n\n" + " " * 64 + "- deep", "vertical\x0btab", "unit\x1fseparator", "é\u2028line"],
 )  # fmt: skip
 def test_fast_engine_declines_what_it_cannot_match(body):
     assert markdown._render_fast(body, True, 0) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from slugify import slugify
@@ -14,8 +14,10 @@ from generator.content.markdown import Rendered, render
 from generator.content.schema import Common, check_slug, validate
 from generator.content.sources import Source, text_of
 from generator.errors import CasefolioError, Problem
+from generator.pickling import pickled_by_fields
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Document:
     """A content file understood: its typed metadata, rendered body and where each key was."""
@@ -71,12 +73,11 @@ def load_document(source: Source, reading: Reading) -> Document:
     except ValueError as exc:
         raise CasefolioError([Problem(source.rel, None, f"cannot make a URL from the file name: "
                                       f"{exc}", "rename the file or set `slug:`")]) from None
+    # Only collections show sections one by one; a second copy of every other body, sections'
+    # html, would be ~100 MB at 10,000 pages.
     rendered = render(front.body, raw_html=reading.raw_html, line_offset=front.body_line - 1,
-                      plugins=reading.markdown, anchors=reading.anchors)
-    if source.kind not in reading.sectioned:  # only collections show sections one by one; a
-        # second copy of every other body, sections' html, is ~100 MB at 10,000 pages
-        rendered = replace(rendered, sections=tuple(replace(s, html="")
-                                                    for s in rendered.sections))
+                      plugins=reading.markdown, anchors=reading.anchors,
+                      section_html=source.kind in reading.sectioned)
     return Document(source.kind, source.rel, slug, meta, front.positions, rendered,
                     source.fingerprint, template_syntax(front.body, source.rel,
                                                         front.body_line - 1))

@@ -43,6 +43,21 @@ _STANDARD_TAGS = {
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """Safe loader whose booleans are YAML 1.2's: only true/false, never yes/no/on/off."""
 
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        """The tag of a node; a plain scalar's depends on its text alone, so short ones (keys,
+        numbers, dates: the same from file to file) are looked up once."""
+        if kind is not yaml.ScalarNode or not implicit[0] or len(value) > 64:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        tag = _implicit_tags.get(value)
+        if tag is None:
+            if len(_implicit_tags) >= 50_000:
+                _implicit_tags.clear()
+            tag = _implicit_tags[value] = super().resolve(kind, value, implicit)
+        return tag
+
+
+_implicit_tags: dict[str, str] = {}  # a plain scalar's text -> its tag, for _Loader.resolve
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
@@ -119,7 +134,9 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, Positions
         node = loader.get_single_node()
         if node is None:
             return None, positions
-        value = _Builder(loader, positions, path, first_line).value(node, ())
+        # Only a `\` escape makes a character that the text does not hold.
+        clean = "\\" not in text and not _UNSHOWABLE.search(text)
+        value = _Builder(loader, positions, path, first_line, clean).value(node, ())
     except yaml.MarkedYAMLError as exc:
         raise CasefolioError([_yaml_problem(exc, text, path, first_line)]) from None
     except yaml.reader.ReaderError as exc:
@@ -205,6 +222,11 @@ def _check_toml_text(value: Any, path: str, first_line: int) -> None:
 
 
 _TEXT = "tag:yaml.org,2002:str"
+# Scalars' constructors, called directly: construct_object's bookkeeping is for collections
+# (a scalar is a new immutable value however many aliases name it).
+_SCALARS = {tag: _Loader.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp")}
 
 
 @dataclass(slots=True)
@@ -216,6 +238,7 @@ class _Builder:
     positions: Positions
     path: str
     first_line: int
+    clean: bool = False  # no value can hold a character that _UNSHOWABLE finds
     count: int = 0
     merged: dict[int, int] = field(default_factory=dict)  # id(mapping node) -> merged pairs
 
@@ -242,7 +265,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, at, depth)
         if isinstance(node, yaml.SequenceNode):
-            return [self.value(item, (*at, i), depth + 1, record)
+            return [self.value(item, (*at, i), depth + 1)
                     for i, item in enumerate(node.value)]
         return self.scalar(node, line)
 
@@ -259,23 +282,28 @@ class _Builder:
             if (not isinstance(key_node, yaml.ScalarNode)
                     or key_node.tag == "tag:yaml.org,2002:null"):
                 raise self.fail(key_line, "a key must be a simple name", "write `name: value`")
-            self.value(key_node, at, depth + 1, record=False)  # checks its tag and its text
             key = str(key_node.value)  # as written: `true:` stays "true", `1:` stays "1"
+            if (key_node.tag == _TEXT and depth < MAX_DEPTH and self.count < MAX_VALUES
+                    and (self.clean or not _UNSHOWABLE.search(key))):
+                self.count += 1  # what value() does with a key that passes every check
+            else:
+                self.value(key_node, at, depth + 1, record=False)  # checks its tag and text
             if index >= self.merged[id(node)]:  # the mapping's own key, not a merged one
                 if key in own_lines:
                     raise self.fail(key_line, f"duplicate key `{key}` (first set on line "
                                     f"{own_lines[key]})", "keep one of the two lines")
                 own_lines[key] = key_line
             self.positions[(*at, key)] = key_line
-            result[key] = self.value(value_node, (*at, key), depth + 1)
+            result[key] = self.value(value_node, (*at, key), depth + 1, record=False)
         return result
 
     def scalar(self, node: yaml.Node, line: int) -> Any:
         try:
             # Text is the node's own value (what PyYAML's constructor returns for it, at a
             # tenth of the cost: most scalars of front matter are text).
-            value = (node.value if node.tag == _TEXT
-                     else self.loader.construct_object(node, deep=True))
+            tag = node.tag
+            value = (node.value if tag == _TEXT else _SCALARS[tag](self.loader, node)
+                     if tag in _SCALARS else self.loader.construct_object(node, deep=True))
         except (ValueError, OverflowError) as exc:
             shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
             reason = str(exc) if len(str(exc)) <= 80 else "too long"
@@ -283,7 +311,7 @@ class _Builder:
                             "dates are written YYYY-MM-DD, e.g. 2025-03-14"
                             if node.tag.endswith("timestamp") else "quote it to keep it as text"
                             ) from None
-        if isinstance(value, str) and (bad := _UNSHOWABLE.search(value)):
+        if not self.clean and isinstance(value, str) and (bad := _UNSHOWABLE.search(value)):
             raise self.fail(line, f"the text contains the invisible control character "
                             f"U+{ord(bad[0]):04X}, which a web page or feed cannot contain",
                             "delete it (it usually comes from copy-pasting); to write a "

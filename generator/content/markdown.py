@@ -33,12 +33,14 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from slugify import slugify
 
+from generator.pickling import pickled_by_fields
+
 try:
     import markdown_it_pyrs
 except ImportError:  # e.g. PyPy: the reference engine then renders everything
     markdown_it_pyrs = None  # type: ignore[assignment]
 
-
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Heading:
     level: int  # 2..3 (h2, h3 only go in the toc)
@@ -48,12 +50,14 @@ class Heading:
     unnumbered: bool = False  # marked `{-}` or `{.unnumbered}`, as in Pandoc: prose, not an item
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Link:
     target: str  # href as written (entities, escapes, %XX decoded), e.g. "../a.md#b"
     line: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Image:
     src: str  # as written, e.g. "checkout-before.png"
@@ -62,6 +66,7 @@ class Image:
     line: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Section:
     """The body split at each top-level `##`: a practice collection has one per practice."""
@@ -72,6 +77,7 @@ class Section:
     html: str  # the section's html, the h2 itself EXCLUDED (the theme renders the heading)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Rendered:
     html: str  # whole body html
@@ -103,6 +109,10 @@ def fill(html: str, links: Sequence[str], images: Sequence[str]) -> str:
 
 
 _EMPTY_TH = re.compile(r"<th( [^>]*)?>\s*</th>")
+
+
+def _nothing(html: str) -> str:
+    return ""
 
 
 def _publish(html: str) -> str:
@@ -157,11 +167,18 @@ def _github_id(text: str) -> str:
                    or unicodedata.category(c)[0] not in "CPSZ" else "" for c in text.lower())
 
 
+@lru_cache(maxsize=4096)  # the same headings recur from page to page: "Results", "The fix"
+def _slug(text: str) -> str:
+    return slugify(text, entities=False) or "section"
+
+
 _as_written = lru_cache(maxsize=4096)(normalizeLinkText)  # undoes markdown-it's %-encoding
 
 
 def _plain(html: str) -> str:
-    return " ".join(unescape(_TAGS.sub("", html)).split())
+    if "<" in html or "\x00" in html:  # (most headings hold neither)
+        html = _TAGS.sub("", html)
+    return " ".join(unescape(html).split())
 
 
 def _relative(url: str) -> bool:
@@ -223,6 +240,7 @@ class _Found:
 
     offset: int
     anchors: str = "default"  # how heading ids are made: one of schema.ANCHORS
+    section_html: bool = True  # False: each Section's html is left empty
     toc: list[Heading] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
@@ -267,7 +285,7 @@ class _Found:
 
     def _auto_id(self, inner: str, text: str) -> str:
         if self.anchors == "default":
-            return slugify(text, entities=False) or "section"
+            return _slug(text)
         spaced = unescape(_TAGS.sub("", inner))  # not collapsed: two spaces are two `-`
         if self.anchors == "hugo":
             return _hugo_id(spaced) or "heading"
@@ -277,10 +295,11 @@ class _Found:
         """intro: the html before the first h2; parts: (h2 html, html after it, h2) for each."""
         html = intro + "".join(head + body for head, body, _ in parts)
         text = _plain(html)
-        sections = [Section("", "", 1 + self.offset, _publish(intro))] if intro.strip() else []
-        sections += [Section(h.anchor, h.text, h.line, _publish(body)) for _, body, h in parts]
+        own = _publish if self.section_html else _nothing
+        sections = [Section("", "", 1 + self.offset, own(intro))] if intro.strip() else []
+        sections += [Section(h.anchor, h.text, h.line, own(body)) for _, body, h in parts]
         toc, links, images = tuple(self.toc), tuple(self.links), tuple(self.images)
-        words = len(text.split())
+        words = text.count(" ") + 1 if text else 0  # text is its words joined by one space
         return Rendered(_publish(html), toc, links, images, tuple(sections), words, text)
 
 
@@ -374,12 +393,12 @@ def _reference_parser(raw_html: bool, plugins: tuple[Callable[..., None], ...] =
 
 def render_reference(body: str, *, raw_html: bool = True, line_offset: int = 0,
                      plugins: tuple[Callable[..., None], ...] = (),
-                     anchors: str = "default") -> Rendered:
+                     anchors: str = "default", section_html: bool = True) -> Rendered:
     """Render with markdown-it-py: the definition of the right output, and the fallback."""
     md = _reference_parser(raw_html, plugins)
     env: dict[str, Any] = {}
     tokens = md.parse(body, env)
-    found = _Found(line_offset, anchors)
+    found = _Found(line_offset, anchors, section_html)
     cuts: list[tuple[int, Heading]] = []
     for i, token in enumerate(tokens):
         if token.type == "inline":
@@ -451,13 +470,16 @@ def _take_explicit_id(children: list[Token]) -> tuple[str | None, bool]:
 
 # A line nested (or indented) that deep; a footnote definition's label opens a container too,
 # so `[^1]: > > > ...` and `> [^1]: - - ...` count each label as one level.
-_DEEP_LINE = re.compile(r"^(?:[ \t>*+\-0-9.)]|\[\^[^\]\n]*\]:){64}", re.M)
+_DEEP = r"(?:[ \t>*+\-0-9.)]|\[\^[^\]\n]*\]:){64}"
+_DEEP_FIRST_LINE, _DEEP_LINE = re.compile(_DEEP), re.compile("\n" + _DEEP)  # (a `\n` to look
+# for is a much faster scan than the start of every line, `^` with re.M)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
 _INLINE_BUDGET = 1000  # `*_~[` per paragraph: ample for prose, far from overflowing
 _MAX_DEPTH = 40  # container depth past which the two engines' limits might differ
 _MAYBE_HTML = re.compile(r"<[A-Za-z/!?]")
 # markdown-it-py strips every str.isspace() blank, markdown-it-pyrs only ASCII ones; and a NUL
 # (U+FFFD once read) is allowed in link destinations by one but not the other.
+_ODD_ASCII = "\x00\x0b\x0c\x1c\x1d\x1e\x1f"  # those of them that are ASCII
 _ODD_CHARS = re.compile(
     "[\x00\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
@@ -550,20 +572,26 @@ def _newer_comment(body: str) -> bool:
     return False
 
 
+def _odd_chars(body: str) -> bool:
+    if body.isascii():  # most bodies: a few substring searches beat a character class scan
+        return any(char in body for char in _ODD_ASCII)
+    return _ODD_CHARS.search(body) is not None
+
+
 # A backtick after a `[` with no `]` between them on the same line (the pyrs panic pattern).
 _PANICS = re.compile(r"\[[^\]\n]*`")
 
 
 def _render_fast(body: str, raw_html: bool, line_offset: int,
-                 anchors: str = "default") -> Rendered | None:
+                 anchors: str = "default", section_html: bool = True) -> Rendered | None:
     """Render with markdown-it-pyrs, or None when the document needs the reference engine."""
-    if markdown_it_pyrs is None or ":::" in body or "^[" in body or _ODD_CHARS.search(body):
+    if markdown_it_pyrs is None or ":::" in body or "^[" in body or _odd_chars(body):
         return None
     if "`" in body and "[" in body and _PANICS.search(body):
         return None  # markdown-it-pyrs <= 0.6 panics (loudly, on stderr) on a ` after a lone [
     if _older_commonmark(body, raw_html):
         return None
-    if _DEEP_LINE.search(body) or (
+    if _DEEP_FIRST_LINE.match(body) or _DEEP_LINE.search(body) or (
         _inline_markup(body) > _INLINE_BUDGET
         and max(map(_inline_markup, _PARAGRAPH_BREAK.split(body))) > _INLINE_BUDGET
     ):
@@ -576,12 +604,14 @@ def _render_fast(body: str, raw_html: bool, line_offset: int,
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
         return None
-    if html.count('class="footnote-ref"') != html.count('class="footnote-item"'):
+    footnotes = html.count('class="footnote-item"')
+    if html.count('class="footnote-ref"') != footnotes:
         return None  # some footnote is referenced twice
-    html = _FOOTNOTE_ITEM.sub(r"\1", html)
+    if footnotes:
+        html = _FOOTNOTE_ITEM.sub(r"\1", html)
     if "<blockquote" in html:  # the reference writes an empty blockquote on one line
         html = _EMPTY_BLOCKQUOTE.sub(r"\1", html)
-    found = _Found(line_offset, anchors)
+    found = _Found(line_offset, anchors, section_html)
     h2s: list[Heading] = []  # top-level h2s, each marked off by NULs in the output
     depth = [0, 0]  # container depth: now, deepest
 
@@ -595,7 +625,9 @@ def _render_fast(body: str, raw_html: bool, line_offset: int,
             return m[0] if code is None else code
         if m["h"] is None:
             return _inline_fast(m, found)
-        inner = _INLINE.sub(lambda i: _inline_fast(i, found), m["inner"])
+        inner = m["inner"]
+        if "<a " in inner or "<img " in inner:
+            inner = _INLINE.sub(lambda i: _inline_fast(i, found), inner)
         explicit = _EXPLICIT_HTML.search(inner)
         found_attributes = _attributes(unescape(explicit[1])) if explicit else None
         inner = inner[: explicit.start()] if explicit and found_attributes else inner
@@ -630,10 +662,12 @@ def warm_up() -> None:
 
 
 def render(body: str, *, raw_html: bool = True, line_offset: int = 0,
-           plugins: tuple[Callable[..., None], ...] = (), anchors: str = "default") -> Rendered:
+           plugins: tuple[Callable[..., None], ...] = (), anchors: str = "default",
+           section_html: bool = True) -> Rendered:
     """Render a Markdown body: same arguments, same bytes, whichever engine does the work.
     The fast engine knows no markdown-it plugins: with some, the reference one renders.
-    anchors: how heading ids are made, one of schema.ANCHORS (`default`, Hugo's, GitHub's)."""
-    fast = None if plugins else _render_fast(body, raw_html, line_offset, anchors)
+    anchors: how heading ids are made, one of schema.ANCHORS (`default`, Hugo's, GitHub's).
+    section_html=False leaves each section's html empty, for pages that show the body whole."""
+    fast = None if plugins else _render_fast(body, raw_html, line_offset, anchors, section_html)
     return fast or render_reference(body, raw_html=raw_html, line_offset=line_offset,
-                                    plugins=plugins, anchors=anchors)
+                                    plugins=plugins, anchors=anchors, section_html=section_html)
