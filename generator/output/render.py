@@ -117,9 +117,13 @@ def made_routes(site: Site, last: Mapping[str, Made] | None = None,
         pages.add(alias_output(redirect.path), "redirect.html", [f"card:{redirect.id}"],
                   page_kind="redirect", noindex=True, target=redirect.target,
                   target_url=_origin(site.config) + redirect.target)
-    everything = frozenset(f"card:{i}" for i in site.by_id)
-    pages.add("sitemap.xml", "sitemap.xml", everything, page_kind="sitemap",
-              urls=_sitemap(site, pages.out))
+    urls = _sitemap(site, pages.out)
+    # it shows nothing but these URLs and dates: it reads them, not every card (a title edit
+    # would render its 20,000 lines again)
+    shown = hashlib.blake2b("\n".join(f"{u['loc']} {u['lastmod']}" for u in urls).encode(),
+                            digest_size=16).hexdigest()
+    pages.add("sitemap.xml", "sitemap.xml", [f"sitemap:{shown}"], page_kind="sitemap",
+              urls=urls)
     pages.add("robots.txt", "robots.txt", page_kind="robots")
     return pages.out, pages.made
 
@@ -221,7 +225,8 @@ def relinked_routes(routes_: list[Route], made: Mapping[str, Made], site: Site,
     for routes_of in registry.routes.values():
         routes_of(again)
     fresh = {**own.made, **again.made}
-    now = {**remade, **{n.id: n for n in (*site.niches, *site.tags)}}
+    now: dict[str, Any] = {**remade, **{n.id: n for n in site.niches},
+                           **{t.id: t for t in site.tags}}
     out, made_now = list(routes_), dict(made)
     for i, route in enumerate(routes_):
         found = fresh.pop(route.path, None)
