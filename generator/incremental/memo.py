@@ -57,9 +57,10 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
                 return patched, list(cached.problems), page_routes, ids if rendered else None
             if len(docs_edited) == 1 and cached.made is not None:
                 relinked = relink(cached.site, cached.problems, *docs_edited[0])
-                again = relinked_routes(cached.routes, cached.made, relinked.site,
-                                        relinked.changed, relinked.remade, relinked.card,
-                                        ) if relinked is not None else None
+                again = (None if relinked is None else made_routes(relinked.site, cached.made)
+                         if relinked.pages else relinked_routes(
+                             cached.routes, cached.made, relinked.site, relinked.changed,
+                             relinked.remade, relinked.card))
                 if relinked is not None and again is not None:
                     state.site = SiteMemo(key, relinked.site, tuple(relinked.problems), *again)
                     return relinked.site, relinked.problems, again[0], None

@@ -22,8 +22,8 @@ from typing import Any
 
 from generator.content.document import Document
 from generator.errors import Problem
-from generator.kinds import linking
-from generator.kinds.index import Index, card_fingerprint, highlights
+from generator.kinds import case_study, linking
+from generator.kinds.index import Index, card_fingerprint, card_ids, highlights, tag_slug, unique
 from generator.kinds.registry import KINDS, Registry
 from generator.model import views as v
 from generator.site import Site, _card, _fill, _own
@@ -32,6 +32,11 @@ from generator.site import Site, _card, _fill, _own
 # edges, URL, order, images, aliases or whether it is listed), by kind.
 CARD_ONLY = {"case-studies": frozenset({"title", "summary", "metrics"}),
              "services": frozenset({"summary", "price", "tiers"})}
+# Fields that also move the document between lists (its niches and tags: each an edge to a
+# niche or tag page, and what ranks related studies), by kind: the lists it leaves and joins
+# are made again, and the related studies ranked again.
+MOVING = {"case-studies": frozenset({"niche", "niches", "tags"})}
+RELATIONS = ("niche", "tag")  # the edges MOVING's fields make
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,7 @@ class Relinked:
     changed: frozenset[str]
     remade: dict[str, Any]
     card: v.Card  # the document's new card
+    pages: bool = False  # a tag page comes or goes: the routes must all be made again
 
 
 def relink(site: Site, problems: Sequence[Problem], before: Document, after: Document,
@@ -62,7 +68,11 @@ def relink(site: Site, problems: Sequence[Problem], before: Document, after: Doc
     url = old.urls[doc_id]
     made_card = _card(kind.card(after, url, site.config), after)
     index.cards[doc_id] = index.made[doc_id] = made_card
-    if not _links_alike(index, old, kind.link, after):
+    moved = _links_alike(index, old, kind.link, after)
+    if moved is None:
+        return None
+    related = _moved(index, old, after, moved)
+    if related is None:
         return None
     card = index.cards[doc_id]  # as linked (a client's logo added)
     shown = len(index.shown_by[doc_id])
@@ -73,7 +83,7 @@ def relink(site: Site, problems: Sequence[Problem], before: Document, after: Doc
     filled = linking.Filled(after, fills, (), frozenset(index.reads[doc_id]),
                             tuple(index.shown_by[doc_id][shown:]))
 
-    changed = frozenset({f"card:{doc_id}", doc_id})
+    changed = frozenset({f"card:{doc_id}", doc_id, *(f"related:{i}" for i in related)})
     views = dict(last.views)
     remade: dict[str, Any] = {}
     out = dict(site.views)
@@ -96,13 +106,16 @@ def relink(site: Site, problems: Sequence[Problem], before: Document, after: Doc
         return None  # (problems besides the views': not this path's to patch)
 
     kept = dict(last.highlights)
-    aggregates = _aggregates(site, card, last, kept)
+    aggregates = _aggregates(site, index, card, moved, last, kept)
     if aggregates is None:
         return None
     niches, tags, stats = aggregates
+    lists = {n.id for n in niches if ("niche", n.id.split("/", 1)[1]) in moved} | {
+        t.id for t in tags if ("tag", t.id.split("/", 1)[1]) in moved}
     fingerprints = dict(site.fingerprints)
     fingerprints[doc_id] = after.fingerprint
     fingerprints[f"card:{doc_id}"] = card_fingerprint(card)
+    fingerprints.update((name, index.records[name]) for name in index.recorded)
     for made in remade.values():
         fingerprints.update(made.records)
     old_jobs = sum(len(last.views[i].jobs) for i in order)
@@ -111,14 +124,17 @@ def relink(site: Site, problems: Sequence[Problem], before: Document, after: Doc
     reuse = dataclasses.replace(
         last, cards={**last.cards, doc_id: (after, url, made_card)},
         linked={**last.linked, doc_id: card}, views=views,
-        filled={**last.filled, doc_id: filled}, highlights=kept, index=index)
+        filled={**last.filled, doc_id: filled}, highlights=kept, index=index,
+        # (edges moved: a full linking cannot tell which views read them, and makes all)
+        structure=last.structure if not moved else ())
     by_id = dict(site.by_id)
     by_id.update((i, made.view) for i, made in remade.items())
     new = dataclasses.replace(site, views=out, by_id=by_id, niches=niches, tags=tags,
                               stats=stats, fingerprints=fingerprints, images=images,
                               fills={**site.fills, doc_id: fills}, reuse=reuse)
-    return Relinked(new, [p for i in order for p in views[i].problems], changed,
-                    {i: made.view for i, made in remade.items()}, card)
+    return Relinked(new, [p for i in order for p in views[i].problems], changed | lists,
+                    {i: made.view for i, made in remade.items()}, card,
+                    {t.id for t in tags} != {t.id for t in site.tags})
 
 
 def _built_in(registry: Registry) -> bool:
@@ -127,11 +143,14 @@ def _built_in(registry: Registry) -> bool:
 
 
 def _card_only(before: Document, after: Document) -> bool:
+    """Whether nothing changed but CARD_ONLY's and MOVING's fields."""
     fields = CARD_ONLY.get(after.kind)
+    if fields is not None:
+        fields |= MOVING.get(after.kind, frozenset())
     a, b = before.meta, after.meta
     return (fields is not None and before.kind == after.kind and before.rel == after.rel
             and before.slug == after.slug and type(a) is type(b)
-            and before.positions == after.positions and before.warnings == after.warnings
+            and before.warnings == after.warnings
             and before.rendered == after.rendered
             and all(getattr(a, name) == getattr(b, name)
                     for name in type(a).model_fields if name not in fields))
@@ -156,24 +175,70 @@ def _copy(old: Index, doc: Document) -> Index:
     return index
 
 
-def _links_alike(index: Index, old: Index, link: Any, doc: Document) -> bool:
-    """Link `doc` apart from the others: whether it names what it named, records what it
-    recorded, and finds nothing wrong (then every other document links as it did)."""
+def _links_alike(index: Index, old: Index, link: Any, doc: Document,
+                 ) -> frozenset[tuple[str, str]] | None:
+    """Link `doc` apart from the others: None unless it finds nothing wrong, and names and
+    records what it did but for RELATIONS' edges (then every other document links as it
+    did); else the (relation, target) lists it left or joined (none: the same edges)."""
     index._out, index._in = defaultdict(lambda: defaultdict(list)), defaultdict(list)
     try:
         link(doc, index)
-        mine = {r: t for r, t in index._out[doc.id].items() if t}
+        out = index._out[doc.id]
     finally:
         index._out, index._in = old._out, old._in
+    mine = {r: t for r, t in out.items() if t}
     was = {r: t for r, t in old._out[doc.id].items() if t} if doc.id in old._out else {}
-    return (mine == was and not index.problems
-            and all(index.records[n] == old.records.get(n) for n in index.recorded))
+    if index.problems or any(mine.get(r) != was.get(r) for r in {*mine, *was}
+                             if r not in RELATIONS):
+        return None
+    moved = frozenset((r, t) for r in RELATIONS if mine.get(r) != was.get(r)
+                      for t in (*mine.get(r, ()), *was.get(r, ())))
+    if not moved and any(index.records[n] != old.records.get(n) for n in index.recorded):
+        return None
+    if moved:
+        if doc.kind not in MOVING or doc.id in index.unlisted:
+            return None
+        index._out = defaultdict(lambda: defaultdict(list), old._out)
+        index._out[doc.id] = out
+    return moved
 
 
-def _aggregates(site: Site, card: v.Card, last: linking.Linking,
-                kept: dict[str, tuple[tuple[v.Card, ...], tuple[Any, ...]]],
+def _moved(index: Index, old: Index, doc: Document,
+           moved: frozenset[tuple[str, str]]) -> set[str] | None:
+    """After `doc`'s niches or tags moved: the lists of the `moved` (relation, target)
+    made again in the documents' order, related studies ranked again; the ids of the
+    studies whose related list changed (None: a related list was never made)."""
+    if not moved:
+        return set()
+    index._in = defaultdict(list, old._in)
+    for relation, target in moved:
+        index._in.pop(f"{relation}:{target}", None)
+    for group in index.docs.values():
+        for d in group:
+            out = index._out.get(d.id)
+            if out is None or d.id in index.unlisted:
+                continue
+            for relation in RELATIONS:
+                for target in out.get(relation, ()):
+                    if (relation, target) in moved:
+                        index._in[f"{relation}:{target}"].append(d.id)
+    before = old.structural.get("related")
+    if before is None:
+        return None
+    again = {doc.id}  # it, and the studies whose candidates it joined or left
+    for relation, target in moved:
+        for where in (old, index):
+            again |= case_study.near(where, relation, target, doc.id)
+    after = case_study.related_studies(index, again, before)
+    index._memo["related"] = index.structural["related"] = after
+    return {i for i in before.keys() | after.keys() if before.get(i) != after.get(i)}
+
+
+def _aggregates(site: Site, index: Index, card: v.Card, moved: frozenset[tuple[str, str]],
+                last: linking.Linking, kept: dict[str, tuple[tuple[v.Card, ...], tuple[Any, ...]]],
                 ) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v.Stats] | None:
-    """The niches, tags and stats with the new card where they list it; highlights made
+    """The niches, tags and stats with the new card where they list it, the lists the
+    document left or joined made again (as site._aggregates makes them), highlights made
     again where a card they count changed what they count."""
     def swap(cards: tuple[v.Card, ...]) -> tuple[v.Card, ...]:
         return tuple(card if c.id == card.id else c for c in cards)
@@ -194,7 +259,21 @@ def _aggregates(site: Site, card: v.Card, last: linking.Linking,
     key = f"card:{card.id}"
     niches = []
     for niche in site.niches:
-        if key in niche.reads:
+        nid = niche.id.split("/", 1)[1]
+        if ("niche", nid) in moved:
+            ids = index.pointing("niche", nid)
+            svc = index.pointing("serves", nid)
+            cols = unique(ref.partition("#")[0] for i in ids
+                          for ref in index.outgoing(i, "practice"))
+            studies = index.cards_of(ids)
+            made = again(niche.id, studies)
+            if made is None:
+                return None
+            niche = dataclasses.replace(
+                niche, case_studies=studies, services=index.cards_of(svc),
+                collections=index.cards_of(cols), highlights=made,
+                reads=frozenset(card_ids([*ids, *svc, *cols])))
+        elif key in niche.reads:
             studies = swap(niche.case_studies)
             made = again(niche.id, studies)
             if made is None:
@@ -203,16 +282,47 @@ def _aggregates(site: Site, card: v.Card, last: linking.Linking,
                                         services=swap(niche.services),
                                         collections=swap(niche.collections), highlights=made)
         niches.append(niche)
+    tags = _tags(site, index, moved) if any(r == "tag" for r, _ in moved) else site.tags
+    if tags is None:
+        return None
     tags = tuple(dataclasses.replace(tag, case_studies=swap(tag.case_studies))
-                 if key in tag.reads else tag for tag in site.tags)
+                 if key in tag.reads and ("tag", tag.id.split("/", 1)[1]) not in moved
+                 else tag for tag in tags)
     stats = site.stats
     if key in stats.reads:
         counted = last.highlights.get("stats")
-        made = again("stats", swap(counted[0])) if counted is not None else None
+        studies = swap(counted[0]) if counted is not None else ()
+        made = again("stats", studies) if counted is not None else None
         if made is None:
             return None
-        stats = dataclasses.replace(stats, highlights=made)
+        stats = dataclasses.replace(stats, highlights=made, niches=len(
+            {n for c in studies for n in c.niches}) if moved else stats.niches)
     return tuple(niches), tags, stats
+
+
+def _tags(site: Site, index: Index, moved: frozenset[tuple[str, str]],
+          ) -> tuple[v.Tag, ...] | None:
+    """Every tag page as site._aggregates makes it: those of the `moved` tags made again,
+    the others as they were; None when two spellings of a tag meet (its error says so)."""
+    names: dict[str, str] = {}
+    for group in index.docs.values():
+        for doc in group:
+            if doc.id in index.unlisted:
+                continue
+            for tag in getattr(doc.meta, "tags", ()):
+                first = names.setdefault(tag_slug(tag), tag)
+                if first != tag and first.casefold() != tag.casefold():
+                    return None
+    was = {tag.id: tag for tag in site.tags}
+    out = []
+    for slug in sorted(set(index.targets("tag"))):
+        tag = was.get(f"tags/{slug}")
+        if tag is None or ("tag", slug) in moved or tag.name != names[slug]:
+            ids = index.pointing("tag", slug)
+            tag = v.Tag(f"tags/{slug}", index.base + f"tags/{slug}/", names[slug],
+                        index.cards_of(ids), frozenset(card_ids(ids)))
+        out.append(tag)
+    return tuple(out)
 
 
 def _counted(card: v.Card) -> tuple[object, ...]:
