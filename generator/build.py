@@ -273,16 +273,18 @@ def theme_ids_taken(documents: list[Document], site: Site, theme: Theme) -> list
     the page would hold two, and the theme's links and scripts would find the heading."""
     problems = []
     for doc in documents:
-        if doc.id not in site.fingerprints or 'id="' not in doc.rendered.html:
+        if 'id="' not in doc.rendered.html or doc.id not in site.fingerprints:
+            continue
+        taken = [anchor for anchor in _ids_in(doc.rendered.html) if anchor in theme.ids]
+        if not taken:  # (nearly every document: its lines are not worked out)
             continue
         lines = {h.anchor: h.line for h in doc.rendered.toc}
         lines.update((s.anchor, s.line) for s in doc.rendered.sections if s.anchor)
-        for anchor in _ids_in(doc.rendered.html):
-            where = theme.ids.get(anchor)
-            if where is not None:
-                problems.append(Problem(doc.rel, lines.get(anchor), f"id `{anchor}` is also "
-                                        f"an element of the theme ({where[0]}:{where[1]})",
-                                        f"give the heading another id, e.g. `{{#{anchor}-1}}`"))
+        for anchor in taken:
+            where = theme.ids[anchor]
+            problems.append(Problem(doc.rel, lines.get(anchor), f"id `{anchor}` is also "
+                                    f"an element of the theme ({where[0]}:{where[1]})",
+                                    f"give the heading another id, e.g. `{{#{anchor}-1}}`"))
     return problems
 
 

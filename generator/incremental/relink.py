@@ -13,6 +13,7 @@ linking). tests/test_incremental.py holds the result to a cold build, byte for b
 
 from __future__ import annotations
 
+import bisect
 import copy
 import dataclasses
 from collections import defaultdict
@@ -211,17 +212,17 @@ def _moved(index: Index, old: Index, doc: Document,
     if not moved:
         return set()
     index._in = defaultdict(list, old._in)
+    place = {d.id: n for n, d in enumerate(d for group in index.docs.values() for d in group)}
+    mine = index._out[doc.id]
     for relation, target in moved:
-        index._in.pop(f"{relation}:{target}", None)
-    for group in index.docs.values():
-        for d in group:
-            out = index._out.get(d.id)
-            if out is None or d.id in index.unlisted:
-                continue
-            for relation in RELATIONS:
-                for target in out.get(relation, ()):
-                    if (relation, target) in moved:
-                        index._in[f"{relation}:{target}"].append(d.id)
+        key = f"{relation}:{target}"
+        names = [i for i in old._in.get(key, ()) if i != doc.id]
+        at = bisect.bisect([place[i] for i in names], place[doc.id])  # in the documents' order
+        names[at:at] = [doc.id] * mine.get(relation, []).count(target)
+        if names:
+            index._in[key] = names
+        else:  # (as a cold linking has no list of a tag nobody names)
+            index._in.pop(key, None)
     before = old.structural.get("related")
     if before is None:
         return None
