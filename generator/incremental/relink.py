@@ -85,6 +85,7 @@ def relink(site: Site, problems: Sequence[Problem], before: Document, after: Doc
                             tuple(index.shown_by[doc_id][shown:]))
 
     changed = frozenset({f"card:{doc_id}", doc_id, *(f"related:{i}" for i in related)})
+    shown_card = {f"card:{doc_id}"}  # what a view that only lists the document reads of it
     views = dict(last.views)
     remade: dict[str, Any] = {}
     out = dict(site.views)
@@ -93,11 +94,17 @@ def relink(site: Site, problems: Sequence[Problem], before: Document, after: Doc
         redo = [d for d in group if d.id == doc_id or views[d.id].volatile
                 or not views[d.id].view.reads.isdisjoint(changed)]
         for doc in redo:
+            was_made = views[doc.id]
+            if (k.recard is not None and doc.id != doc_id and not was_made.volatile
+                    and was_made.view.reads.isdisjoint(changed - shown_card)):
+                made = dataclasses.replace(was_made, view=k.recard(was_made.view, card))
+                views[doc.id] = remade[doc.id] = made  # (it lists the card, nothing more)
+                continue
             if doc.id != doc_id:
                 index.reads[doc.id] = set(last.filled[doc.id].reads)
             made = linking.make_view(k.view, _own, doc, index,
                                      fills if doc.id == doc_id else last.filled[doc.id].fills)
-            if made.shown != views[doc.id].shown:
+            if made.shown != was_made.shown:
                 return None  # (another image: its fingerprint and files would change)
             views[doc.id] = remade[doc.id] = made
         if redo:

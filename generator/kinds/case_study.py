@@ -35,7 +35,7 @@ from generator.kinds.index import (
     tag_slug,
     toc,
 )
-from generator.kinds.kind import Kind, Pages
+from generator.kinds.kind import Kind, Pages, with_card
 from generator.model import guides
 from generator.model import views as v
 from generator.model.metrics import result, unsupported_claims
@@ -389,4 +389,5 @@ PREFIX = f"{FOLDER}/"
 
 KIND = Kind(builtin("case-study"), CaseStudyMeta,
             order=lambda d: (-meta_of(d).date.toordinal(), d.slug),
-            card=card, view=view, routes=routes, link=link, reprose=reprose)
+            card=card, view=view, routes=routes, link=link, reprose=reprose,
+            recard=with_card)  # (it lists services and related studies by their cards)
