@@ -390,4 +390,4 @@ PREFIX = f"{FOLDER}/"
 KIND = Kind(builtin("case-study"), CaseStudyMeta,
             order=lambda d: (-meta_of(d).date.toordinal(), d.slug),
             card=card, view=view, routes=routes, link=link, reprose=reprose,
-            recard=with_card)  # (it lists services and related studies by their cards)
+            recard=lambda view, card: with_card(view, card, ("services", "related")))

@@ -64,13 +64,14 @@ def without_body(view: Any) -> Any:
     return dataclasses.replace(view, html="")
 
 
-def with_card(view: Any, card: Card) -> Any:
-    """A view with another version of a card it lists (in a tuple of cards): a kind's
-    `recard` when its views show nothing of the documents they list but their cards."""
-    changes = {f.name: tuple(card if c.id == card.id else c for c in value)
-               for f in dataclasses.fields(view)
-               if isinstance(value := getattr(view, f.name), tuple)
-               and any(isinstance(c, Card) and c.id == card.id for c in value)}
+def with_card(view: Any, card: Card, fields: Sequence[str]) -> Any:
+    """A view with another version of a card it lists in these fields (tuples of cards): a
+    kind's `recard` when its views show nothing of the documents they list but their cards."""
+    changes = {}
+    for name in fields:
+        value = getattr(view, name)
+        if any(c.id == card.id for c in value):
+            changes[name] = tuple(card if c.id == card.id else c for c in value)
     return dataclasses.replace(view, **changes) if changes else view
 
 
