@@ -1,14 +1,17 @@
-"""A front-matter edit that moves nothing between documents, relinked from the last linking.
+"""A front-matter edit relinked from the last linking, not by linking every document again.
 
 Linking 10,000 documents again costs ~1.2 s even when nearly every view is reused (site.py
 still indexes, links, fills and aggregates every document). A save in `serve` that changes
 only what a document's own card and view show (a case study's title, summary or results, a
 service's price) moves no edge, URL, order, image or record: the site is then the last one
 with that card, the views that read it (kinds/linking.py's rule: a view reads the cards it
-lists), the niches, tags and stats listing it, and its fingerprints made again. The last
-linking's Index (Linking.index) is copied, the edited document linked in it apart from the
-others, and its edges, records and body checked to be the very ones it had (else None: a full
-linking). tests/test_incremental.py holds the result to a cold build, byte for byte.
+lists), the niches, tags and stats listing it, and its fingerprints made again. A case
+study's niches or tags (MOVING) also move it between niche and tag lists: those lists are
+patched, and related studies ranked again for the studies whose candidates it joined or
+left (case_study.near). The last linking's Index (Linking.index) is copied, the edited
+document linked in it apart from the others, and its edges, records and body checked (else
+None: a full linking). tests/test_incremental.py holds the result to a cold build, byte for
+byte.
 """
 
 from __future__ import annotations
