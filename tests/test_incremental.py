@@ -505,7 +505,7 @@ def test_a_niche_edit_renders_again_only_the_studies_whose_related_list_changed(
 
 
 # CASEFOLIO_RELINK_SEEDS=N runs N more sequences of the test below.
-RELINK_SEEDS = [1, 2] + list(range(100, 100 + int(os.environ.get("CASEFOLIO_RELINK_SEEDS", 0))))
+RELINK_SEEDS = [1, 2, *range(100, 100 + int(os.environ.get("CASEFOLIO_RELINK_SEEDS", 0)))]
 
 
 @pytest.mark.parametrize("seed", RELINK_SEEDS)
