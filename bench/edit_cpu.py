@@ -7,9 +7,10 @@ Copies SITE_DIR (made by bench/gen_site.py) to a temporary folder, builds it onc
 BuildState the way `casefolio serve` does, then for each edit kind saves --edits edits (each
 to another file, the edits of bench/serve_latency.py) and times `build(..., state,
 changed=[path])` plus writing what changed (write_changes, as the server does): CPU time
-of this process and its workers, median and max per kind. --profile KIND prints cProfile's
-top functions over that kind's edits. --check also compares every rebuild's outputs with a cold
-build's (slow: a cold build per edit).
+of this process and its workers, median and max per kind, and until the edited page was
+written (build's `first`, as `serve` writes it before the other pages). --profile KIND
+prints cProfile's top functions over that kind's edits. --check also compares every
+rebuild's outputs with a cold build's (slow: a cold build per edit).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def main() -> None:
         for k, kind in enumerate(args.kinds.split(",")):
             edit = EDITS[kind]
             files = sorted((site / "content" / edit.folder).glob("*.md"))
-            times, rendered = [], []
+            times, rendered, firsts = [], [], []
             profiler = cProfile.Profile() if kind == args.profile else None
             for n in range(args.edits + 1):  # the first one warms up
                 path = files[(n * 37 + k * 11) % len(files)]
@@ -78,20 +79,32 @@ def main() -> None:
                 if profiler is not None and n:
                     profiler.enable()
                 start = cpu()
-                result = build(site, options, state, changed=[path])
-                write_changes(last, result.outputs, folder)
+                early: dict[str, object] = {}
+                marks: list[float] = []
+
+                def first(pages: list, early: dict = early, last: dict = last,
+                          marks: list = marks) -> None:
+                    write_changes({o.path: last[o.path] for o in pages if o.path in last},
+                                  pages, folder)  # as `serve` does (serve/server.py)
+                    early.update((o.path, o) for o in pages)
+                    marks.append(cpu())
+                result = build(site, options, state, changed=[path], first=first)
+                write_changes({**last, **early}, result.outputs, folder)
                 spent = cpu() - start
+                page = (marks[0] if marks else cpu()) - start
                 if profiler is not None:
                     profiler.disable()
                 last = {o.path: o for o in result.outputs}
                 if n:
                     times.append(spent * 1000)
+                    firsts.append(page * 1000)
                     rendered.append(result.rendered)
                 if args.check:
                     cold = build(site, options, BuildState()).outputs
                     if _bytes(cold) != _bytes(result.outputs):
                         raise SystemExit(f"{kind} edit {n} of {path.name}: differs from cold")
             print(f"{kind:<7} median {statistics.median(times):7.1f} ms   max {max(times):7.1f} ms"
+                  f"   edited page written: median {statistics.median(firsts):7.1f} ms"
                   f"   pages rendered: median {statistics.median(rendered):.0f}"
                   f" (timings of the last: " + ", ".join(
                       f"{s} {v * 1000:.0f}" for s, v in result.timings.items()) + ")")

@@ -167,7 +167,7 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
     kept: dict[str, Any] = {}
     niches, tags, stats = _aggregates(index, functools.partial(linking.highlighted, last,
                                                                kept=kept))
-    made = dataclasses.replace(made, highlights=kept)
+    made = dataclasses.replace(made, highlights=kept, index=index)
     redirects = _redirects(docs, index)
     problems = index.problems + [
         Problem(rel, None, job, "open it in an image editor and export it again, or remove it")

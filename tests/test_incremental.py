@@ -502,3 +502,63 @@ def test_a_niche_edit_renders_again_only_the_studies_whose_related_list_changed(
     write_changes({}, result.outputs, served)
     assert fresh(site, tmp_path / "full") == ()
     assert tree(served) == tree(tmp_path / "full")
+
+
+# CASEFOLIO_RELINK_SEEDS=N runs N more sequences of the test below.
+RELINK_SEEDS = [1, 2, *range(100, 100 + int(os.environ.get("CASEFOLIO_RELINK_SEEDS", 0)))]
+
+
+@pytest.mark.parametrize("seed", RELINK_SEEDS)
+def test_front_matter_edits_relinked_end_where_a_full_build_ends(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """Titles, results, niches, tags and prices edited one after another on a site large
+    enough for related studies to be ranked in windows (lists of more than 20 studies) are
+    relinked from the last linking (incremental/relink.py), not linked again, and end byte
+    for byte where a cold build ends."""
+    import sys
+    sys.path.insert(0, str(REPO / "bench"))
+    from gen_site import NICHES as BENCH_NICHES
+    from gen_site import TAGS as BENCH_TAGS
+    from gen_site import generate
+    from serve_latency import EDITS
+
+    import generator.incremental.memo as memo
+    relinked = []
+
+    def counted(*args: object) -> object:
+        out = memo_relink(*args)
+        relinked.append(out is not None)
+        return out
+    memo_relink = memo.relink
+    monkeypatch.setattr(memo, "relink", counted)
+    site = generate(tmp_path / "site", 160, seed)
+    rng = random.Random(seed)
+    state, served, full = BuildState(), tmp_path / "served", tmp_path / "full"
+    published, problems = incremental(site, state, served, {})
+    assert problems == ()
+    studies = sorted((site / "content/case-studies").glob("*.md"))
+    history = []
+    for step in range(1, 25):
+        kind = rng.choice(["title", "metric", "niche", "tags", "price"])
+        if kind == "price":
+            path = rng.choice(sorted((site / "content/services").glob("*.md")))
+        else:
+            path = rng.choice(studies)
+        text = path.read_text(encoding="utf-8")
+        if kind == "niche":
+            text = re.sub(r"^niche: \S+$", f"niche: {rng.choice(list(BENCH_NICHES))}", text,
+                          count=1, flags=re.M)
+        elif kind == "tags":
+            tags = rng.sample(BENCH_TAGS, rng.randint(0, 3))
+            text = re.sub(r"^tags: \[.*\]$", f"tags: [{', '.join(tags)}]", text, count=1,
+                          flags=re.M)
+        else:
+            text = EDITS[kind].change(text, step)[0]
+        path.write_text(text, encoding="utf-8")
+        history.append(f"{kind} {path.name}")
+        published, problems = incremental(site, state, served, published, {path})
+        assert problems == (), history
+        if step % 6 == 0:
+            assert fresh(site, full) == ()
+            assert tree(served) == tree(full), (seed, history)
+    assert sum(relinked) >= len(relinked) // 2, relinked

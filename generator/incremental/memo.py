@@ -16,10 +16,11 @@ from generator.errors import Problem
 from generator.images import plan as img
 from generator.images.process import draw_ahead, process_all
 from generator.incremental.reads import all_files, file_read, forget_others
+from generator.incremental.relink import relink
 from generator.incremental.state import BuildState, ImagesMemo, PublishedMemo, SiteMemo, ThemeMemo
 from generator.kinds.registry import for_site
 from generator.output.markup import image_markup
-from generator.output.render import Output, Route, made_routes, patch_routes
+from generator.output.render import Output, Route, made_routes, patch_routes, relinked_routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Spool
 from generator.site import Site, build_site, patch_bodies, public_assets, published
@@ -56,6 +57,15 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
                 rendered = (state.rendered_from is not None
                             and state.rendered_from.site is cached.site)
                 return patched, list(cached.problems), page_routes, ids if rendered else None
+            if len(docs_edited) == 1 and cached.made is not None:
+                relinked = relink(cached.site, cached.problems, *docs_edited[0])
+                again = (None if relinked is None else made_routes(relinked.site, cached.made)
+                         if relinked.pages else relinked_routes(
+                             cached.routes, cached.made, relinked.site, relinked.changed,
+                             relinked.remade, relinked.card))
+                if relinked is not None and again is not None:
+                    state.site = SiteMemo(key, relinked.site, tuple(relinked.problems), *again)
+                    return relinked.site, relinked.problems, again[0], None
     site, problems = build_site(config, for_site(config), docs, assets, absent, markup=markup,
                                 previous=cached.site if cached is not None else None)
     page_routes, made = made_routes(site, cached.made if cached is not None else None)

@@ -7,7 +7,7 @@ import datetime as dt
 import heapq
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -35,7 +35,7 @@ from generator.kinds.index import (
     tag_slug,
     toc,
 )
-from generator.kinds.kind import Kind, Pages
+from generator.kinds.kind import Kind, Pages, with_card
 from generator.model import guides
 from generator.model import views as v
 from generator.model.metrics import result, unsupported_claims
@@ -157,7 +157,7 @@ def link(doc: Document, index: Index) -> None:
             index.unknown(doc, ("team", i), "person", pid, people, "site.yaml `people:`")
     for tag in meta.tags:
         index.point(doc.id, "tag", tag_slug(tag))
-    # all that ranking related studies reads of this one (see _related)
+    # all that ranking related studies reads of this one (see related_studies)
     index.record(f"rank:{doc.id}", (meta.date.toordinal(), *(
         index.outgoing(doc.id, relation) for relation in ("practice", "tag", "niche"))))
     client = meta.client  # its logo, on cards too
@@ -206,7 +206,7 @@ def view(doc: Document, index: Index) -> v.CaseStudy:
         index.jobs.append(og)
     refs = [ref.partition("#")[::2] for ref in index.outgoing(doc.id, "practice")]
     svc_ids = index.outgoing(doc.id, "service")
-    related = index.once("related", lambda: _related(index), structural=True)
+    related = index.once("related", lambda: related_studies(index), structural=True)
     # the page shows which studies are related (their cards are read as `card:`), not how
     # they were ranked: a niche or tag edit re-renders only the pages whose list changed
     index.record(f"related:{doc.id}", related.get(doc.id, ()))
@@ -332,37 +332,28 @@ def _practice_ref(cid: str, anchor: str, index: Index) -> v.PracticeRef:
     return v.PracticeRef(cid, title, title, index.urls[cid])
 
 
-def _related(index: Index) -> dict[str, list[str]]:
+def related_studies(index: Index, only: Collection[str] | None = None,
+                    last: Mapping[str, list[str]] | None = None) -> dict[str, list[str]]:
     """Up to three related case studies each, scored on shared practices, tags and niche.
 
     Only a window of CANDIDATES_PER_KEY studies nearest in date is looked at per shared key
     (no N^2 scan), and the ranking uses nothing but what each study's `rank:<id>` record holds
     (date, practices, tags, niches; not its card: a title edit changes no related list), so it
     is made again only when the site's structure changes. A page reads the list it shows
-    (`related:<id>`) and the cards of the three on it."""
+    (`related:<id>`) and the cards of the three on it. `only`: rank only these studies again
+    and keep `last`'s lists of the others (those whose windows did not change: see near)."""
     studies = [d for d in index.docs.get(FOLDER, []) if not d.meta.unlisted]
-    lists: Mapping[str, Mapping[str, list[str]]] = {
-        "practice": _reverse(index, studies, "practice"), "tag": _reverse(index, studies, "tag"),
-        "niche": _reverse(index, studies, "niche")}
-    position: dict[int, dict[str, int]] = {}  # id(list) -> study id -> index in that list
+    lists = _Members(index)
     days = {d.id: meta_of(d).date.toordinal() for d in studies}
-    out: dict[str, list[str]] = {}
-    half = CANDIDATES_PER_KEY // 2
-    for doc in studies:
+    out: dict[str, list[str]] = dict(last) if last is not None else {}
+    for doc in studies if only is None else [d for d in studies if d.id in only]:
         meta = meta_of(doc)
         score: dict[str, int] = defaultdict(int)
         keys = [("practice", ref, 3) for ref in index.outgoing(doc.id, "practice")]
         keys += [("tag", tag_slug(t), 2) for t in meta.tags]
         keys += [("niche", niche, 1) for niche in meta.niche_ids]
         for relation, key, weight in keys:
-            members = lists[relation].get(key, [])
-            if len(members) > CANDIDATES_PER_KEY:
-                where = position.get(id(members))
-                if where is None:
-                    where = position[id(members)] = {sid: i for i, sid in enumerate(members)}
-                lo = max(0, min(where[doc.id] - half, len(members) - CANDIDATES_PER_KEY))
-                members = members[lo:lo + CANDIDATES_PER_KEY]
-            for other in members:
+            for other in lists.window(relation, key, doc.id):
                 score[other] += weight
         score.pop(doc.id, None)
         mine = days[doc.id]
@@ -371,17 +362,46 @@ def _related(index: Index) -> dict[str, list[str]]:
     return out
 
 
-def _reverse(index: Index, studies: list[Document], relation: str) -> dict[str, list[str]]:
-    """Target -> the case studies naming it, in the studies' order (the original by_* maps:
-    a study naming a tag twice is listed twice, as before)."""
-    out: dict[str, list[str]] = defaultdict(list)
-    for doc in studies:
-        for target in index.outgoing(doc.id, relation):
-            out[target].append(doc.id)
-    return out
+def near(index: Index, relation: str, key: str, sid: str) -> set[str]:
+    """The studies whose window of the studies naming `key` holds `sid`: when `sid` joins or
+    leaves that list, the only ones whose candidates change (a window that does not hold it
+    holds the same studies, shifted by one)."""
+    lists = _Members(index)
+    return {other for other in lists[relation, key]
+            if sid in lists.window(relation, key, other)}
+
+
+class _Members(dict[tuple[str, str], list[str]]):
+    """(relation, target) -> the case studies naming it, in the studies' order, from the
+    Index's edges (a study naming a tag twice is listed twice, as before); made when asked."""
+
+    def __init__(self, index: Index) -> None:
+        super().__init__()
+        self.index = index
+        self.where: dict[tuple[str, str], dict[str, int]] = {}
+
+    def __missing__(self, key: tuple[str, str]) -> list[str]:
+        made = self[key] = [i for i in self.index.pointing(*key) if i.startswith(PREFIX)]
+        return made
+
+    def window(self, relation: str, key: str, sid: str) -> list[str]:
+        """The CANDIDATES_PER_KEY studies around `sid` in that list (all, when it is short)."""
+        members = self[relation, key]
+        if len(members) <= CANDIDATES_PER_KEY:
+            return members
+        where = self.where.get((relation, key))
+        if where is None:
+            where = self.where[relation, key] = {s: i for i, s in enumerate(members)}
+        lo = max(0, min(where[sid] - CANDIDATES_PER_KEY // 2,
+                        len(members) - CANDIDATES_PER_KEY))
+        return members[lo:lo + CANDIDATES_PER_KEY]
+
+
+PREFIX = f"{FOLDER}/"
 
 
 KIND = Kind(builtin("case-study"), CaseStudyMeta,
             order=lambda d: (-meta_of(d).date.toordinal(), d.slug),
             card=card, view=view, routes=routes, link=link, reprose=reprose,
-            share_card=share_card)
+            share_card=share_card,
+            recard=lambda view, card: with_card(view, card, ("services", "related")))

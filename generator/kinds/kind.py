@@ -65,6 +65,17 @@ def without_body(view: Any) -> Any:
     return dataclasses.replace(view, html="")
 
 
+def with_card(view: Any, card: Card, fields: Sequence[str]) -> Any:
+    """A view with another version of a card it lists in these fields (tuples of cards): a
+    kind's `recard` when its views show nothing of the documents they list but their cards."""
+    changes = {}
+    for name in fields:
+        value = getattr(view, name)
+        if any(c.id == card.id for c in value):
+            changes[name] = tuple(card if c.id == card.id else c for c in value)
+    return dataclasses.replace(view, **changes) if changes else view
+
+
 @dataclass(frozen=True, slots=True)
 class Kind:
     """One content kind. `card`, `link` and `view` are called once per document, in the
@@ -81,6 +92,9 @@ class Kind:
     sections: bool = False     # keep each `##` section's html (collections show them apart)
     reprose: Callable[[Any, Document, str, list[str]], Any] = with_body
     without_prose: Callable[[Any], Any] = without_body
+    # The view of a document that lists another whose card changed (and nothing else did),
+    # without making it again; None: made again (it may show more of that document).
+    recard: Callable[[Any, Card], Any] | None = None
     archetype: str = ""        # `casefolio new` text for a kind without a file in archetypes/
     nav: bool = True           # listed in the header's default navigation
     # the generated share card a document will have, when nothing but the document and the

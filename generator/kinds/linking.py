@@ -71,6 +71,9 @@ class Linking:
     # name (`niches/<id>`, `stats`) -> the cards the highlights of it were made of, and them
     highlights: Mapping[str, tuple[tuple[Card, ...], tuple[Any, ...]]] = field(
         default_factory=dict)
+    # The Index as it was left after linking (its edges, cards, bodies, records): what a
+    # front-matter edit that moves no edge relinks from (incremental/relink.py).
+    index: Index | None = field(default=None, compare=False, repr=False)
 
 
 def highlighted(last: Linking | None, name: str, cards: tuple[Card, ...],
@@ -168,7 +171,7 @@ def views(registry: Registry, index: Index, fills: Mapping[str, Filled],
                     index.shown_by[doc.id].append(rel)
                 made = old
             else:
-                made = _make(kind.view, own, doc, index, fills[doc.id].fills)
+                made = make_view(kind.view, own, doc, index, fills[doc.id].fills)
             kept[doc.id] = made
             group.append(made.view)
         out[kind.folder] = tuple(group)
@@ -178,7 +181,7 @@ def views(registry: Registry, index: Index, fills: Mapping[str, Filled],
                         dict(index.cards), shape, dict(index.structural), kept, fills)
 
 
-def _make(view: Callable[[Document, Index], Any], own: Callable[[Any, Document], Any],
+def make_view(view: Callable[[Document, Index], Any], own: Callable[[Any, Document], Any],
           doc: Document, index: Index, fills: object) -> Made:
     jobs, problems, shown = len(index.jobs), len(index.problems), len(index.shown_by[doc.id])
     records = len(index.recorded)

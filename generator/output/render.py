@@ -11,7 +11,7 @@ from typing import Any
 from generator.config import Config
 from generator.kinds import person
 from generator.kinds.registry import for_site
-from generator.model.views import Card
+from generator.model.views import Card, Stats
 from generator.output.theme import Theme, as_uri, render_template
 from generator.output.writer import Output
 from generator.pickling import pickled_by_fields
@@ -121,9 +121,13 @@ def made_routes(site: Site, last: Mapping[str, Made] | None = None,
         pages.add(alias_output(redirect.path), "redirect.html", [f"card:{redirect.id}"],
                   page_kind="redirect", noindex=True, target=redirect.target,
                   target_url=_origin(site.config) + redirect.target)
-    everything = frozenset(f"card:{i}" for i in site.by_id)
-    pages.add("sitemap.xml", "sitemap.xml", everything, page_kind="sitemap",
-              urls=_sitemap(site, pages.out))
+    urls = _sitemap(site, pages.out)
+    # it shows nothing but these URLs and dates: it reads them, not every card (a title edit
+    # would render its 20,000 lines again)
+    shown = hashlib.blake2b("\n".join(f"{u['loc']} {u['lastmod']}" for u in urls).encode(),
+                            digest_size=16).hexdigest()
+    pages.add("sitemap.xml", "sitemap.xml", [f"sitemap:{shown}"], page_kind="sitemap",
+              urls=urls)
     pages.add("robots.txt", "robots.txt", page_kind="robots")
     return pages.out, pages.made
 
@@ -182,6 +186,82 @@ def patch_routes(routes_: list[Route], site: Site, changed: frozenset[str]) -> l
         context = {name: _swapped(value, views) for name, value in route.context.items()}
         out[i] = Route(route.path, route.template, context, route.reads)
     return out
+
+
+class _Only(_Pages):
+    """Pages of nothing but these views: a kind's routes run with it add their own pages
+    again (a breadcrumb shows the title), and nothing else."""
+
+    def __init__(self, site: Site, last: Mapping[str, Made], views: Sequence[Any]) -> None:
+        super().__init__(site, last)
+        self.only = views
+        self.paths = {_file(site, view.url) for view in views}
+
+    def views(self, folder: str) -> Sequence[Any]:
+        return [view for view in self.only if view.id.split("/", 1)[0] == folder]
+
+    def cards(self, folder: str) -> list[Card]:
+        return []
+
+    def add(self, path: str, template: str, reads: Iterable[str] = (), **context: Any) -> None:
+        if path in self.paths:
+            super().add(path, template, reads, **context)
+
+
+def relinked_routes(routes_: list[Route], made: Mapping[str, Made], site: Site,
+                    changed: frozenset[str], remade: Mapping[str, Any], card: Card,
+                    ) -> tuple[list[Route], dict[str, Made]] | None:
+    """made_routes() of a site relinked after a front-matter edit (incremental/relink.py),
+    from the last site's routes: the pages of the `remade` views made again by their kinds,
+    the pages of routes not bound to a kind (people) made again, and in every other route
+    that reads a `changed` record its views, niches, tags and stats swapped for the site's,
+    and the edited document's `card` for its new one (by id: a reused route holds equal
+    objects, not always the very ones). None when a
+    remade view's page is not where it was."""
+    registry = site.registry
+    own = _Only(site, made, list(remade.values()))
+    for kind in registry.kinds:
+        if any(i.split("/", 1)[0] == kind.folder for i in remade):
+            kind.routes(own)
+    if own.made.keys() != own.paths:
+        return None
+    again = _Pages(site, made)
+    for routes_of in registry.routes.values():
+        routes_of(again)
+    fresh = {**own.made, **again.made}
+    now: dict[str, Any] = {**remade, **{n.id: n for n in site.niches},
+                           **{t.id: t for t in site.tags}}
+    out, made_now = list(routes_), dict(made)
+    for i, route in enumerate(routes_):
+        found = fresh.pop(route.path, None)
+        if found is not None:
+            out[i], made_now[route.path] = found.route, found
+        elif not route.reads.isdisjoint(changed):
+            was = made.get(route.path)
+            if was is None:
+                return None
+            context = {name: _swap(value, now, site.stats, card)
+                       for name, value in route.context.items()}
+            new = Route(route.path, route.template, context, was.reads | _reads_of(context))
+            out[i], made_now[route.path] = new, Made(was.template, was.reads, new)
+    return (out, made_now) if not fresh else None  # (a page that is new: link it again)
+
+
+def _swap(value: Any, now: Mapping[str, Any], stats: Stats, card: Card) -> Any:
+    """A context value with what the site now holds in place of each card, view, niche, tag
+    and stats in it."""
+    if isinstance(value, Card):
+        return card if value.id == card.id else value
+    if isinstance(value, Stats):
+        return stats
+    found = now.get(getattr(value, "id", None) or "")
+    if found is not None:
+        return found
+    if isinstance(value, list | tuple) and value:
+        items = [_swap(item, now, stats, card) for item in value]
+        if any(a is not b for a, b in zip(items, value, strict=True)):
+            return type(value)(items)
+    return value
 
 
 def _swapped(value: Any, views: Mapping[str, Any]) -> Any:

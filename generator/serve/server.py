@@ -121,9 +121,12 @@ class Rebuilder:
         # content/ or static/ itself deleted, moved or copied back: files inside it may have
         # come without events of their own, so every file is looked at again
         whole = any(p.parent == self.site_dir and p.name in SITE_FOLDERS for p in changed)
+        early: dict[str, Output] = {}  # the edited pages, written before the build ended
+        ahead: list[str] = []
         try:
             result = build(self.site_dir, self.options, self.state,
-                           changed=None if whole else changed or None)
+                           changed=None if whole else changed or None,
+                           first=lambda pages: ahead.extend(self._write_first(pages, early)))
         except CasefolioError as exc:
             return self._fail(exc.problems)
         except Exception as exc:  # a bug in casefolio: say so, keep serving the last build
@@ -132,6 +135,10 @@ class Rebuilder:
                                        "this is a bug in casefolio; please report it")])
         finally:
             self._sample(began)
+            if early:
+                with self.lock:
+                    if self.published is not None:  # what the folder holds now
+                        self.published = {**self.published, **early}
         outputs = {o.path: o for o in result.outputs}
         with self.lock:
             if self.stopping.is_set():
@@ -139,7 +146,8 @@ class Rebuilder:
             before = self.published
             try:
                 files = (sync_dir(result.outputs, self.preview.folder) if before is None
-                         else write_changes(before, result.outputs, self.preview.folder))
+                         else [*ahead, *write_changes(before, result.outputs,
+                                                      self.preview.folder)])
             except (OSError, CasefolioError) as exc:
                 self.published = None
                 problems = (exc.problems if isinstance(exc, CasefolioError) else
@@ -165,6 +173,22 @@ class Rebuilder:
             self.terminal.problems(result.warnings)  # new ones (or all, when verbose)
         self.warnings = result.warnings
         return True
+
+    def _write_first(self, pages: list[Output], early: dict[str, Output]) -> list[str]:
+        """Write the edited documents' own pages while the build renders the others: what
+        the writer is looking at is on disk sooner (a title shown on 2,000 cards is ~0.5 s
+        of list pages more). The changed paths; nothing when the folder is to be synced."""
+        with self.lock:
+            published = self.published
+            if published is None or self.stopping.is_set():
+                return []
+            try:
+                files = write_changes({o.path: published[o.path] for o in pages
+                                       if o.path in published}, pages, self.preview.folder)
+            except OSError:
+                return []  # (the build's own write says what is wrong)
+            early.update((o.path, o) for o in pages)
+            return files
 
     def _fail(self, problems: Iterable[Problem]) -> bool:
         problems = list(problems)
