@@ -48,7 +48,7 @@ from generator.output.render import (
     stale,
     theme_key,
 )
-from generator.output.theme import Theme
+from generator.output.theme import Theme, is_hidden
 from generator.output.writer import Spool, check_output_dir, write_site
 from generator.parallel import load_all, render_all
 from generator.site import Site, published
@@ -456,7 +456,7 @@ def _theme_ahead(config: Config, state: BuildState) -> None:
     try:
         theme = theme_for(config, state)
         for name in theme.env.list_templates():
-            if not (name.startswith(".") or "/." in name):
+            if not is_hidden(name):
                 theme.env.get_template(name)
     except Exception:  # reported by the build's own theme_for, in its place
         return

@@ -287,13 +287,10 @@ def _aggregates(index: Index, highlighted: Callable[..., tuple[v.Highlight, ...]
                 ) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v.Stats]:
     """Niches, tags and the home page's stats: what the edges add up to. `highlighted(name,
     cards, highlights)`: highlights(cards), remembered by name (linking.highlighted)."""
-    base, cards_of = index.base, index.cards_of
+    cards_of = index.cards_of
     niche_views = []
     for nid, niche in index.config.settings.niches.items():
-        ids = index.pointing("niche", nid)
-        svc = index.pointing("serves", nid)
-        cols = unique(ref.partition("#")[0] for i in ids
-                      for ref in index.outgoing(i, "practice"))
+        ids, svc, cols = niche_members(index, nid)
         card = index.niche_cards[nid]
         niche_views.append(v.Niche(
             id=f"niches/{nid}", url=card.url, card=card, name=niche.name, pitch=niche.pitch,
@@ -317,10 +314,7 @@ def _aggregates(index: Index, highlighted: Callable[..., tuple[v.Highlight, ...]
                         f"`{tag}` would share one page, tags/{key}/", "spell them the same, or "
                         "rename one so that its letters and digits differ"))
                 files.setdefault(key, doc.rel)
-    tags = tuple(v.Tag(f"tags/{key}", base + f"tags/{key}/", names[key],
-                       cards_of(index.pointing("tag", key)),
-                       frozenset(card_ids(index.pointing("tag", key))))
-                 for key in sorted(set(index.targets("tag"))))
+    tags = tuple(tag_view(index, key, names[key]) for key in sorted(set(index.targets("tag"))))
     studies = tuple(index.cards[d.id] for d in index.docs.get("case-studies", [])
                     if d.id not in index.unlisted)
     chosen = _site_highlights(index)
@@ -329,6 +323,21 @@ def _aggregates(index: Index, highlighted: Callable[..., tuple[v.Highlight, ...]
                     else highlighted("stats", studies, highlights),
                     frozenset(card_ids(c.id for c in studies)))
     return tuple(niche_views), tags, stats
+
+
+def niche_members(index: Index, nid: str) -> tuple[list[str], list[str], list[str]]:
+    """The ids a niche's page lists: its case studies, the services serving it, and the
+    practice collections those case studies cite."""
+    ids = index.pointing("niche", nid)
+    cols = unique(ref.partition("#")[0] for i in ids for ref in index.outgoing(i, "practice"))
+    return ids, index.pointing("serves", nid), cols
+
+
+def tag_view(index: Index, slug: str, name: str) -> v.Tag:
+    """A tag's page: the documents naming it (`name`: the tag as first written)."""
+    ids = index.pointing("tag", slug)
+    return v.Tag(f"tags/{slug}", index.base + f"tags/{slug}/", name, index.cards_of(ids),
+                 frozenset(card_ids(ids)))
 
 
 def _site_highlights(index: Index) -> tuple[v.Highlight, ...]:

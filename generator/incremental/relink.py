@@ -27,10 +27,10 @@ from typing import Any
 from generator.content.document import Document
 from generator.errors import Problem
 from generator.kinds import case_study, linking
-from generator.kinds.index import Index, card_fingerprint, card_ids, highlights, tag_slug, unique
+from generator.kinds.index import Index, card_fingerprint, card_ids, highlights, tag_slug
 from generator.kinds.registry import KINDS, Registry
 from generator.model import views as v
-from generator.site import Site, _card, _fill, _own
+from generator.site import Site, _card, _fill, _own, niche_members, tag_view
 
 # The front-matter fields that shape nothing but the document's own card and view (not its
 # edges, URL, order, images, aliases or whether it is listed), by kind.
@@ -272,10 +272,7 @@ def _aggregates(site: Site, index: Index, card: v.Card, moved: frozenset[tuple[s
     for niche in site.niches:
         nid = niche.id.split("/", 1)[1]
         if ("niche", nid) in moved:
-            ids = index.pointing("niche", nid)
-            svc = index.pointing("serves", nid)
-            cols = unique(ref.partition("#")[0] for i in ids
-                          for ref in index.outgoing(i, "practice"))
+            ids, svc, cols = niche_members(index, nid)
             studies = index.cards_of(ids)
             made = again(niche.id, studies)
             if made is None:
@@ -329,9 +326,7 @@ def _tags(site: Site, index: Index, moved: frozenset[tuple[str, str]],
     for slug in sorted(set(index.targets("tag"))):
         tag = was.get(f"tags/{slug}")
         if tag is None or ("tag", slug) in moved or tag.name != names[slug]:
-            ids = index.pointing("tag", slug)
-            tag = v.Tag(f"tags/{slug}", index.base + f"tags/{slug}/", names[slug],
-                        index.cards_of(ids), frozenset(card_ids(ids)))
+            tag = tag_view(index, slug, names[slug])
         out.append(tag)
     return tuple(out)
 

@@ -240,35 +240,29 @@ def relinked_routes(routes_: list[Route], made: Mapping[str, Made], site: Site,
             was = made.get(route.path)
             if was is None:
                 return None
-            context = {name: _swap(value, now, site.stats, card)
+            context = {name: _swapped(value, now, card, site.stats)
                        for name, value in route.context.items()}
             new = Route(route.path, route.template, context, was.reads | _reads_of(context))
             out[i], made_now[route.path] = new, Made(was.template, was.reads, new)
     return (out, made_now) if not fresh else None  # (a page that is new: link it again)
 
 
-def _swap(value: Any, now: Mapping[str, Any], stats: Stats, card: Card) -> Any:
-    """A context value with what the site now holds in place of each card, view, niche, tag
-    and stats in it."""
+def _swapped(value: Any, now: Mapping[str, Any], card: Card | None = None,
+             stats: Stats | None = None) -> Any:
+    """A context value with `now`'s object in place of each view, niche or tag in it (by id),
+    and, when given, the edited document's new `card` for its old one and the site's `stats`.
+    A list or tuple in which nothing changed is returned as it is."""
     if isinstance(value, Card):
-        return card if value.id == card.id else value
-    if isinstance(value, Stats):
+        return card if card is not None and value.id == card.id else value
+    if stats is not None and isinstance(value, Stats):
         return stats
     found = now.get(getattr(value, "id", None) or "")
     if found is not None:
         return found
     if isinstance(value, list | tuple) and value:
-        items = [_swap(item, now, stats, card) for item in value]
+        items = [_swapped(item, now, card, stats) for item in value]
         if any(a is not b for a, b in zip(items, value, strict=True)):
             return type(value)(items)
-    return value
-
-
-def _swapped(value: Any, views: Mapping[str, Any]) -> Any:
-    if isinstance(value, list | tuple):
-        return type(value)(_swapped(item, views) for item in value)
-    if not isinstance(value, Card) and getattr(value, "id", None) in views:
-        return views[value.id]
     return value
 
 

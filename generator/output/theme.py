@@ -180,6 +180,11 @@ def _bytecode_cache(site_dir: Path, store: bool) -> jinja2.BytecodeCache | None:
     return None if key is None else _Compiled(str(folder), key, store)
 
 
+def is_hidden(name: str) -> bool:
+    """A template whose name or folder starts with a dot: never rendered as a page itself."""
+    return name.startswith(".") or "/." in name
+
+
 def load_theme(config: Config, registry: Registry | None = None) -> Theme:
     """Build the environment once per build; compiled templates are reused for every page.
     `registry`: what the site's plugins add (filters, globals, template folders)."""
@@ -208,7 +213,7 @@ def load_theme(config: Config, registry: Registry | None = None) -> Theme:
     problems = []
     ids: dict[str, tuple[str, int]] = {}
     for name in env.list_templates():
-        if name.startswith(".") or "/." in name:
+        if is_hidden(name):
             # Hidden: an editor's swap file, or a partial a template includes. Its edits must
             # reach the pages that include it; its problems are reported only if it is used.
             fingerprints[name], graph[name] = _hidden_template(env, name)
