@@ -354,7 +354,9 @@ def test_ctrl_c_during_a_pooled_build_leaves_no_process_behind(generated: Path, 
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.killpg(process.pid, 0)  # nothing of the build's group is left
-    if process.returncode == 130:
-        assert not (tmp_path / "out").exists()
-    else:
+    # whole or absent: interrupted after the output was written (while the cache is saved,
+    # the last ~0.3 s of this build), the output is there and whole; before, there is none
+    if process.returncode == 0 or (tmp_path / "out").exists():
         assert (tmp_path / "out" / "index.html").is_file()
+        assert (tmp_path / "out" / "sitemap.xml").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) in (["site"], ["out", "site"])  # no spool
