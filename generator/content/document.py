@@ -29,11 +29,8 @@ class Document:
     positions: Positions
     rendered: Rendered
     fingerprint: str
+    id: str  # "kind/slug" (see document_id): stored, as linking asks for it ~80 times a document
     warnings: tuple[Problem, ...] = ()  # found while reading it: e.g. template syntax left in
-
-    @property
-    def id(self) -> str:
-        return f"{self.kind}/{self.slug}"
 
     def line(self, *key: str | int) -> int | None:
         while key:
@@ -41,6 +38,10 @@ class Document:
                 return self.positions[key]
             key = key[:-1]
         return self.positions.get(())
+
+
+def document_id(kind: str, slug: str) -> str:
+    return f"{kind}/{slug}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,8 @@ def load_document(source: Source, reading: Reading) -> Document:
                       plugins=reading.markdown, anchors=reading.anchors,
                       section_html=source.kind in reading.sectioned)
     return Document(source.kind, source.rel, slug, meta, front.positions, rendered,
-                    source.fingerprint, template_syntax(front.body, source.rel,
-                                                        front.body_line - 1))
+                    source.fingerprint, document_id(source.kind, slug),
+                    template_syntax(front.body, source.rel, front.body_line - 1))
 
 
 _TEMPLATE = re.compile(r"\{\{[<%]|\{%-?\s*[A-Za-z]|\{\{-?\s*[A-Za-z_][\w.]*\s*(?:\|[^}]*)?-?\}\}")

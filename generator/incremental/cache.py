@@ -395,21 +395,22 @@ def _pack(key: DocumentKey, doc: Document) -> tuple[Any, ...]:
 def _document_types() -> tuple[Any, ...]:
     """Imported when a document is first unpacked: `casefolio check` of an unchanged site
     reads only the stamp and records here, and needs not import the parser."""
-    from generator.content.document import Document
+    from generator.content.document import Document, document_id
     from generator.content.markdown import Heading, Image, Link, Rendered, Section
 
-    return Document, Heading, Image, Link, Rendered, Section
+    return Document, Heading, Image, Link, Rendered, Section, document_id
 
 
 def _unpack(item: tuple[Any, ...]) -> tuple[DocumentKey, Document]:
-    Document, Heading, Image, Link, Rendered, Section = _document_types()
+    Document, Heading, Image, Link, Rendered, Section, document_id = _document_types()
     key, kind, rel, slug, meta, positions, fingerprint, html, toc, links, images, packed, \
         words, text, warnings = item
     sections = tuple(Section(s[0], s[1], s[2], html[s[3]:s[4]] if len(s) == 5 else s[3])
                      for s in packed)
     rendered = Rendered(html, tuple(Heading(*h) for h in toc), tuple(Link(*x) for x in links),
                         tuple(Image(*i) for i in images), sections, words, text)
-    return key, Document(kind, rel, slug, meta, positions, rendered, fingerprint, warnings)
+    return key, Document(kind, rel, slug, meta, positions, rendered, fingerprint,
+                         document_id(kind, slug), warnings)
 
 
 # --- outputs: which files in the output folder are still exactly what the writer left --------

@@ -66,6 +66,10 @@ class Result:
     plain: bool = True            # every figure a plain number (no ~ + < > or range)
     magnitude: float = 0.0        # |log ratio| of the change, for "the largest first"
     supports: tuple[tuple[str, float, float], ...] = ()  # ("%"|"x", low, high) figures
+    # (label, unit, "value"|"change") when it can be compared with others (plain figures;
+    # a change needs a relative one) for medians, else None; made once: serve's stats over
+    # 10,000 studies read it for every result after each edit of a result
+    comparable: tuple[str, str, str] | None = None
 
     @property
     def values(self) -> str:
@@ -106,11 +110,17 @@ def result(metric: Metric) -> Result:
                       relative=None, relative_text="", improved=None, shape="value",
                       framing="value", primary=text, chartable=False,
                       plain=metric.value.plain,
-                      supports=_value_supports(metric.value, metric.unit))
+                      supports=_value_supports(metric.value, metric.unit),
+                      comparable=_comparable(metric, metric.value.plain, "value"))
     if metric.change is not None:
         return _change_result(metric, common)
     assert metric.before is not None and metric.after is not None
     return _pair_result(metric, metric.before, metric.after, common)
+
+
+def _comparable(metric: Metric, plain: bool, kind: str) -> tuple[str, str, str] | None:
+    """Result.comparable: label and unit match, the figures are plain numbers."""
+    return (metric.label.strip().casefold(), metric.unit, kind) if plain else None
 
 
 def _change_result(metric: Metric, common: dict[str, object]) -> Result:
@@ -149,7 +159,7 @@ def _change_result(metric: Metric, common: dict[str, object]) -> Result:
                   ("multiplier" if change.kind == "x" else "relative"),
                   primary=primary, chartable=False, plain=change.plain,
                   magnitude=abs(math.log(1 + relative)) if relative > -1 else 10.0,
-                  supports=supports)
+                  supports=supports, comparable=_comparable(metric, change.plain, "change"))
 
 
 def _pair_result(metric: Metric, before: Figure, after: Figure,
@@ -201,7 +211,8 @@ def _pair_result(metric: Metric, before: Figure, after: Figure,
                   primary=primary, detail=detail, plain=plain,
                   chartable=plain and before.low >= 0 and after.low >= 0,
                   magnitude=abs(math.log(ratios.low)) if ratios and ratios.low > 0 else 0.0,
-                  supports=supports)
+                  supports=supports,
+                  comparable=_comparable(metric, plain and relative is not None, "change"))
 
 
 def _pair_supports(before: Figure, after: Figure, unit: str, ratios: Span | None, diff: Span,
@@ -485,19 +496,12 @@ class Aggregate:
     value: float
 
 
-def comparable_key(r: Result) -> tuple[str, str, str] | None:
-    """Results are comparable when label and unit match and the figures are plain numbers."""
-    if not r.plain or (r.shape != "value" and r.relative is None):
-        return None
-    return r.label.strip().casefold(), r.unit, "value" if r.shape == "value" else "change"
-
-
 def aggregate(results: Iterable[tuple[str, Result]]) -> list[Aggregate]:
     """Medians of the results two or more case studies share: (study id, result) pairs in;
     one Aggregate per comparable label, most case studies first."""
     groups: dict[tuple[str, str, str], dict[str, Result]] = {}
     for study, r in results:
-        key = comparable_key(r)
+        key = r.comparable
         if key is not None:
             groups.setdefault(key, {}).setdefault(study, r)
     out = []
