@@ -342,12 +342,14 @@ def related_studies(index: Index, only: Collection[str] | None = None,
     is made again only when the site's structure changes. A page reads the list it shows
     (`related:<id>`) and the cards of the three on it. `only`: rank only these studies again
     and keep `last`'s lists of the others (those whose windows did not change: see near)."""
-    studies = [d for d in index.docs.get(FOLDER, []) if not d.meta.unlisted]
+    group = index.docs.get(FOLDER, [])
     lists = _Members(index)
-    days = {d.id: meta_of(d).date.toordinal() for d in studies}
+    days = _Days({d.id: d for d in group})  # (a few of them when `only`: serve's niche edit)
     out: dict[str, list[str]] = dict(last) if last is not None else {}
-    for doc in studies if only is None else [d for d in studies if d.id in only]:
+    for doc in group if only is None else [d for d in group if d.id in only]:
         meta = meta_of(doc)
+        if meta.unlisted:
+            continue
         score: dict[str, int] = defaultdict(int)
         keys = [("practice", ref, 3) for ref in index.outgoing(doc.id, "practice")]
         keys += [("tag", tag_slug(t), 2) for t in meta.tags]
@@ -369,6 +371,18 @@ def near(index: Index, relation: str, key: str, sid: str) -> set[str]:
     lists = _Members(index)
     return {other for other in lists[relation, key]
             if sid in lists.window(relation, key, other)}
+
+
+class _Days(dict[str, int]):
+    """A case study's date as a day number, by id, worked out when first asked."""
+
+    def __init__(self, docs: Mapping[str, Document]) -> None:
+        super().__init__()
+        self.docs = docs
+
+    def __missing__(self, sid: str) -> int:
+        made = self[sid] = meta_of(self.docs[sid]).date.toordinal()
+        return made
 
 
 class _Members(dict[tuple[str, str], list[str]]):
