@@ -38,18 +38,12 @@ from generator.incremental.state import BuildState, InputsMemo, LoadedMemo, Rend
 from generator.kinds.registry import for_site
 from generator.kinds.registry import load as load_registry
 from generator.output.headers import headers_outputs
+from generator.output.keys import affected, changed_records, stale, theme_key
+from generator.output.pages import Route
 from generator.output.redirects import with_redirects
-from generator.output.render import (
-    Output,
-    Route,
-    affected,
-    changed_records,
-    render_routes,
-    stale,
-    theme_key,
-)
+from generator.output.render import render_routes
 from generator.output.theme import Theme, is_hidden
-from generator.output.writer import Spool, check_output_dir, write_site
+from generator.output.writer import Output, Spool, check_output_dir, write_site
 from generator.parallel import load_all, render_all
 from generator.site import Site, published
 from generator.workers import Forked, can_fork, collector_paused
