@@ -4,7 +4,7 @@ where its key (keys.py) is the same."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.config import Config
 from generator.kinds.registry import for_site
@@ -13,7 +13,9 @@ from generator.output.keys import plan
 from generator.output.pages import Route, _pretty
 from generator.output.theme import Theme, as_uri, render_template
 from generator.output.writer import Output
-from generator.site import Site
+
+if TYPE_CHECKING:
+    from generator.site import Site
 
 
 def render_routes(routes_: list[Route], site: Site, theme: Theme,
