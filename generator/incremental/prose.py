@@ -47,7 +47,7 @@ class Meta:
 
     inputs: str                     # the stamp's inputs digest: which build this belongs to
     config: str                     # the configuration fingerprint
-    theme_key: str                  # render.theme_key
+    theme_key: str                  # keys.theme_key
     fingerprints: dict[str, str]    # Site.fingerprints
     menu: list[Card]                # the menu's cards (render.globals_for)
 

@@ -26,7 +26,7 @@ def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: Buil
                  first: Callable[[list[Output]], None] | None = None) -> list[Output]:
     """render_routes; when the theme is the same and the site is last build's, or last
     build's with only the `edited` documents' prose patched, only the routes reading those
-    documents are looked at; when it was linked again, only the routes render.stale names
+    documents are looked at; when it was linked again, only the routes keys.stale names
     (a few, after a front-matter edit in `serve`). Every other page is last build's as is."""
     count = len(page_routes)
     last = state.rendered_from
