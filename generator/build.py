@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import editor
+from generator.cache_saver import CacheSaver
 from generator.config import BuildOptions, Config, load_config
 from generator.content.document import Document, Reading
 from generator.content.sources import Source, of_kinds
-from generator.editor import editor_warnings
 from generator.errors import CasefolioError, Problem, fail_if
 from generator.incremental import cache, prose
 from generator.incremental.memo import (
@@ -26,6 +23,7 @@ from generator.incremental.memo import (
     theme_for,
 )
 from generator.incremental.reads import read_changed, read_inputs
+from generator.incremental.rerender import render_pages
 from generator.incremental.stamp import (
     Inputs,
     inputs_now,
@@ -34,25 +32,17 @@ from generator.incremental.stamp import (
     stamp_of,
     up_to_date,
 )
-from generator.incremental.state import BuildState, InputsMemo, LoadedMemo, RenderedFrom
+from generator.incremental.state import BuildState, InputsMemo, LoadedMemo
 from generator.kinds.registry import for_site
 from generator.kinds.registry import load as load_registry
+from generator.output.clashes import colliding_outputs, theme_ids_taken, unique_urls
 from generator.output.headers import headers_outputs
 from generator.output.redirects import with_redirects
-from generator.output.render import (
-    Output,
-    Route,
-    affected,
-    changed_records,
-    render_routes,
-    stale,
-    theme_key,
-)
-from generator.output.theme import Theme, is_hidden
-from generator.output.writer import Spool, check_output_dir, write_site
-from generator.parallel import load_all, render_all
-from generator.site import Site, published
-from generator.workers import Forked, can_fork, collector_paused
+from generator.output.theme import is_hidden
+from generator.output.writer import Output, Spool, check_output_dir, write_site
+from generator.parallel import load_all
+from generator.site import Site
+from generator.workers import collector_paused
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,11 +178,11 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
         state = BuildState(documents=documents, outputs=previous, files=files)
     spool = Spool(out_dir) if fresh else None  # a one-off build keeps no output in memory
     try:
-        with _CacheSaver(site_dir, state, inputs, fresh) as saver:
+        with CacheSaver(site_dir, state, inputs, fresh) as saver:
             result = build(site_dir, options, state, on_page, spool=spool,
                            parsed=saver.parsed if fresh else None)
             result.timings.update(timings)
-            saver.built(result)
+            saver.built(result.site)
             with _timed(result.timings, "writing"):
                 write_site(result.outputs, out_dir, in_place=not force)
             if fresh:
@@ -206,71 +196,6 @@ def _build_to(site_dir: Path, out_dir: Path, options: BuildOptions, force: bool,
         if spool is not None:
             spool.discard()
     return result
-
-
-class _CacheSaver:
-    """The bulk of a one-off build's cache, which needs no output written, saved by forked
-    children while this process goes on: the parsed documents (cache.save_documents) and the
-    editor's warnings `casefolio check` prints (editor.record, so that it loads no document
-    when nothing changed) as soon as the documents are loaded, beside the linking, which
-    keeps one core only; what a later prose-only edit needs (prose.save, pickling each page's
-    context) once the site is built, while the output is written. At 10,000 studies ~3.7 s
-    and ~3.1 s of CPU. `saved(stamp)` waits for both (the stamp is written after them: it
-    vouches for all), and drops the prose record when the build left no stamp. Without fork,
-    all is saved in `saved`. Not a one-off build (`serve`'s, not `fresh`): nothing, the
-    cache is a one-off build's."""
-
-    def __init__(self, site_dir: Path, state: BuildState, inputs: Inputs | None,
-                 fresh: bool) -> None:
-        self.site_dir, self.state, self.inputs, self.fresh = site_dir, state, inputs, fresh
-        self.digest = inputs.digest if inputs is not None and inputs.digest else None
-        self.children = ExitStack()
-        self.waiting: list[Forked[None]] = []
-        self.later: list[Callable[[str | None], None]] = []  # without fork: (vouched digest)
-
-    def __enter__(self) -> _CacheSaver:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.children.close()  # children not waited for (the build failed): stopped
-
-    def parsed(self, config: Config, documents: list[Document]) -> None:
-        site_dir, inputs, loaded = self.site_dir, self.inputs, self.state.documents
-
-        def save(vouched: str | None) -> None:
-            cache.save_documents(site_dir, loaded)
-            if vouched is not None and inputs is not None:
-                editor.record(site_dir, inputs.settings, vouched, len(loaded),
-                              editor_warnings(config, published(documents, config)))
-        self._start(save)
-
-    def built(self, result: BuildResult) -> None:
-        if not self.fresh:
-            return
-        site_dir, state, site = self.site_dir, self.state, result.site
-        memo, theme = state.site, state.theme
-
-        def save(vouched: str | None) -> None:
-            if site is not None and memo is not None and theme is not None:
-                prose.save(site_dir, site, memo.routes, theme.theme, vouched, state.outputs)
-            else:
-                cache.drop_record(site_dir, prose.META)
-        self._start(save)
-
-    def saved(self, stamp: cache.Stamp | None) -> None:
-        for child in self.waiting:
-            child.result()
-        for save in self.later:
-            save(stamp.inputs if stamp else None)
-        if stamp is None and self.digest is not None and self.waiting:
-            cache.drop_record(self.site_dir, prose.META)
-
-    def _start(self, save: Callable[[str | None], None]) -> None:
-        if can_fork():
-            digest = self.digest
-            self.waiting.append(self.children.enter_context(Forked(lambda: save(digest))))
-        else:
-            self.later.append(save)
 
 
 def _content_problems(site_dir: Path) -> list[Problem]:
@@ -287,66 +212,6 @@ def _content_problems(site_dir: Path) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 
 
-def unique_urls(documents: list[Document]) -> list[Problem]:
-    """Two files that want the same URL: name both."""
-    ids = [doc.id for doc in documents]
-    if len(set(ids)) == len(ids):  # the usual case, ~3x faster than the loop below
-        return []
-    seen: dict[str, Document] = {}
-    problems = []
-    for doc in documents:
-        first = seen.setdefault(doc.id, doc)
-        if first is not doc:
-            problems.append(Problem(doc.rel, doc.line("slug"), f"same URL as {first.rel} "
-                                    f"(both are `{doc.id}`)", "give one of them another `slug:`"))
-    return problems
-
-
-_ID = re.compile(r'\sid="([^"]+)"')
-
-
-@functools.lru_cache(maxsize=16384)  # serve: nearly every body is the same as last time
-def _ids_in(html: str) -> tuple[str, ...]:
-    """The ids in a body's html (most have none): looked up, not searched again, by `serve`'s
-    rebuilds (a str keeps its hash), ~20 ms at 10,000 pages."""
-    if 'id="' not in html:
-        return ()
-    return tuple(dict.fromkeys(_ID.findall(html)))
-
-
-def theme_ids_taken(documents: list[Document], site: Site, theme: Theme) -> list[Problem]:
-    """Headings whose id is one the theme's templates give their own elements (`#cta-form`):
-    the page would hold two, and the theme's links and scripts would find the heading."""
-    problems = []
-    for doc in documents:
-        ids = _ids_in(doc.rendered.html)
-        if not ids or doc.id not in site.fingerprints:
-            continue
-        taken = [anchor for anchor in ids if anchor in theme.ids]
-        if not taken:  # (nearly every document: its lines are not worked out)
-            continue
-        lines = {h.anchor: h.line for h in doc.rendered.toc}
-        lines.update((s.anchor, s.line) for s in doc.rendered.sections if s.anchor)
-        for anchor in taken:
-            where = theme.ids[anchor]
-            problems.append(Problem(doc.rel, lines.get(anchor), f"id `{anchor}` is also "
-                                    f"an element of the theme ({where[0]}:{where[1]})",
-                                    f"give the heading another id, e.g. `{{#{anchor}-1}}`"))
-    return problems
-
-
-def colliding_outputs(outputs: list[Output]) -> list[Problem]:
-    seen: set[str] = set()
-    problems = []
-    for output in outputs:
-        if output.path in seen:
-            problems.append(Problem(output.path, None, "two things want to write this file "
-                                    "(a page slug and a static file or section?)",
-                                    "rename the page's slug or the static file"))
-        seen.add(output.path)
-    return problems
-
-
 @contextmanager
 def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
     start = time.perf_counter()
@@ -356,77 +221,8 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-# The two memo'd stages that hand work to the pool (parallel.py): here rather than in
-# incremental/memo.py, where they would make the import chain one module longer.
-
-
-IN_PROCESS = 64  # pages an incremental rebuild renders without forking workers
-
-
-def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: BuildState,
-                 on_page: Callable[[int, int], None] | None,
-                 edited: frozenset[str] | None = None, spool: Spool | None = None,
-                 first: Callable[[list[Output]], None] | None = None) -> list[Output]:
-    """render_routes; when the theme is the same and the site is last build's, or last
-    build's with only the `edited` documents' prose patched, only the routes reading those
-    documents are looked at; when it was linked again, only the routes render.stale names
-    (a few, after a front-matter edit in `serve`). Every other page is last build's as is."""
-    count = len(page_routes)
-    last = state.rendered_from
-    todo: list[int] | None = None
-    own = edited  # the documents whose own pages `first` is given
-    patched = (edited is not None and last is not None and last.theme is theme
-               and (edited or last.site is site))  # the same paths, some routes patched
-    if patched:
-        todo = affected(page_routes, edited)  # type: ignore[arg-type]
-    elif (last is not None and last.theme is theme and spool is None
-          and last.site.config.fingerprint == site.config.fingerprint
-          and theme_key(last.site, theme) == theme_key(site, theme)):
-        records = changed_records(last.site.fingerprints, site.fingerprints)
-        todo = stale(page_routes, {p: r for p, (r, _) in last.pages.items()}, records)
-        own = frozenset(i for i in records if i in site.by_id)
-    if last is not None and todo is not None:
-        outputs = _rerender(page_routes, todo, last, site, theme, state,
-                            first if own else None, own or frozenset())
-        if on_page:
-            on_page(count, count)
-    else:
-        outputs = render_all(page_routes, site, theme, state.outputs, on_page, spool=spool)
-    if patched and last is not None and todo is not None:
-        pages = dict(last.pages)
-        pages.update((page_routes[i].path, (page_routes[i], outputs[i])) for i in todo)
-    else:
-        pages = {r.path: (r, o) for r, o in zip(page_routes, outputs, strict=True)}
-    state.rendered_from = RenderedFrom(site, theme, pages)
-    return outputs
-
-
-def _rerender(page_routes: list[Route], todo: list[int], last: RenderedFrom, site: Site,
-              theme: Theme, state: BuildState,
-              first: Callable[[list[Output]], None] | None = None,
-              own: frozenset[str] = frozenset()) -> list[Output]:
-    """Last build's page at each route's path, but the `todo` routes (and any new path)
-    rendered: a few in this process, whose remembered cards (kinds/registry.py) then stay
-    warm for the next rebuild; many (a price shown on 2,000 pages) on every core. `todo`
-    then lists every route rendered. The pages of the documents `own` names (the edited
-    ones) are rendered first, and given to `first`."""
-    made = last.pages
-    outputs = [made[r.path][1] if r.path in made else None for r in page_routes]
-    redo = set(todo)
-    todo[:] = [i for i, output in enumerate(outputs) if output is None or i in redo]
-    ahead = [i for i in todo if getattr(page_routes[i].context.get("page"), "id", "") in own]
-    if first is not None and ahead:
-        for i, output in zip(ahead, render_routes([page_routes[i] for i in ahead], site, theme,
-                                                  state.outputs), strict=True):
-            outputs[i] = output
-        first([outputs[i] for i in ahead])  # type: ignore[misc]  # every one set
-    done = set(ahead) if first is not None else set()
-    rest = [i for i in todo if i not in done]
-    fresh = (render_all if len(rest) > IN_PROCESS else render_routes)(
-        [page_routes[i] for i in rest], site, theme, state.outputs)
-    for i, output in zip(rest, fresh, strict=True):
-        outputs[i] = output
-    return outputs  # type: ignore[return-value]  # every one set now
+# The memo'd stage that parses on the pool (parallel.py): here rather than in incremental/,
+# where, importing memo.py, it would make the import chain one module longer.
 
 
 def load_documents(sources: list[Source], config: Config, state: BuildState,

@@ -15,9 +15,11 @@ from concurrent.futures import Future
 from generator.content.document import Document, Reading, load_document
 from generator.content.sources import Source
 from generator.errors import CasefolioError, Problem
-from generator.output.render import Output, Route, plan, render_page, site_globals
+from generator.output.keys import plan
+from generator.output.pages import Route
+from generator.output.render import render_page, site_globals
 from generator.output.theme import Theme
-from generator.output.writer import Spool, Spooled
+from generator.output.writer import Output, Spool, Spooled
 from generator.site import Site
 from generator.workers import can_fork, collector_paused, process_pool
 from generator.workers import processes as pool_size

@@ -20,7 +20,7 @@ PACKAGE = REPO / "generator"
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "pickling"), ("workers", "seal"), ("console",), ("content",), ("brand",), ("config",), ("model",),
     ("images",), ("kinds",), ("site",), ("output",), ("parallel",), ("incremental",), ("editor",),
-    ("build",),
+    ("cache_saver",), ("build",),
     ("check", "serve", "scaffold", "importer", "deploy"), ("cli",),
 ]
 # The longest chain of imports between generator's modules, counted in modules (at run time).

@@ -27,7 +27,7 @@ from generator.cli import main
 from generator.config import BuildOptions
 from generator.errors import CasefolioError
 from generator.incremental import cache
-from generator.output.render import routes
+from generator.output.routes import routes
 from generator.output.writer import write_site
 from tests.conftest import REPO, write_files
 

@@ -20,9 +20,11 @@ from generator.incremental.relink import relink
 from generator.incremental.state import BuildState, ImagesMemo, PublishedMemo, SiteMemo, ThemeMemo
 from generator.kinds.registry import for_site
 from generator.output.markup import image_markup
-from generator.output.render import Output, Route, made_routes, patch_routes, relinked_routes
+from generator.output.pages import Route
+from generator.output.patching import patch_routes, relinked_routes
+from generator.output.routes import made_routes
 from generator.output.theme import Theme, load_theme
-from generator.output.writer import Spool
+from generator.output.writer import Output, Spool
 from generator.site import Site, build_site, patch_bodies, public_assets, published
 from generator.workers import Forked, can_fork, processes
 

@@ -29,10 +29,12 @@ from generator.errors import CasefolioError
 from generator.incremental import cache
 from generator.kinds.registry import for_site
 from generator.model.views import Card
+from generator.output.keys import page_key, theme_key
 from generator.output.listing import listing_signature, output_listing
-from generator.output.render import Output, Route, globals_for, page_key, render_page, theme_key
+from generator.output.pages import Route
+from generator.output.render import globals_for, render_page
 from generator.output.theme import Theme, load_theme
-from generator.output.writer import write_site
+from generator.output.writer import Output, write_site
 from generator.site import Site, prose_only, reprose, without_prose
 
 META = "prose-meta"
@@ -45,7 +47,7 @@ class Meta:
 
     inputs: str                     # the stamp's inputs digest: which build this belongs to
     config: str                     # the configuration fingerprint
-    theme_key: str                  # render.theme_key
+    theme_key: str                  # keys.theme_key
     fingerprints: dict[str, str]    # Site.fingerprints
     menu: list[Card]                # the menu's cards (render.globals_for)
 

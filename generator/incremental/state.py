@@ -11,8 +11,9 @@ if TYPE_CHECKING:
     from generator.content.document import Document
     from generator.content.sources import Asset, Source
     from generator.errors import Problem
-    from generator.output.render import Made, Output, Route
+    from generator.output.pages import Made, Route
     from generator.output.theme import Theme
+    from generator.output.writer import Output
     from generator.site import Site
 
 

@@ -40,7 +40,7 @@ class Card:
     topic: str = ""
     count: int = 0                 # practices in a collection
     full_title: str = ""           # the page's title when `title` is its short_title
-    unlisted: bool = False         # built, but shown in no list (render.py filters)
+    unlisted: bool = False         # built, but shown in no list (output/pages.py filters)
     niches: tuple[str, ...] = ()   # every niche id of a case study, `niche` first
     logo_html: str = ""            # the client's logo, a sized <img>/<picture> (safe html)
     team: tuple[str, ...] = ()     # people ids of a case study's `team:` (their pages list it)
