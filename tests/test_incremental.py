@@ -562,3 +562,30 @@ def test_front_matter_edits_relinked_end_where_a_full_build_ends(
             assert fresh(site, full) == ()
             assert tree(served) == tree(full), (seed, history)
     assert sum(relinked) >= len(relinked) // 2, relinked
+
+
+class _Edges:
+    """An Index's `pointing` alone: what case_study.near reads."""
+
+    def __init__(self, members: list[str]) -> None:
+        self.members = members
+
+    def pointing(self, relation: str, target: str) -> list[str]:
+        return self.members
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_near_finds_exactly_the_windows_that_hold_a_study(seed: int) -> None:
+    """near() looks only around the study's places in the list; it must find what asking
+    every member's window finds, with studies listed twice and lists of every length."""
+    from generator.kinds import case_study
+
+    rng = random.Random(seed)
+    for _ in range(40):
+        pool = [f"case-studies/s{i}" for i in range(rng.randrange(1, 90))]
+        members = [rng.choice(pool) for _ in range(rng.randrange(1, 120))]
+        edges = _Edges(members)
+        lists = case_study._Members(edges)  # type: ignore[arg-type]
+        for sid in [*pool[:12], "case-studies/absent"]:
+            every = {o for o in members if sid in lists.window("tag", "t", o)}
+            assert case_study.near(edges, "tag", "t", sid) == every  # type: ignore[arg-type]

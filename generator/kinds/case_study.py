@@ -369,8 +369,17 @@ def near(index: Index, relation: str, key: str, sid: str) -> set[str]:
     leaves that list, the only ones whose candidates change (a window that does not hold it
     holds the same studies, shifted by one)."""
     lists = _Members(index)
-    return {other for other in lists[relation, key]
-            if sid in lists.window(relation, key, other)}
+    members = lists[relation, key]
+    found: set[str] = set()
+    at = -1
+    while True:  # a window that holds `sid` is one of a study within CANDIDATES_PER_KEY of it
+        try:     # (not every member of a tag thousands of studies name: ~50 ms at 10,000)
+            at = members.index(sid, at + 1)
+        except ValueError:
+            return found
+        for other in members[max(0, at - CANDIDATES_PER_KEY + 1):at + CANDIDATES_PER_KEY]:
+            if other not in found and sid in lists.window(relation, key, other):
+                found.add(other)
 
 
 class _Days(dict[str, int]):
