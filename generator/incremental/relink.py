@@ -54,7 +54,8 @@ class Relinked:
     changed: frozenset[str]
     remade: dict[str, Any]
     card: v.Card  # the document's new card
-    pages: bool = False  # a tag page comes or goes: the routes must all be made again
+    pages: bool = False  # a tag page comes, goes or is renamed (its breadcrumbs name it):
+    #                      the routes must all be made again
 
 
 def relink(site: Site, problems: Sequence[Problem], before: Document, after: Document,
@@ -117,12 +118,17 @@ def relink(site: Site, problems: Sequence[Problem], before: Document, after: Doc
         return None  # (problems besides the views': not this path's to patch)
 
     kept = dict(last.highlights)
-    aggregates = _aggregates(site, index, card, moved, last, kept)
+    # the tags whose pages are made again: those it left or joined, and any it spells
+    # otherwise (a tag's page is named as the first document to name it spells it)
+    respelled = _tags_of(before) != _tags_of(after)
+    touched = {slug for relation, slug in moved if relation == "tag"} | (
+        {tag_slug(t) for t in (*_tags_of(before), *_tags_of(after))} if respelled else set())
+    aggregates = _aggregates(site, index, card, moved, touched, last, kept)
     if aggregates is None:
         return None
     niches, tags, stats = aggregates
     lists = {n.id for n in niches if ("niche", n.id.split("/", 1)[1]) in moved} | {
-        t.id for t in tags if ("tag", t.id.split("/", 1)[1]) in moved}
+        t.id for t in tags if t.id.split("/", 1)[1] in touched}
     fingerprints = dict(site.fingerprints)
     fingerprints[doc_id] = after.fingerprint
     fingerprints[f"card:{doc_id}"] = card_fingerprint(card)
@@ -145,7 +151,7 @@ def relink(site: Site, problems: Sequence[Problem], before: Document, after: Doc
                               fills={**site.fills, doc_id: fills}, reuse=reuse)
     return Relinked(new, [p for i in order for p in views[i].problems], changed | lists,
                     {i: made.view for i, made in remade.items()}, card,
-                    {t.id for t in tags} != {t.id for t in site.tags})
+                    {(t.id, t.name) for t in tags} != {(t.id, t.name) for t in site.tags})
 
 
 def _built_in(registry: Registry) -> bool:
@@ -246,11 +252,12 @@ def _moved(index: Index, old: Index, doc: Document,
 
 
 def _aggregates(site: Site, index: Index, card: v.Card, moved: frozenset[tuple[str, str]],
+                touched: set[str],
                 last: linking.Linking, kept: dict[str, tuple[tuple[v.Card, ...], tuple[Any, ...]]],
                 ) -> tuple[tuple[v.Niche, ...], tuple[v.Tag, ...], v.Stats] | None:
     """The niches, tags and stats with the new card where they list it, the lists the
-    document left or joined made again (as site._aggregates makes them), highlights made
-    again where a card they count changed what they count."""
+    document left or joined (and the `touched` tags' pages) made again as site._aggregates
+    makes them, highlights made again where a card they count changed what they count."""
     def swap(cards: tuple[v.Card, ...]) -> tuple[v.Card, ...]:
         return tuple(card if c.id == card.id else c for c in cards)
 
@@ -290,11 +297,11 @@ def _aggregates(site: Site, index: Index, card: v.Card, moved: frozenset[tuple[s
                                         services=swap(niche.services),
                                         collections=swap(niche.collections), highlights=made)
         niches.append(niche)
-    tags = _tags(site, index, moved) if any(r == "tag" for r, _ in moved) else site.tags
+    tags = _tags(site, index, touched) if touched else site.tags
     if tags is None:
         return None
     tags = tuple(dataclasses.replace(tag, case_studies=swap(tag.case_studies))
-                 if key in tag.reads and ("tag", tag.id.split("/", 1)[1]) not in moved
+                 if key in tag.reads and tag.id.split("/", 1)[1] not in touched
                  else tag for tag in tags)
     stats = site.stats
     if key in stats.reads:
@@ -308,24 +315,29 @@ def _aggregates(site: Site, index: Index, card: v.Card, moved: frozenset[tuple[s
     return tuple(niches), tags, stats
 
 
-def _tags(site: Site, index: Index, moved: frozenset[tuple[str, str]],
-          ) -> tuple[v.Tag, ...] | None:
-    """Every tag page as site._aggregates makes it: those of the `moved` tags made again,
-    the others as they were; None when two spellings of a tag meet (its error says so)."""
+def _tags_of(doc: Document) -> tuple[str, ...]:
+    return getattr(doc.meta, "tags", ())
+
+
+def _tags(site: Site, index: Index, touched: set[str]) -> tuple[v.Tag, ...] | None:
+    """Every tag page as site._aggregates makes it: those of the `touched` tags (by slug)
+    made again, the others as they were; None when two spellings of a tag meet (its error
+    says so). Only the documents naming a touched tag are read for its spelling (the first
+    written): the site was linked without a clash, and every other tag's are as they were."""
+    docs = {d.id: d for group in index.docs.values() for d in group}
     names: dict[str, str] = {}
-    for group in index.docs.values():
-        for doc in group:
-            if doc.id in index.unlisted:
-                continue
-            for tag in getattr(doc.meta, "tags", ()):
-                first = names.setdefault(tag_slug(tag), tag)
-                if first != tag and first.casefold() != tag.casefold():
-                    return None
+    for slug in touched:
+        for i in index.pointing("tag", slug):  # in the documents' order, as site.py reads
+            for tag in getattr(docs[i].meta, "tags", ()):
+                if tag_slug(tag) == slug:
+                    first = names.setdefault(slug, tag)
+                    if first != tag and first.casefold() != tag.casefold():
+                        return None
     was = {tag.id: tag for tag in site.tags}
     out = []
     for slug in sorted(set(index.targets("tag"))):
         tag = was.get(f"tags/{slug}")
-        if tag is None or ("tag", slug) in moved or tag.name != names[slug]:
+        if tag is None or slug in touched:
             tag = tag_view(index, slug, names[slug])
         out.append(tag)
     return tuple(out)
