@@ -26,17 +26,23 @@ FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
-    "WEBP": {"quality": 78, "method": 4},
+    "WEBP": {"quality": 78, "method": 3},  # 4: the same bytes on photos, ~5% more CPU
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
     "PNG": {"compress_level": 6},  # 9 would save ~10% at 5x the time, on files rarely served
 }
 # A fallback is fetched only by a browser without WebP (~none): a big screenshot's PNG at
 # level 1 takes 90 ms instead of 340, for ~12% more bytes. A true-colour one is written with
 # every row filtered "Up" and deflated at `up_level` (encode.png_up): on the fivexl site's 51
-# true-colour fallbacks 0.85x the CPU of Pillow's at level 1 and 2.5% fewer bytes (at level 2:
-# 0.63x the CPU, 0.4% more bytes)
+# true-colour fallbacks at level 2 as little CPU as at level 1, 0.74x that of level 3, for 3%
+# more bytes than level 3
 FALLBACK_ENCODER: dict[str, dict[str, Any]] = {**ENCODER,
-                                               "PNG": {"compress_level": 1, "up_level": 3}}
+                                               "PNG": {"compress_level": 1, "up_level": 2}}
+# A lossy WebP of more than BIG_WEBP_PIXELS (a tall screenshot or photo at full width) at
+# method 2, so that no image holds a core past 0.5 s: on the fivexl site's six such variants
+# 0.4-0.7x the CPU of method 3 for 3-6% more bytes and <= 0.0006 less SSIM. At 1600 px wide,
+# anything up to 1600x1250 keeps method 3
+BIG_WEBP: dict[str, Any] = {**ENCODER["WEBP"], "method": 2}
+BIG_WEBP_PIXELS = 2_000_000
 # A palette source (a screenshot saved with few colours) gets lossless WebP of its palette
 # pixels, as its PNGs are: at the lowest effort a third of the bytes of lossy WebP (q78, m4)
 # in a third of the time, and exact. Noise-like pixels (a dithered photo) would make it larger
@@ -230,12 +236,19 @@ def encoder_options(v: Variant) -> dict[str, Any]:
     """The encoder's settings for the variant."""
     if v.lossless:
         return LOSSLESS_WEBP
+    if v.format == "WEBP":
+        return lossy_webp(v)
     return (FALLBACK_ENCODER if v.role == "fallback" else ENCODER)[v.format]
+
+
+def lossy_webp(v: Variant) -> dict[str, Any]:
+    """Lossy WebP settings for the variant's size (a lossless one's too, when it is too big)."""
+    return BIG_WEBP if v.width * v.height > BIG_WEBP_PIXELS else ENCODER["WEBP"]
 
 
 def encoder_settings(v: Variant) -> object:
     """All that decides the variant's bytes beyond its source and size: what keys it."""
-    return ((encoder_options(v), ENCODER["WEBP"], LOSSLESS_MAX_BITS) if v.lossless
+    return ((encoder_options(v), lossy_webp(v), LOSSLESS_MAX_BITS) if v.lossless
             else encoder_options(v))
 
 
