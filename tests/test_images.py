@@ -765,13 +765,14 @@ def test_lossless_and_lossy_variants_have_their_own_keys() -> None:
 
 def test_a_big_webp_has_its_own_cheaper_settings_in_its_key(monkeypatch) -> None:
     asset = plan.Asset("static/tall.png", "tall.png", "f" * 32)
-    before = plan._variants(asset, 1216, 1862, "PNG")  # 1216x1862: over BIG_WEBP_PIXELS
-    assert [plan.encoder_options(v) is plan.BIG_WEBP for v in before if v.role == "srcset"] == [
-        False, False, True]
+    photo = plan._variants(plan.Asset("static/p.jpg", "p.jpg", "f" * 32), 2400, 1600, "JPEG")
+    before = plan._variants(asset, 1216, 1862, "PNG")  # WebPs over BIG_WEBP_PIXELS in all
+    assert [plan.encoder_options(v) is plan.BIG_WEBP for v in before + photo
+            if v.role == "srcset"] == [True] * 3 + [False] * 3
     monkeypatch.setattr(plan, "BIG_WEBP", {**plan.BIG_WEBP, "method": 1})
     after = plan._variants(asset, 1216, 1862, "PNG")
     changed = [b.path != a.path for b, a in zip(before, after, strict=True)]
-    assert changed == [False, False, True, False, False]  # only the big WebP is made again
+    assert changed == [True, True, True, False, False]  # only its WebPs are made again
 
 
 def test_smaller_widths_are_resized_from_the_next_larger_one(tmp_path) -> None:
