@@ -26,7 +26,7 @@ FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
-    "WEBP": {"quality": 78, "method": 3},  # 4: the same bytes on photos, ~5% more CPU
+    "WEBP": {"quality": 78, "method": 4},  # 3: the same bytes, 1-3% less CPU (noise)
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
     "PNG": {"compress_level": 6},  # 9 would save ~10% at 5x the time, on files rarely served
 }
@@ -40,7 +40,7 @@ FALLBACK_ENCODER: dict[str, dict[str, Any]] = {**ENCODER,
 # The lossy WebPs of an image whose WebPs add up to more than BIG_WEBP_PIXELS (a tall
 # screenshot or photo: 1216x1862 has 4.0 M at 1216, 960 and 480 px wide, a 2400x1600 photo 2.5 M)
 # at method 2, so that no image holds a core past 0.5 s: on the fivexl site's largest such
-# variants 0.4-0.7x the CPU of method 3 for 3-6% more bytes and <= 0.0006 less SSIM
+# variants 0.4-0.7x the CPU of method 3 or 4 for 3-6% more bytes and <= 0.0006 less SSIM
 BIG_WEBP: dict[str, Any] = {**ENCODER["WEBP"], "method": 2}
 BIG_WEBP_PIXELS = 3_000_000
 # A palette source (a screenshot saved with few colours) gets lossless WebP of its palette

@@ -172,7 +172,7 @@ def _attempt(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str
 
 def _work(job: Job, keys: frozenset[str]) -> int:
     """About the milliseconds of CPU it takes: a card ~2 (drawn and cached), a megapixel ~60
-    to decode plus ~60 a variant (WebP at method 3 and resizing dominate)."""
+    to decode plus ~60 a variant (WebP at method 4 and resizing dominate)."""
     if isinstance(job, CardJob):
         return 2
     return max(1, round(job.width * job.height / 1e6 * 60 * (1 + len(keys))))
