@@ -763,6 +763,18 @@ def test_lossless_and_lossy_variants_have_their_own_keys() -> None:
         v.path for v in lossy if v.role != "srcset"]      # the fallback and original are the same
 
 
+def test_a_big_webp_has_its_own_cheaper_settings_in_its_key(monkeypatch) -> None:
+    asset = plan.Asset("static/tall.png", "tall.png", "f" * 32)
+    photo = plan._variants(plan.Asset("static/p.jpg", "p.jpg", "f" * 32), 2400, 1600, "JPEG")
+    before = plan._variants(asset, 1216, 1862, "PNG")  # WebPs over BIG_WEBP_PIXELS in all
+    assert [plan.encoder_options(v) is plan.BIG_WEBP for v in before + photo
+            if v.role == "srcset"] == [True] * 3 + [False] * 3
+    monkeypatch.setattr(plan, "BIG_WEBP", {**plan.BIG_WEBP, "method": 1})
+    after = plan._variants(asset, 1216, 1862, "PNG")
+    changed = [b.path != a.path for b, a in zip(before, after, strict=True)]
+    assert changed == [True, True, True, False, False]  # only its WebPs are made again
+
+
 def test_smaller_widths_are_resized_from_the_next_larger_one(tmp_path) -> None:
     from generator.content.sources import Asset, fingerprint
 

@@ -19,6 +19,7 @@ from generator.images.plan import (
     ImageJob,
     Variant,
     encoder_options,
+    lossy_webp,
     too_many_pixels,
     widths_for,
 )
@@ -69,7 +70,8 @@ def encode_variant(source: _Decoded, v: Variant, sized: dict[Any, Any]) -> bytes
     data = _encode(_pixels(source, v, sized), v.format, source.icc, settings=encoder_options(v))
     if len(data) * 8 <= LOSSLESS_MAX_BITS * v.width * v.height:
         return data
-    return _encode(_sized(source, v.box, v.width, v.height, sized), v.format, source.icc)
+    return _encode(_sized(source, v.box, v.width, v.height, sized), v.format, source.icc,
+                   settings=lossy_webp(v))
 
 
 def _pixels(source: _Decoded, v: Variant, sized: dict[Any, Any]) -> Any:

@@ -26,17 +26,23 @@ FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 ENCODER: dict[str, dict[str, Any]] = {  # fixed, so the bytes are reproducible
-    "WEBP": {"quality": 78, "method": 4},
+    "WEBP": {"quality": 78, "method": 4},  # 3: the same bytes, 1-3% less CPU (noise)
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
     "PNG": {"compress_level": 6},  # 9 would save ~10% at 5x the time, on files rarely served
 }
 # A fallback is fetched only by a browser without WebP (~none): a big screenshot's PNG at
 # level 1 takes 90 ms instead of 340, for ~12% more bytes. A true-colour one is written with
 # every row filtered "Up" and deflated at `up_level` (encode.png_up): on the fivexl site's 51
-# true-colour fallbacks 0.85x the CPU of Pillow's at level 1 and 2.5% fewer bytes (at level 2:
-# 0.63x the CPU, 0.4% more bytes)
+# true-colour fallbacks at level 2 as little CPU as at level 1, 0.74x that of level 3, for 3%
+# more bytes than level 3
 FALLBACK_ENCODER: dict[str, dict[str, Any]] = {**ENCODER,
-                                               "PNG": {"compress_level": 1, "up_level": 3}}
+                                               "PNG": {"compress_level": 1, "up_level": 2}}
+# The lossy WebPs of an image whose WebPs add up to more than BIG_WEBP_PIXELS (a tall
+# screenshot or photo: 1216x1862 has 4.0 M at 1216, 960 and 480 px wide, a 2400x1600 photo 2.5 M)
+# at method 2, so that no image holds a core past 0.5 s: on the fivexl site's largest such
+# variants 0.4-0.7x the CPU of method 3 or 4 for 3-6% more bytes and <= 0.0006 less SSIM
+BIG_WEBP: dict[str, Any] = {**ENCODER["WEBP"], "method": 2}
+BIG_WEBP_PIXELS = 3_000_000
 # A palette source (a screenshot saved with few colours) gets lossless WebP of its palette
 # pixels, as its PNGs are: at the lowest effort a third of the bytes of lossy WebP (q78, m4)
 # in a third of the time, and exact. Noise-like pixels (a dithered photo) would make it larger
@@ -56,6 +62,7 @@ class Variant:
     role: str        # "srcset" (WebP) | "fallback" | "original" (the source, cleaned) | "og"
     box: tuple[int, int, int, int] | None = None  # crop of the upright source, before resizing
     lossless: bool = False  # WebP of a palette source's pixels (LOSSLESS_WEBP)
+    big: bool = False       # a WebP of an image with more than BIG_WEBP_PIXELS of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +212,9 @@ def _variants(asset: Asset, width: int, height: int, fmt: str, palette: bool = F
                         fmt, "srcset") for w in widths]
         out.append(Variant(asset.out, width, height, fmt, "original"))
         return tuple(out)
+    big = sum(w * round(height * w / width) for w in widths) > BIG_WEBP_PIXELS
     out = [_variant(f"{stem}-{w}w", asset.fingerprint, w, max(1, round(height * w / width)),
-                    "WEBP", "srcset", lossless=palette) for w in widths]
+                    "WEBP", "srcset", lossless=palette, big=big) for w in widths]
     if fmt != "WEBP":
         w = min(WIDTHS[1], width)
         out.append(_variant(f"{stem}-{w}w", asset.fingerprint, w,
@@ -220,8 +228,9 @@ def widths_for(width: int) -> list[int]:
 
 
 def _variant(stem: str, fingerprint: str, width: int, height: int, fmt: str, role: str,
-             box: tuple[int, int, int, int] | None = None, *, lossless: bool = False) -> Variant:
-    v = Variant("", width, height, fmt, role, box, lossless)
+             box: tuple[int, int, int, int] | None = None, *, lossless: bool = False,
+             big: bool = False) -> Variant:
+    v = Variant("", width, height, fmt, role, box, lossless, big)
     key = digest(fingerprint, width, height, fmt, box, encoder_settings(v))
     return replace(v, path=f"{stem}.{key[:8]}.{EXTENSIONS[fmt]}")
 
@@ -230,12 +239,19 @@ def encoder_options(v: Variant) -> dict[str, Any]:
     """The encoder's settings for the variant."""
     if v.lossless:
         return LOSSLESS_WEBP
+    if v.format == "WEBP":
+        return lossy_webp(v)
     return (FALLBACK_ENCODER if v.role == "fallback" else ENCODER)[v.format]
+
+
+def lossy_webp(v: Variant) -> dict[str, Any]:
+    """Lossy WebP settings for the variant (a lossless one's too, when it comes out too big)."""
+    return BIG_WEBP if v.big else ENCODER["WEBP"]
 
 
 def encoder_settings(v: Variant) -> object:
     """All that decides the variant's bytes beyond its source and size: what keys it."""
-    return ((encoder_options(v), ENCODER["WEBP"], LOSSLESS_MAX_BITS) if v.lossless
+    return ((encoder_options(v), lossy_webp(v), LOSSLESS_MAX_BITS) if v.lossless
             else encoder_options(v))
 
 
