@@ -12,12 +12,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from generator.config import Config
 from generator.content.document import Document
@@ -33,8 +31,8 @@ from generator.kinds.index import (
     card_fingerprint,
     card_ids,
     filled,
+    findall_at_words,
     highlights,
-    image_rel,
     tag_slug,
     unique,
 )
@@ -43,6 +41,7 @@ from generator.kinds.linking import Linking
 from generator.kinds.registry import Registry
 from generator.model import views as v
 from generator.model.metrics import format_figure as fmt_figure
+from generator.published_files import linked_files
 
 Fills = tuple[tuple[str, ...], tuple[str, ...]]  # a body's final link URLs and image html
 
@@ -107,44 +106,6 @@ def published(docs: Iterable[Document], config: Config) -> list[Document]:
     return keep
 
 
-_FILE_REF = re.compile(r"""(?:href|src)="([^":?#/][^":?#]*)["?#]""")  # at a word's start
-
-
-def public_assets(documents: list[Document], docs: list[Document], assets: list[Asset],
-                  ) -> list[Asset]:
-    """The assets less the files of unpublished documents (a draft's screenshots, the PDF of a
-    contract beside it): every file of a draft's bundle (the folder of its index.md), and a
-    file in content/ that unpublished documents refer to and no published one does."""
-    shown = {id(doc) for doc in docs}
-    hidden = [doc for doc in documents if id(doc) not in shown]
-    if not hidden:
-        return assets
-    bundles = tuple(posixpath.dirname(doc.rel) + "/" for doc in hidden
-                    if posixpath.basename(doc.rel) == "index.md")
-    private = set().union(*(_files_of(doc) for doc in hidden))
-    if private:
-        private -= set().union(*(_files_of(doc) for doc in docs))
-    if not bundles and not private:
-        return assets
-    return [a for a in assets if not a.rel.startswith("content/")
-            or (a.rel not in private and not a.rel.startswith(bundles))]
-
-
-def _files_of(doc: Document) -> set[str]:
-    """The site-relative paths of the files a document shows or links to."""
-    meta = doc.meta
-    cover = getattr(meta, "cover", None)
-    srcs = [image.src for image in doc.rendered.images]
-    srcs += [cover.src] if cover else []
-    srcs += [side.src for pair in getattr(meta, "comparisons", ()) for side in (pair.before,
-                                                                                pair.after)]
-    srcs += [unquote(found) for found in _findall_at_words(_FILE_REF, doc.rendered.html)]
-    srcs += [path for link in getattr(doc.rendered, "links", ())  # `[a](contract%20v2.pdf)`
-             if (path := link.target.partition("#")[0].partition("?")[0])
-             and not path.startswith("/") and not path.endswith(".md")]
-    return {image_rel(doc, src) for src in srcs}
-
-
 def build_site(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
                absent: Mapping[str, tuple[str, str]] | None = None, *, markup: ImageMarkup,
                previous: Site | None = None) -> tuple[Site, list[Problem]]:
@@ -183,7 +144,7 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
     site = Site(config, registry, views, {view.id: view for group in views.values()
                                           for view in group},
                 niches, tags, stats, tuple(index.copied), fingerprints,
-                images=(*img.publish(index.image_jobs, index.shown, _linked_files(docs, index)),
+                images=(*img.publish(index.image_jobs, index.shown, linked_files(docs, index)),
                         *index.jobs), fills=fills, redirects=redirects, reuse=made)
     return site, problems
 
@@ -229,7 +190,7 @@ def _anchors(rendered: Rendered, sections: bool) -> Mapping[str, str]:
     headings', then any other id in it (an h4-h6 heading, a raw <a id="...">) with ""."""
     own = {s.anchor: s.title for s in rendered.sections if s.anchor} if sections else {}
     own |= {h.anchor: h.text for h in rendered.toc}
-    return {**{m: "" for m in _findall_at_words(_BODY_ID, rendered.html)}, **own}
+    return {**{m: "" for m in findall_at_words(_BODY_ID, rendered.html)}, **own}
 
 
 def _sort_key(order: Callable[[Document], Any], doc: Document) -> tuple[Any, ...]:
@@ -469,50 +430,3 @@ def view_by_id(site: Site, doc_id: str) -> Any | None:
 
 
 _BODY_ID = re.compile(r"""(?:id|name)=["']([^"'\s]+)["']""")  # each at a word's start
-_HREF = re.compile(r"""href=["']([^"'#?]+)""")
-_WORD = re.compile(r"\w")
-
-
-def _findall_at_words(pattern: re.Pattern[str], html: str) -> list[str]:
-    """pattern.findall(html) of its matches that start a word: the `\b` a pattern would
-    begin with, checked here. Python's re looks for a pattern that begins with `\b` at every
-    position, one that begins with a letter only where that letter is (0.21 -> 0.09 ms for a
-    9 kB page; ~2,000 pages are searched when a 1,000-study site is linked)."""
-    return [m[1] for m in pattern.finditer(html)
-            if not (m.start() and _WORD.match(html, m.start() - 1))]
-
-
-@functools.lru_cache(maxsize=32768)  # serve: nearly every body is the same as last time
-def _href_files(html: str, folder: str, base: str) -> frozenset[str]:
-    """The output paths a body at `folder` (site-relative) links to by href."""
-    found = set()
-    for href in _findall_at_words(_HREF, html):
-        href = unquote(href)
-        if href.startswith(base):
-            found.add(href[len(base):])
-        elif not href.startswith("/") and ":" not in href.partition("/")[0]:
-            found.add(posixpath.normpath(posixpath.join(folder, href)))
-    return frozenset(found)
-
-
-def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
-    """The output paths that pages link to by href (a full-size screenshot, say) and the
-    logo site.yaml names: the originals of these images are published beside their variants."""
-    base = index.base
-    found: set[str] = set()
-    for doc in docs:
-        folder = index.urls[doc.id][len(base):]  # 'case-studies/acme/', 'about/'
-        found |= _href_files(doc.rendered.html, folder, base)
-        for link in doc.rendered.links:  # `[full size](shot.png)`, `(/img/shot.png)`
-            path = link.target.partition("#")[0].partition("?")[0]
-            if path.startswith("/"):
-                found.add(unquote(path).lstrip("/"))
-            elif path and not path.endswith(".md"):
-                asset = index.assets.get(posixpath.normpath(posixpath.join(
-                    posixpath.dirname(doc.rel), path)))
-                if asset is not None:
-                    found.add(asset.out)
-    organization = index.config.settings.organization
-    if organization and organization.logo:
-        found.add(organization.logo.removeprefix("static/").lstrip("/"))
-    return found

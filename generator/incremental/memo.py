@@ -25,7 +25,8 @@ from generator.output.patching import patch_routes, relinked_routes
 from generator.output.routes import made_routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Output, Spool
-from generator.site import Site, build_site, patch_bodies, public_assets, published
+from generator.published_files import public_assets
+from generator.site import Site, build_site, patch_bodies, published
 from generator.workers import Forked, can_fork, processes
 
 
