@@ -369,9 +369,4 @@ def _redirects(docs: Iterable[Document], index: Index) -> tuple[v.Redirect, ...]
     return tuple(sorted(out, key=lambda r: r.path))
 
 
-def view_by_id(site: Site, doc_id: str) -> Any | None:
-    """A document's full view (CaseStudy, Collection, Service, Page...), or None."""
-    return site.by_id.get(doc_id)
-
-
 _BODY_ID = re.compile(r"""(?:id|name)=["']([^"'\s]+)["']""")  # each at a word's start
