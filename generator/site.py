@@ -12,12 +12,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from generator.config import Config
 from generator.content.document import Document
@@ -33,16 +31,16 @@ from generator.kinds.index import (
     card_fingerprint,
     card_ids,
     filled,
+    findall_at_words,
     highlights,
-    image_rel,
     tag_slug,
     unique,
 )
-from generator.kinds.kind import Kind, View
 from generator.kinds.linking import Linking
 from generator.kinds.registry import Registry
 from generator.model import views as v
 from generator.model.metrics import format_figure as fmt_figure
+from generator.published_files import linked_files
 
 Fills = tuple[tuple[str, ...], tuple[str, ...]]  # a body's final link URLs and image html
 
@@ -107,44 +105,6 @@ def published(docs: Iterable[Document], config: Config) -> list[Document]:
     return keep
 
 
-_FILE_REF = re.compile(r"""(?:href|src)="([^":?#/][^":?#]*)["?#]""")  # at a word's start
-
-
-def public_assets(documents: list[Document], docs: list[Document], assets: list[Asset],
-                  ) -> list[Asset]:
-    """The assets less the files of unpublished documents (a draft's screenshots, the PDF of a
-    contract beside it): every file of a draft's bundle (the folder of its index.md), and a
-    file in content/ that unpublished documents refer to and no published one does."""
-    shown = {id(doc) for doc in docs}
-    hidden = [doc for doc in documents if id(doc) not in shown]
-    if not hidden:
-        return assets
-    bundles = tuple(posixpath.dirname(doc.rel) + "/" for doc in hidden
-                    if posixpath.basename(doc.rel) == "index.md")
-    private = set().union(*(_files_of(doc) for doc in hidden))
-    if private:
-        private -= set().union(*(_files_of(doc) for doc in docs))
-    if not bundles and not private:
-        return assets
-    return [a for a in assets if not a.rel.startswith("content/")
-            or (a.rel not in private and not a.rel.startswith(bundles))]
-
-
-def _files_of(doc: Document) -> set[str]:
-    """The site-relative paths of the files a document shows or links to."""
-    meta = doc.meta
-    cover = getattr(meta, "cover", None)
-    srcs = [image.src for image in doc.rendered.images]
-    srcs += [cover.src] if cover else []
-    srcs += [side.src for pair in getattr(meta, "comparisons", ()) for side in (pair.before,
-                                                                                pair.after)]
-    srcs += [unquote(found) for found in _findall_at_words(_FILE_REF, doc.rendered.html)]
-    srcs += [path for link in getattr(doc.rendered, "links", ())  # `[a](contract%20v2.pdf)`
-             if (path := link.target.partition("#")[0].partition("?")[0])
-             and not path.startswith("/") and not path.endswith(".md")]
-    return {image_rel(doc, src) for src in srcs}
-
-
 def build_site(config: Config, registry: Registry, docs: list[Document], assets: list[Asset],
                absent: Mapping[str, tuple[str, str]] | None = None, *, markup: ImageMarkup,
                previous: Site | None = None) -> tuple[Site, list[Problem]]:
@@ -183,7 +143,7 @@ def build_site(config: Config, registry: Registry, docs: list[Document], assets:
     site = Site(config, registry, views, {view.id: view for group in views.values()
                                           for view in group},
                 niches, tags, stats, tuple(index.copied), fingerprints,
-                images=(*img.publish(index.image_jobs, index.shown, _linked_files(docs, index)),
+                images=(*img.publish(index.image_jobs, index.shown, linked_files(docs, index)),
                         *index.jobs), fills=fills, redirects=redirects, reuse=made)
     return site, problems
 
@@ -229,7 +189,7 @@ def _anchors(rendered: Rendered, sections: bool) -> Mapping[str, str]:
     headings', then any other id in it (an h4-h6 heading, a raw <a id="...">) with ""."""
     own = {s.anchor: s.title for s in rendered.sections if s.anchor} if sections else {}
     own |= {h.anchor: h.text for h in rendered.toc}
-    return {**{m: "" for m in _findall_at_words(_BODY_ID, rendered.html)}, **own}
+    return {**{m: "" for m in findall_at_words(_BODY_ID, rendered.html)}, **own}
 
 
 def _sort_key(order: Callable[[Document], Any], doc: Document) -> tuple[Any, ...]:
@@ -409,110 +369,4 @@ def _redirects(docs: Iterable[Document], index: Index) -> tuple[v.Redirect, ...]
     return tuple(sorted(out, key=lambda r: r.path))
 
 
-def patch_bodies(site: Site, edits: Iterable[tuple[Document, Document]]) -> Site | None:
-    """The site as build_site would make it after these (before, after) edits, when each one
-    changed nothing but prose: same metadata, links, images, headings and section titles (so
-    no card, URL, relation or cross-reference moved); None when some edit did more.
-
-    This is what makes a save in `serve` cost one page on a 10,000-page site: the views of
-    the edited documents get their new bodies, everything else is shared with `site`."""
-    fingerprints = dict(site.fingerprints)
-    views = dict(site.views)
-    by_id = dict(site.by_id)
-    for before, after in edits:
-        old = site.by_id.get(before.id)
-        if not prose_only(before, after) or before.id not in site.fills or old is None:
-            return None
-        new = reprose(site.registry, old, after, site.fills[before.id])
-        group = views[after.kind]
-        at = next(i for i, x in enumerate(group) if x.id == after.id)
-        views[after.kind] = (*group[:at], new, *group[at + 1:])
-        by_id[after.id] = new
-        fingerprints[after.id] = after.fingerprint
-    return dataclasses.replace(site, fingerprints=fingerprints, views=views, by_id=by_id)
-
-
-def reprose(registry: Registry, view: Any, doc: Document, fills: Fills) -> Any:
-    """A document's view with the body (and sections) of this version of it, filled with the
-    link URLs and image html the site was linked with (valid while they did not change)."""
-    body, sections = filled(doc.rendered, *fills)
-    return registry.kind(doc.kind).reprose(view, doc, body, sections)
-
-
-def without_prose(registry: Registry, view: Any) -> Any:
-    """A view without its body: what reprose needs kept of it (small enough to store)."""
-    return _kind_of(registry, view).without_prose(view)
-
-
-def _kind_of(registry: Registry, view: View) -> Kind:
-    return registry.kind(view.id.split("/", 1)[0])
-
-
-def prose_only(before: Document, after: Document) -> bool:
-    """Whether two versions of a document differ in nothing build_site links or derives."""
-    a, b = before.rendered, after.rendered
-    return (before.kind == after.kind and before.rel == after.rel and before.slug == after.slug
-            and before.meta == after.meta and before.positions == after.positions
-            and before.warnings == after.warnings
-            and [x.target for x in a.links] == [x.target for x in b.links]
-            and [(x.src, x.alt, x.title) for x in a.images]
-            == [(x.src, x.alt, x.title) for x in b.images]
-            and [(h.level, h.text, h.anchor, h.unnumbered) for h in a.toc]
-            == [(h.level, h.text, h.anchor, h.unnumbered) for h in b.toc]
-            and [(s.anchor, s.title) for s in a.sections if s.anchor]
-            == [(s.anchor, s.title) for s in b.sections if s.anchor])
-
-
-def view_by_id(site: Site, doc_id: str) -> Any | None:
-    """A document's full view (CaseStudy, Collection, Service, Page...), or None."""
-    return site.by_id.get(doc_id)
-
-
 _BODY_ID = re.compile(r"""(?:id|name)=["']([^"'\s]+)["']""")  # each at a word's start
-_HREF = re.compile(r"""href=["']([^"'#?]+)""")
-_WORD = re.compile(r"\w")
-
-
-def _findall_at_words(pattern: re.Pattern[str], html: str) -> list[str]:
-    """pattern.findall(html) of its matches that start a word: the `\b` a pattern would
-    begin with, checked here. Python's re looks for a pattern that begins with `\b` at every
-    position, one that begins with a letter only where that letter is (0.21 -> 0.09 ms for a
-    9 kB page; ~2,000 pages are searched when a 1,000-study site is linked)."""
-    return [m[1] for m in pattern.finditer(html)
-            if not (m.start() and _WORD.match(html, m.start() - 1))]
-
-
-@functools.lru_cache(maxsize=32768)  # serve: nearly every body is the same as last time
-def _href_files(html: str, folder: str, base: str) -> frozenset[str]:
-    """The output paths a body at `folder` (site-relative) links to by href."""
-    found = set()
-    for href in _findall_at_words(_HREF, html):
-        href = unquote(href)
-        if href.startswith(base):
-            found.add(href[len(base):])
-        elif not href.startswith("/") and ":" not in href.partition("/")[0]:
-            found.add(posixpath.normpath(posixpath.join(folder, href)))
-    return frozenset(found)
-
-
-def _linked_files(docs: Iterable[Document], index: Index) -> set[str]:
-    """The output paths that pages link to by href (a full-size screenshot, say) and the
-    logo site.yaml names: the originals of these images are published beside their variants."""
-    base = index.base
-    found: set[str] = set()
-    for doc in docs:
-        folder = index.urls[doc.id][len(base):]  # 'case-studies/acme/', 'about/'
-        found |= _href_files(doc.rendered.html, folder, base)
-        for link in doc.rendered.links:  # `[full size](shot.png)`, `(/img/shot.png)`
-            path = link.target.partition("#")[0].partition("?")[0]
-            if path.startswith("/"):
-                found.add(unquote(path).lstrip("/"))
-            elif path and not path.endswith(".md"):
-                asset = index.assets.get(posixpath.normpath(posixpath.join(
-                    posixpath.dirname(doc.rel), path)))
-                if asset is not None:
-                    found.add(asset.out)
-    organization = index.config.settings.organization
-    if organization and organization.logo:
-        found.add(organization.logo.removeprefix("static/").lstrip("/"))
-    return found

@@ -19,8 +19,8 @@ PACKAGE = REPO / "generator"
 # parts on one level do not import each other.
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "pickling"), ("workers", "seal"), ("console",), ("content",), ("brand",), ("config",), ("model",),
-    ("images",), ("kinds",), ("site",), ("output",), ("parallel",), ("incremental",), ("editor",),
-    ("cache_saver",), ("build",),
+    ("images",), ("kinds",), ("published_files",), ("site",), ("output",), ("parallel",),
+    ("incremental",), ("editor",), ("cache_saver",), ("build",),
     ("check", "serve", "scaffold", "importer", "deploy"), ("cli",),
 ]
 # The longest chain of imports between generator's modules, counted in modules (at run time).

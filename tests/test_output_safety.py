@@ -580,7 +580,7 @@ def test_a_draft_bundle_keeps_all_its_files_unpublished() -> None:
     from types import SimpleNamespace
 
     from generator.content.sources import Asset
-    from generator.site import public_assets
+    from generator.published_files import public_assets
 
     def doc(rel: str) -> SimpleNamespace:
         rendered = SimpleNamespace(images=(), html="<p>No links.</p>")

@@ -15,6 +15,7 @@ from generator.content.sources import Asset, bundle_of, fingerprint, in_bundles
 from generator.errors import Problem
 from generator.images import plan as img
 from generator.images.process import draw_ahead, process_all
+from generator.incremental.prose_edit import patch_bodies
 from generator.incremental.reads import all_files, file_read, forget_others
 from generator.incremental.relink import relink
 from generator.incremental.state import BuildState, ImagesMemo, PublishedMemo, SiteMemo, ThemeMemo
@@ -25,7 +26,8 @@ from generator.output.patching import patch_routes, relinked_routes
 from generator.output.routes import made_routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Output, Spool
-from generator.site import Site, build_site, patch_bodies, public_assets, published
+from generator.published_files import public_assets
+from generator.site import Site, build_site, published
 from generator.workers import Forked, can_fork, processes
 
 

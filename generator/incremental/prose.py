@@ -4,7 +4,7 @@ A full one-off build leaves beside the cache each document's own page as it was 
 minus the document's prose (its route, with the view's body blanked, and the link URLs and
 image html the body was filled with) and the fingerprints every page key is made of. The next
 build, when the only input files that changed are content files whose new version differs
-from the cached one in nothing but prose (site.prose_only: same metadata, link targets,
+from the cached one in nothing but prose (prose_edit.prose_only: same metadata, link targets,
 images, headings), and everything else the last stamp vouches for still holds (settings,
 every other input file, the output folder as that build left it), renders just those pages
 into the old context and writes them in place: nothing else can have changed. In any other
@@ -27,6 +27,7 @@ from generator.content.document import Document, load_document
 from generator.content.sources import RACY_NS, Source, classify, fingerprint, read_file
 from generator.errors import CasefolioError
 from generator.incremental import cache
+from generator.incremental.prose_edit import prose_only, reprose, without_prose
 from generator.kinds.registry import for_site
 from generator.model.views import Card
 from generator.output.keys import page_key, theme_key
@@ -35,7 +36,7 @@ from generator.output.pages import Route
 from generator.output.render import globals_for, render_page
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Output, write_site
-from generator.site import Site, prose_only, reprose, without_prose
+from generator.site import Site
 
 META = "prose-meta"
 SHARDS = 16
@@ -56,7 +57,7 @@ class Meta:
 class OwnPage:
     """A document's page, the only one that reads the document itself, without its prose."""
 
-    route: Route                                      # context["page"]: site.without_prose
+    route: Route                                      # context["page"]: prose_edit.without_prose
     fills: tuple[tuple[str, ...], tuple[str, ...]]    # Site.fills of the document
 
 

@@ -229,6 +229,18 @@ def image_rel(doc: Document, src: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(doc.rel), src))
 
 
+_WORD = re.compile(r"\w")
+
+
+def findall_at_words(pattern: re.Pattern[str], html: str) -> list[str]:
+    """pattern.findall(html) of its matches that start a word: the `\b` a pattern would
+    begin with, checked here. Python's re looks for a pattern that begins with `\b` at every
+    position, one that begins with a letter only where that letter is (0.21 -> 0.09 ms for a
+    9 kB page; ~2,000 pages are searched when a 1,000-study site is linked)."""
+    return [m[1] for m in pattern.finditer(html)
+            if not (m.start() and _WORD.match(html, m.start() - 1))]
+
+
 def headline(metric: Result | None, who: str = "") -> tuple[str, str]:
     """A share card's key result: ('+38%', 'Mobile conversion rate, Lumen Skincare'),
     ('400+ days', 'Unbroken uptime record, Kuvio')."""
