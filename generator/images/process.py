@@ -25,7 +25,6 @@ from generator import seal
 from generator.errors import CasefolioError, Problem
 from generator.images import cards, encode
 from generator.images.plan import EXTENSIONS, CardJob, Job, digest, encoder_settings
-from generator.output.folder import Spooled
 from generator.workers import can_fork, process_pool
 from generator.workers import processes as pool_size
 
@@ -42,6 +41,7 @@ class ImageFile:
     key: str                      # (unchanged); Spooled: put where process_all's `put` said
 
 
+Spooled = Any  # what `put` gives for a file's bytes (output.folder.Spooled: a later stage)
 Put = Callable[[bytes], Spooled]  # a one-off build's Spool.put: works from any process
 
 
