@@ -547,12 +547,45 @@ def test_worker_processes_give_the_same_bytes_and_fill_the_cache(tmp_path, monke
     serial = process.process_all(jobs, tmp_path / "serial", processes=1)
     calls = counting(monkeypatch)
     pooled = process.process_all(jobs, tmp_path / "pooled", processes=2)
-    assert calls == []                          # all made in worker processes...
+    assert calls == ["card"]  # one drawn here first (workers inherit warm glyph caches), the
+                              # rest made in worker processes...
     assert pooled == serial and len(serial) == 11  # WebP sizes + one fallback; no original
     cached = {p.name for p in (tmp_path / "pooled").iterdir()}
     assert cached == {p.name for p in (tmp_path / "serial").iterdir()}   # ...which cached them
     assert {f"{f.key}.{f.path.rsplit('.', 1)[1]}" for f in pooled} == cached
+    calls.clear()
     assert process.process_all(jobs, tmp_path / "pooled", processes=2) == serial and calls == []
+
+
+def test_workers_spool_what_they_make_and_still_fill_the_cache(tmp_path, monkeypatch) -> None:
+    """With `put` (a one-off build's spool) no bytes come back: each file is spooled where it
+    is made or read, and the cache gets every made file, so a later build draws nothing."""
+    import threading
+
+    from generator.output.folder import Spooled
+    from generator.output.writer import Spool
+
+    if threading.active_count() > 1:
+        pytest.skip("another test left a thread running: process_all would not fork")
+    jobs = mixed_jobs(tmp_path)
+    serial = process.process_all(jobs, tmp_path / "serial", processes=1)
+    spool = Spool(tmp_path / "out")
+    try:
+        for cache in (tmp_path / "nothing", tmp_path / "pooled", tmp_path / "pooled"):
+            calls = counting(monkeypatch)
+            files = process.process_all(jobs, cache, processes=2, put=spool.put,
+                                        store=cache.name != "nothing")
+            assert [(f.path, f.key) for f in files] == [(f.path, f.key) for f in serial]
+            assert all(isinstance(f.data, Spooled) for f in files)
+            assert [Path(f.data.file).read_bytes() for f in files] == [f.data for f in serial]
+            assert len({f.data.file for f in files}) == len(files)  # one spooled file each
+            monkeypatch.undo()
+        assert not (tmp_path / "nothing").exists()  # store=False: nothing cached
+        assert calls == []  # the third run found all in the cache the second filled
+        cached = {p.name for p in (tmp_path / "pooled").iterdir()}
+        assert cached == {p.name for p in (tmp_path / "serial").iterdir()}
+    finally:
+        spool.discard()
 
 
 def test_a_few_cards_stay_in_this_process(tmp_path, monkeypatch) -> None:

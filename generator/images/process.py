@@ -12,6 +12,7 @@ import gc
 import multiprocessing
 import os
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,8 +37,12 @@ class ImageFile:
     """Bytes for the output folder; `key` changes whenever the bytes may."""
 
     path: str
-    data: bytes | None  # None: the last build's file, already in the output folder, unchanged
-    key: str
+    data: bytes | Spooled | None  # None: the last build's file, already in the output folder
+    key: str                      # (unchanged); Spooled: put where process_all's `put` said
+
+
+Spooled = Any  # what `put` gives for a file's bytes (output.folder.Spooled: a later stage)
+Put = Callable[[bytes], Spooled]  # a one-off build's Spool.put: works from any process
 
 
 # --- processing: decode once, encode what the cache lacks ---------------------------------
@@ -61,35 +66,50 @@ class _Lookup:
     """A job's files and what of them needs no encoding."""
 
     files: tuple[tuple[str, str, str], ...]  # (output path, cache key, extension)
-    found: dict[str, bytes | None]           # by output path; None: already in the output folder
+    found: dict[str, bytes | Spooled | None]  # by output path; None: already in the output folder
     missing: frozenset[str]                  # cache keys to encode
 
 
 def process_all(jobs: Sequence[Job], cache_dir: Path | None, *,
                 reuse: Mapping[str, Previous] | None = None, workers: int | None = None,
-                processes: int | None = None, store: bool = True) -> list[ImageFile]:
+                processes: int | None = None, store: bool = True,
+                put: Put | None = None) -> list[ImageFile]:
     """Every job's files, in job order. `reuse`, the last build's outputs by path, saves even
     reading the cache for what did not change. What must be encoded is encoded in `workers`
     threads, or, when there is much of it, in `processes` forked processes (None: every core
     when it pays; 1: never), since drawing a card's text holds the GIL. Same bytes either way.
-    store=False (`casefolio check`): the cache is read, and what is made is not put in it."""
+    store=False (`casefolio check`): the cache is read, and what is made is not put in it.
+    `put`: each file's bytes are given to it where they are read or made (a worker too), and
+    its data is what put returns: no bytes are held, nor sent back from a worker, so one pool
+    makes all 10,000 cards of a build without holding their ~200 MB."""
     reuse = reuse or {}
     workers = workers or min(8, os.cpu_count() or 1)
+    put = _locked(put) if put is not None else None
     with ThreadPoolExecutor(workers) as pool:
-        looked = list(pool.map(lambda job: _look_up(job, cache_dir, reuse), jobs))
+        looked = list(pool.map(lambda job: _look_up(job, cache_dir, reuse, put), jobs))
     todo = [(job, look.missing) for job, look in zip(jobs, looked, strict=True) if look.missing]
     processes = processes or pool_size(sum(_work(job, keys) for job, keys in todo), MIN_POOL)
     keep = cache_dir if store else None
     if processes > 1 and len(todo) > 1 and can_fork():
-        made = _make_in_pool(todo, keep, processes)
+        made = _make_in_pool(todo, keep, processes, put)
     else:
         with ThreadPoolExecutor(workers) as pool:
-            made = list(pool.map(lambda t: _attempt(t[0], t[1], keep), todo))
+            made = list(pool.map(lambda t: _attempt(t[0], t[1], keep, put), todo))
     problems = [m for m in made if isinstance(m, Problem)]
     if problems:
         raise CasefolioError(problems)
     by_job = iter(m for m in made if not isinstance(m, Problem))
     return [f for look in looked for f in _collect(look, next(by_job) if look.missing else {})]
+
+
+def _locked(put: Put) -> Put:
+    """put for threads: a Spool numbers its files with a counter of its own."""
+    lock = threading.Lock()
+
+    def locked(data: bytes) -> Spooled:
+        with lock:
+            return put(data)
+    return locked
 
 
 def draw_ahead(jobs: Iterable[CardJob], cache_dir: Path, stop: Callable[[], bool]) -> int:
@@ -110,8 +130,9 @@ def draw_ahead(jobs: Iterable[CardJob], cache_dir: Path, stop: Callable[[], bool
 def process(job: Job, cache_dir: Path | None, reuse: Mapping[str, Previous] | None = None,
             ) -> list[ImageFile]:
     """The job's files: from the last build or the cache when there, else encoded and cached."""
-    look = _look_up(job, cache_dir, reuse or {})
-    return _collect(look, _make(job, look.missing, cache_dir) if look.missing else {})
+    look = _look_up(job, cache_dir, reuse or {}, None)
+    return _collect(look, _by_path(job, _make(job, look.missing, cache_dir), None)
+                    if look.missing else {})
 
 
 def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
@@ -125,24 +146,27 @@ def _files(job: Job) -> tuple[tuple[str, str, str], ...]:
                  for v in job.variants)
 
 
-def _look_up(job: Job, cache_dir: Path | None, reuse: Mapping[str, Previous]) -> _Lookup:
+def _look_up(job: Job, cache_dir: Path | None, reuse: Mapping[str, Previous],
+             put: Put | None) -> _Lookup:
     files = _files(job)
-    found: dict[str, bytes | None] = {}
+    found: dict[str, bytes | Spooled | None] = {}
     cached: dict[str, bytes | None] = {}
     for path, key, ext in files:
         old = reuse.get(path)
         if old is not None and old.key == key:
-            found[path] = old.data
+            found[path] = put(old.data) if put is not None and old.data is not None else old.data
             continue
         if key not in cached:
             cached[key] = _read(cache_dir / f"{key}.{ext}") if cache_dir else None
-        if cached[key] is not None:
-            found[path] = cached[key]
+        data = cached[key]
+        if data is not None:
+            found[path] = put(data) if put is not None else data
     return _Lookup(files, found, frozenset(k for p, k, _ in files if p not in found))
 
 
-def _collect(look: _Lookup, made: Mapping[str, bytes]) -> list[ImageFile]:
-    return [ImageFile(path, look.found[path] if path in look.found else made[key], key)
+def _collect(look: _Lookup, made: Mapping[str, bytes | Spooled]) -> list[ImageFile]:
+    """`made`: by output path (see _by_path)."""
+    return [ImageFile(path, look.found[path] if path in look.found else made[path], key)
             for path, key, _ in look.files]
 
 
@@ -163,11 +187,19 @@ def _make(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str, b
     return made
 
 
-def _attempt(job: Job, keys: frozenset[str], cache_dir: Path | None) -> dict[str, bytes] | Problem:
+def _attempt(job: Job, keys: frozenset[str], cache_dir: Path | None, put: Put | None,
+             ) -> dict[str, bytes | Spooled] | Problem:
     try:
-        return _make(job, keys, cache_dir)
+        return _by_path(job, _make(job, keys, cache_dir), put)
     except CasefolioError as exc:
         return exc.problems[0]
+
+
+def _by_path(job: Job, made: Mapping[str, bytes], put: Put | None) -> dict[str, bytes | Spooled]:
+    """The made files by output path, each given to `put` (one spooled file per path: the
+    writer moves it into place)."""
+    return {path: put(made[key]) if put is not None else made[key]
+            for path, key, _ in _files(job) if key in made}
 
 
 def _work(job: Job, keys: frozenset[str]) -> int:
@@ -179,25 +211,31 @@ def _work(job: Job, keys: frozenset[str]) -> int:
 
 
 _pending: Sequence[tuple[Job, frozenset[str]]] = ()  # what forked workers make: inherited
+_put: Put | None = None                              # where they put it: inherited too
 
 
 def _make_in_pool(todo: Sequence[tuple[Job, frozenset[str]]], cache_dir: Path | None,
-                  processes: int) -> list[dict[str, bytes] | Problem]:
+                  processes: int, put: Put | None) -> list[dict[str, bytes | Spooled] | Problem]:
     """Largest jobs first, small ones gathered into chunks: the cores finish together instead
-    of one waiting on a big screenshot that came last. Results in `todo`'s order."""
-    global _pending
-    chunks = _chunks([_work(*t) for t in todo])
-    _pending = todo
+    of one waiting on a big screenshot that came last. Results in `todo`'s order. A card is
+    drawn here first: the workers inherit FreeType's warm glyph caches (~70 ms each else)."""
+    global _pending, _put
+    first = next((i for i, (job, _) in enumerate(todo) if isinstance(job, CardJob)), None)
+    made: dict[int, dict[str, bytes | Spooled] | Problem] = {}
+    if first is not None:
+        made[first] = _attempt(*todo[first], cache_dir, put)
+    rest = [i for i in range(len(todo)) if i != first]
+    chunks = [[rest[i] for i in chunk] for chunk in _chunks([_work(*todo[i]) for i in rest])]
+    _pending, _put = todo, put
     try:
         with process_pool(min(processes, len(chunks)), multiprocessing.get_context("fork"),
                           gc.freeze) as pool:
             futures = [pool.submit(_make_chunk, chunk, cache_dir) for chunk in chunks]
-            made: dict[int, dict[str, bytes] | Problem] = {}
             for chunk, future in zip(chunks, futures, strict=True):
                 made.update(zip(chunk, future.result(), strict=True))
             return [made[i] for i in range(len(todo))]
     finally:
-        _pending = ()
+        _pending, _put = (), None
 
 
 def _chunks(work: Sequence[int]) -> list[list[int]]:
@@ -214,9 +252,10 @@ def _chunks(work: Sequence[int]) -> list[list[int]]:
     return chunks
 
 
-def _make_chunk(chunk: list[int], cache_dir: Path | None) -> list[dict[str, bytes] | Problem]:
+def _make_chunk(chunk: list[int], cache_dir: Path | None,
+                ) -> list[dict[str, bytes | Spooled] | Problem]:
     """In a worker: gc.freeze (its initializer) keeps the collector off the inherited heap."""
-    return [_attempt(*_pending[i], cache_dir) for i in chunk]
+    return [_attempt(*_pending[i], cache_dir, _put) for i in chunk]
 
 
 def _read(path: Path) -> bytes | None:

@@ -129,7 +129,6 @@ def publish(documents: list[Document], config: Config, state: BuildState) -> lis
     return docs
 
 
-IMAGE_BATCH = 1024  # jobs encoded at a time when spooling: 10,000 cards are ~200 MB of PNG
 MIN_BACKGROUND = 64  # images and cards before drawing them beside the pages pays for a fork
 
 
@@ -212,15 +211,14 @@ def _image_files(site: Site, site_dir: Path, state: BuildState,
 
 def _process(jobs: Sequence[img.Job], site: Site, site_dir: Path, state: BuildState,
              spool: Spool | None) -> list[Output]:
-    files = []
-    step = IMAGE_BATCH if spool else max(1, len(jobs))
-    for start in range(0, len(jobs), step):
-        for f in process_all(jobs[start:start + step], site_dir / ".casefolio" / "images",
-                             reuse=state.outputs,  # type: ignore[arg-type]  # bytes here
-                             store=site.config.options.write_cache):
-            files.append(Output(f.path, spool.put(f.data) if spool and f.data is not None
-                                else f.data, f.key))
-    return files
+    """All jobs in one process_all: with a spool, its workers put each file there themselves
+    (10,000 cards are ~200 MB of PNG, neither held nor piped back), so one pool serves them
+    all instead of one pool forked (and its glyph caches warmed) per batch."""
+    return [Output(f.path, f.data, f.key)
+            for f in process_all(jobs, site_dir / ".casefolio" / "images",
+                                 reuse=state.outputs,  # type: ignore[arg-type]  # bytes here
+                                 store=site.config.options.write_cache,
+                                 put=spool.put if spool is not None else None)]
 
 
 def _file_count(job: img.Job) -> int:
