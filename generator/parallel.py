@@ -162,21 +162,40 @@ def _compiled(routes: list[Route], todo: list[int], theme: Theme) -> bool:
 def _render_in_pool(routes: list[Route], site: Site, theme: Theme, todo: list[int],
                     processes: int, progress: Callable[[int], None],
                     spool: Spool | None) -> list[Rendered]:
+    """Workers render chunks of `todo`. A build kept in memory (`serve`: no spool) renders
+    its list pages in this process meanwhile: their cards' html is then remembered here
+    (kinds/registry.py `Remembered`), so that a later rebuild that renders a list again
+    (a service's page of 1,400 studies after a price edit, at 10,000) finds it made,
+    and the workers forked then inherit it."""
     global _pages
     _pages = (routes, site, theme, spool)
     context = multiprocessing.get_context("fork")
-    pages: list[Rendered] = []
+    mine = [] if spool is not None else [i for i in todo if _lists(routes[i])]
+    taken = set(mine)
+    theirs = [i for i in todo if i not in taken] if mine else todo
+    made: dict[int, Rendered] = {}
     try:
         with process_pool(processes, context) as pool:
-            futures = [pool.submit(_render_chunk, todo[a:a + PAGE_CHUNK])
-                       for a in range(0, len(todo), PAGE_CHUNK)]
-            for future in futures:
-                chunk = future.result()
-                pages += chunk
+            futures = [(theirs[a:a + PAGE_CHUNK], pool.submit(_render_chunk,
+                                                              theirs[a:a + PAGE_CHUNK]))
+                       for a in range(0, len(theirs), PAGE_CHUNK)]
+            if mine:
+                made.update(zip(mine, _render_chunk(mine), strict=True))
+                progress(len(mine))
+            for chunk, future in futures:
+                made.update(zip(chunk, future.result(), strict=True))
                 progress(len(chunk))
     finally:
         _pages = None
-    return pages
+    return [made[i] for i in todo]
+
+
+LIST_CARDS = 100  # cards a page reads to count as a list page (_render_in_pool)
+
+
+def _lists(route: Route) -> bool:
+    """Whether the page lists many cards (it reads `card:<id>` of each, output/pages.py)."""
+    return sum(1 for r in route.reads if r.startswith("card:")) >= LIST_CARDS
 
 
 def _render_chunk(indexes: list[int]) -> list[Rendered]:

@@ -179,6 +179,27 @@ def test_a_heading_may_not_take_an_id_the_theme_uses(make_site: Site) -> None:
                and "partials/cta.html:" in p for p in found), found
 
 
+def test_a_theme_that_comes_to_use_a_heading_id_is_caught_in_serve(make_site: Site) -> None:
+    """The same bodies, a new theme: the ids are looked up against the new one's (the
+    lookup is remembered between rebuilds by the bodies and the theme)."""
+    from generator.build import BuildState, build
+
+    site = make_site({"content/pages/about.md": "---\ntitle: About\n---\nText.\n\n"
+                                                "## Contact us {#reach-us}\n"})
+    state, options = BuildState(), BuildOptions(serve=True)
+    build(site, options, state)
+    build(site, options, state)  # (remembered)
+    footer = site / "templates" / "partials" / "footer.html"
+    footer.parent.mkdir(parents=True)
+    footer.write_text('<footer id="reach-us"></footer>\n')
+    with pytest.raises(CasefolioError) as caught:
+        build(site, options, state, changed=[footer])
+    assert any(p.path == "content/pages/about.md" and p.line == 6 and "reach-us" in p.message
+               for p in caught.value.problems), caught.value.problems
+    footer.unlink()
+    build(site, options, state, changed=[footer])
+
+
 def test_a_theme_cannot_read_files_through_the_objects_it_is_given(make_site: Site,
                                                                    tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
