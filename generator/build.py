@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from generator.incremental.memo import (
     theme_for,
 )
 from generator.incremental.reads import read_changed, read_inputs
-from generator.incremental.rerender import render_pages
+from generator.incremental.rerender import render_early, render_pages
 from generator.incremental.stamp import (
     Inputs,
     inputs_now,
@@ -37,6 +38,7 @@ from generator.kinds.registry import for_site
 from generator.kinds.registry import load as load_registry
 from generator.output.clashes import colliding_outputs, theme_ids_taken, unique_urls
 from generator.output.headers import headers_outputs
+from generator.output.pages import Route
 from generator.output.redirects import with_redirects
 from generator.output.theme import is_hidden
 from generator.output.writer import Output, Spool, check_output_dir, write_site
@@ -111,8 +113,17 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
     broken = frozenset(p.path for p in problems if p.severity == "error")
     with cards_ahead(config, documents, site_dir, None if broken else spool), \
             _timed(timings, "site"):  # linking what did load: every error of the build at once
-        site, site_problems, page_routes, edited = link_site(config, documents, assets, state,
-                                                             broken)
+        early: dict[str, Output] = {}
+
+        def render_first(site: Site, routes: list[Route]) -> None:
+            """The edited page at once, before the other pages' routes are patched."""
+            if first is not None and not broken and all(p.severity != "error"
+                                                        for p in problems):
+                with contextlib.suppress(CasefolioError):  # (reported below, in its turn)
+                    early.update(render_early(routes, site, theme_for(config, state), state,
+                                              first))
+        site, site_problems, page_routes, edited = link_site(
+            config, documents, assets, state, broken, render_first if first else None)
         problems += site_problems + unique_urls(documents)
     fail_if(problems)
     with image_outputs(site, site_dir, state, spool) as images:  # maybe drawn meanwhile
@@ -120,7 +131,7 @@ def _build(site_dir: Path, options: BuildOptions, state: BuildState | None,
             theme = theme_for(config, state)
             fail_if(theme_ids_taken(documents, site, theme))
             outputs = render_pages(page_routes, site, theme, state, on_page, edited, spool,
-                                   first)
+                                   None if early else first, early)
         rendered = sum(1 for o in outputs if state.outputs.get(o.path) is not o)
         with _timed(timings, "assets"):
             outputs += [Output(a.out, a.data, "") for a in theme.assets]

@@ -261,15 +261,23 @@ See [the attachment](attachment.txt).
 
 
 def incremental(site: Path, state: BuildState, folder: Path, published: dict,
-                changed: set[Path] | None = None) -> tuple[dict, tuple[str, ...]]:
+                changed: set[Path] | None = None, firsts: list | None = None,
+                ) -> tuple[dict, tuple[str, ...]]:
     """One rebuild the way `serve` does it, told which files the watcher saw change;
-    (what the folder now holds, problems)."""
+    (what the folder now holds, problems). `firsts`: given the pages handed over early
+    (build's `first`), each checked to be what the build ends with at its path."""
+    early: list = []
     try:
-        result = build(site, OPTIONS, state, changed=frozenset(changed) if changed else None)
+        result = build(site, OPTIONS, state, changed=frozenset(changed) if changed else None,
+                       first=early.extend if firsts is not None else None)
     except CasefolioError as exc:
         return published, tuple(p.format() for p in exc.problems)
+    outputs = {o.path: o for o in result.outputs}
+    assert all(outputs[o.path].data == o.data for o in early)
+    if firsts is not None:
+        firsts.append([o.path for o in early])
     write_changes(published, result.outputs, folder)
-    return {o.path: o for o in result.outputs}, ()
+    return outputs, ()
 
 
 def fresh(site: Path, folder: Path) -> tuple[str, ...]:
@@ -557,8 +565,13 @@ def test_front_matter_edits_relinked_end_where_a_full_build_ends(
             text = EDITS[kind].change(text, step)[0]
         path.write_text(text, encoding="utf-8")
         history.append(f"{kind} {path.name}")
-        published, problems = incremental(site, state, served, published, {path})
+        firsts: list[list[str]] = []
+        before = len(relinked)
+        published, problems = incremental(site, state, served, published, {path}, firsts)
         assert problems == (), history
+        own = f"{path.parent.name}/{path.stem}/index.html"  # (the slug is the file's name)
+        if relinked[before:] == [True]:  # its page was handed over before the others
+            assert firsts == [[own]], (history, firsts)
         if step % 6 == 0:
             assert fresh(site, full) == ()
             assert tree(served) == tree(full), (seed, history)

@@ -22,7 +22,7 @@ from generator.incremental.state import BuildState, ImagesMemo, PublishedMemo, S
 from generator.kinds.registry import for_site
 from generator.output.markup import image_markup
 from generator.output.pages import Route
-from generator.output.patching import patch_routes, relinked_routes
+from generator.output.patching import own_routes, patch_routes, relinked_routes
 from generator.output.routes import made_routes
 from generator.output.theme import Theme, load_theme
 from generator.output.writer import Output, Spool
@@ -33,11 +33,14 @@ from generator.workers import Forked, can_fork, processes
 
 def link_site(config: Config, documents: list[Document], assets: list[Asset], state: BuildState,
               broken: frozenset[str] = frozenset(),
+              early: Callable[[Site, list[Route]], None] | None = None,
               ) -> tuple[Site, list[Problem], list[Route], frozenset[str] | None]:
     """build_site and its routes, reused while the published documents, the assets and the
     configuration are the very same as last build's, and patched when the only change is
     the prose of some documents. Also returns the ids of the documents so patched (None
-    when the site was linked afresh: then anything may have changed)."""
+    when the site was linked afresh: then anything may have changed). After a front-matter
+    edit relinked, `early` is given the edited document's routes before the other pages'
+    are patched (`serve` renders and writes that page at once)."""
     docs = publish(documents, config, state)
     assets = in_bundles(public_assets(documents, docs, assets), bundles(config, documents, docs))
     absent = _absent(documents, docs, config, broken) if len(docs) < len(documents) or broken \
@@ -63,6 +66,12 @@ def link_site(config: Config, documents: list[Document], assets: list[Asset], st
                 return patched, list(cached.problems), page_routes, ids if rendered else None
             if len(docs_edited) == 1 and cached.made is not None:
                 relinked = relink(cached.site, cached.problems, *docs_edited[0])
+                if relinked is not None and early is not None:
+                    view = relinked.remade.get(docs_edited[0][1].id)
+                    mine = None if view is None else own_routes(cached.made, relinked.site,
+                                                                 view)
+                    if mine:
+                        early(relinked.site, mine)
                 again = (None if relinked is None else made_routes(relinked.site, cached.made)
                          if relinked.pages else relinked_routes(
                              cached.routes, cached.made, relinked.site, relinked.changed,

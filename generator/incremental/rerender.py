@@ -6,7 +6,7 @@ module longer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from generator.incremental.state import BuildState, RenderedFrom
 from generator.output.keys import affected, changed_records, stale, theme_key
@@ -23,13 +23,15 @@ IN_PROCESS = 64  # pages an incremental rebuild renders without forking workers
 def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: BuildState,
                  on_page: Callable[[int, int], None] | None,
                  edited: frozenset[str] | None = None, spool: Spool | None = None,
-                 first: Callable[[list[Output]], None] | None = None) -> list[Output]:
+                 first: Callable[[list[Output]], None] | None = None,
+                 early: Mapping[str, Output] | None = None) -> list[Output]:
     """render_routes; when the theme is the same and the site is last build's, or last
     build's with only the `edited` documents' prose patched, only the routes reading those
     documents are looked at; when it was linked again, only the routes keys.stale names
     (a few, after a front-matter edit in `serve`). Every other page is last build's as is."""
     count = len(page_routes)
     last = state.rendered_from
+    previous = {**state.outputs, **early} if early else state.outputs  # (rendered already)
     todo: list[int] | None = None
     own = edited  # the documents whose own pages `first` is given
     patched = (edited is not None and last is not None and last.theme is theme
@@ -43,12 +45,12 @@ def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: Buil
         todo = stale(page_routes, {p: r for p, (r, _) in last.pages.items()}, records)
         own = frozenset(i for i in records if i in site.by_id)
     if last is not None and todo is not None:
-        outputs = _rerender(page_routes, todo, last, site, theme, state,
+        outputs = _rerender(page_routes, todo, last, site, theme, previous,
                             first if own else None, own or frozenset())
         if on_page:
             on_page(count, count)
     else:
-        outputs = render_all(page_routes, site, theme, state.outputs, on_page, spool=spool)
+        outputs = render_all(page_routes, site, theme, previous, on_page, spool=spool)
     if patched and last is not None and todo is not None:
         pages = dict(last.pages)
         pages.update((page_routes[i].path, (page_routes[i], outputs[i])) for i in todo)
@@ -59,7 +61,7 @@ def render_pages(page_routes: list[Route], site: Site, theme: Theme, state: Buil
 
 
 def _rerender(page_routes: list[Route], todo: list[int], last: RenderedFrom, site: Site,
-              theme: Theme, state: BuildState,
+              theme: Theme, previous: Mapping[str, Output],
               first: Callable[[list[Output]], None] | None = None,
               own: frozenset[str] = frozenset()) -> list[Output]:
     """Last build's page at each route's path, but the `todo` routes (and any new path)
@@ -74,13 +76,26 @@ def _rerender(page_routes: list[Route], todo: list[int], last: RenderedFrom, sit
     ahead = [i for i in todo if getattr(page_routes[i].context.get("page"), "id", "") in own]
     if first is not None and ahead:
         for i, output in zip(ahead, render_routes([page_routes[i] for i in ahead], site, theme,
-                                                  state.outputs), strict=True):
+                                                  previous), strict=True):
             outputs[i] = output
         first([outputs[i] for i in ahead])  # type: ignore[misc]  # every one set
     done = set(ahead) if first is not None else set()
     rest = [i for i in todo if i not in done]
     fresh = (render_all if len(rest) > IN_PROCESS else render_routes)(
-        [page_routes[i] for i in rest], site, theme, state.outputs)
+        [page_routes[i] for i in rest], site, theme, previous)
     for i, output in zip(rest, fresh, strict=True):
         outputs[i] = output
     return outputs  # type: ignore[return-value]  # every one set now
+
+
+def render_early(routes: list[Route], site: Site, theme: Theme, state: BuildState,
+                 first: Callable[[list[Output]], None]) -> dict[str, Output]:
+    """The edited document's pages rendered before the rest of a relinked site's routes are
+    patched, and given to `first`, when the theme is last render's (then its ids still
+    clash with no heading: the bodies are the same). The outputs by path ({} when not)."""
+    last = state.rendered_from
+    if last is None or last.theme is not theme:
+        return {}
+    outputs = render_routes(routes, site, theme, state.outputs)
+    first(outputs)
+    return {o.path: o for o in outputs}

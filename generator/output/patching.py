@@ -56,11 +56,8 @@ def relinked_routes(routes_: list[Route], made: Mapping[str, Made], site: Site,
     objects, not always the very ones). None when a
     remade view's page is not where it was."""
     registry = site.registry
-    own = _Only(site, made, list(remade.values()))
-    for kind in registry.kinds:
-        if any(i.split("/", 1)[0] == kind.folder for i in remade):
-            kind.routes(own)
-    if own.made.keys() != own.paths:
+    own = _remade(site, made, list(remade.values()))
+    if own is None:
         return None
     again = _Pages(site, made)
     for routes_of in registry.routes.values():
@@ -82,6 +79,27 @@ def relinked_routes(routes_: list[Route], made: Mapping[str, Made], site: Site,
             new = Route(route.path, route.template, context, was.reads | _reads_of(context))
             out[i], made_now[route.path] = new, Made(was.template, was.reads, new)
     return (out, made_now) if not fresh else None  # (a page that is new: link it again)
+
+
+def own_routes(made: Mapping[str, Made], site: Site, view: Any) -> list[Route] | None:
+    """The routes of one view made again (the edited document's, after relink), as
+    relinked_routes makes them, so that its page can be rendered before the others'
+    routes are patched; None when its pages are not where they were."""
+    own = _remade(site, made, [view])
+    if own is None or not own.paths <= made.keys():
+        return None
+    return [m.route for m in own.made.values()]
+
+
+def _remade(site: Site, made: Mapping[str, Made], views: Sequence[Any]) -> _Only | None:
+    """The pages of these views, made again by their kinds' routes; None when they are not
+    the pages the views' URLs name (a page that comes or goes: link the site again)."""
+    own = _Only(site, made, views)
+    folders = {view.id.split("/", 1)[0] for view in views}
+    for kind in site.registry.kinds:
+        if kind.folder in folders:
+            kind.routes(own)
+    return own if own.made.keys() == own.paths else None
 
 
 def _swapped(value: Any, now: Mapping[str, Any], card: Card | None = None,
