@@ -800,8 +800,13 @@ def test_a_big_webp_has_its_own_cheaper_settings_in_its_key(monkeypatch) -> None
     asset = plan.Asset("static/tall.png", "tall.png", "f" * 32)
     photo = plan._variants(plan.Asset("static/p.jpg", "p.jpg", "f" * 32), 2400, 1600, "JPEG")
     before = plan._variants(asset, 1216, 1862, "PNG")  # WebPs over BIG_WEBP_PIXELS in all
-    assert [plan.encoder_options(v) is plan.BIG_WEBP for v in before + photo
-            if v.role == "srcset"] == [True] * 3 + [False] * 3
+    diagram = plan._variants(plan.Asset("static/d.png", "d.png", "f" * 32), 2980, 2213, "PNG")
+    assert [plan.encoder_options(v) is plan.BIG_WEBP for v in before + photo + diagram
+            if v.role == "srcset"] == [True] * 3 + [False] * 3 + [True] * 3  # (its source)
+    for alpha, big in ((False, False), (True, True)):  # 2.7 MP of WebPs, with alpha: 1.5x
+        rgba = plan._variants(plan.Asset("static/a.png", "a.png", "f" * 32), 2104, 1522, "PNG",
+                              alpha=alpha)
+        assert [v.big for v in rgba if v.role == "srcset"] == [big] * 3
     monkeypatch.setattr(plan, "BIG_WEBP", {**plan.BIG_WEBP, "method": 1})
     after = plan._variants(asset, 1216, 1862, "PNG")
     changed = [b.path != a.path for b, a in zip(before, after, strict=True)]

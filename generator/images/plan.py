@@ -43,6 +43,14 @@ FALLBACK_ENCODER: dict[str, dict[str, Any]] = {**ENCODER,
 # variants 0.4-0.7x the CPU of method 3 or 4 for 3-6% more bytes and <= 0.0006 less SSIM
 BIG_WEBP: dict[str, Any] = {**ENCODER["WEBP"], "method": 2}
 BIG_WEBP_PIXELS = 3_000_000
+# ... or whose source has more than BIG_SOURCE_PIXELS: decoding and resizing a 3000x2200
+# diagram cost as much as its WebPs (the fivexl site's three costliest, 5.8-7.3 MP with
+# 1.9-2.8 MP of WebPs, took 0.46-0.56 s of CPU at method 4). A 2400x1600 photo stays below.
+BIG_SOURCE_PIXELS = 5_000_000
+# A source with an alpha channel (as its header says: many screenshots' is opaque, and is
+# dropped before encoding) counts its WebPs' pixels 1.5 times: fivexl's 2104x1522 and
+# 1024x1024 RGBA diagrams, 2.7 and 2.1 MP of WebPs, took 0.37-0.53 s of CPU at method 4.
+ALPHA_WEIGHT = 1.5
 # A palette source (a screenshot saved with few colours) gets lossless WebP of its palette
 # pixels, as its PNGs are: at the lowest effort a third of the bytes of lossy WebP (q78, m4)
 # in a third of the time, and exact. Noise-like pixels (a dithered photo) would make it larger
@@ -62,7 +70,7 @@ class Variant:
     role: str        # "srcset" (WebP) | "fallback" | "original" (the source, cleaned) | "og"
     box: tuple[int, int, int, int] | None = None  # crop of the upright source, before resizing
     lossless: bool = False  # WebP of a palette source's pixels (LOSSLESS_WEBP)
-    big: bool = False       # a WebP of an image with more than BIG_WEBP_PIXELS of them
+    big: bool = False       # a WebP of a big image (BIG_WEBP_PIXELS, BIG_SOURCE_PIXELS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +115,13 @@ def plan(site_dir: Path, assets: Iterable[Asset]) -> tuple[dict[str, ImageJob | 
         if isinstance(header, str):
             jobs[asset.rel] = header
             continue
-        width, height, fmt, animated, palette = header
+        width, height, fmt, animated, palette, alpha = header
         if animated:
             rest.append(asset)
             continue
         jobs[asset.rel] = ImageJob(asset.rel, site_dir / asset.rel, asset.fingerprint, width,
-                                   height, fmt, _variants(asset, width, height, fmt, palette))
+                                   height, fmt, _variants(asset, width, height, fmt, palette,
+                                                          alpha))
     return jobs, rest
 
 
@@ -158,10 +167,10 @@ def og_image(job: Job, base_url: str, alt: str) -> OgImage:
 
 
 @lru_cache(maxsize=4096)
-def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool, bool] | str:
-    """(width, height, format, animated, palette) from the header, PNGs' checksums verified; or
-    why the
-    file cannot be read. A pure function of the bytes (`fingerprint`), so `serve` asks once."""
+def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool, bool, bool] | str:
+    """(width, height, format, animated, palette, alpha) from the header, PNGs' checksums
+    verified; or why the file cannot be read. A pure function of the bytes (`fingerprint`),
+    so `serve` asks once."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -171,6 +180,8 @@ def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool, bool] |
                 width, height, fmt = im.width, im.height, str(im.format)
                 animated = bool(getattr(im, "is_animated", False))
                 palette = im.mode == "P"
+                alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+                    "transparency" in im.info)
                 if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # orientation: a quarter turn
                     width, height = height, width
             if width * height > (Image.MAX_IMAGE_PIXELS or width * height):
@@ -186,7 +197,7 @@ def _inspect(path: Path, fingerprint: str) -> tuple[int, int, str, bool, bool] |
         return f"unreadable image ({exc})"
     if fmt not in EXTENSIONS:
         return f"a {fmt} image named {path.suffix}: save it as PNG, JPEG or WebP"
-    return width, height, fmt, animated, palette
+    return width, height, fmt, animated, palette, alpha
 
 
 def too_many_pixels(width: int | None = None, height: int | None = None) -> str:
@@ -198,7 +209,7 @@ def too_many_pixels(width: int | None = None, height: int | None = None) -> str:
 
 
 def _variants(asset: Asset, width: int, height: int, fmt: str, palette: bool = False,
-              ) -> tuple[Variant, ...]:
+              alpha: bool = False) -> tuple[Variant, ...]:
     """WebP at each width, which every browser in use takes (lossless for a `palette` source),
     and for one that does not a single size in the source's format (three cost 3/4 of a big
     screenshot's encoding time and ~10x its WebP bytes, for ~no visitor); then the original,
@@ -212,7 +223,9 @@ def _variants(asset: Asset, width: int, height: int, fmt: str, palette: bool = F
                         fmt, "srcset") for w in widths]
         out.append(Variant(asset.out, width, height, fmt, "original"))
         return tuple(out)
-    big = sum(w * round(height * w / width) for w in widths) > BIG_WEBP_PIXELS
+    webp = sum(w * round(height * w / width) for w in widths)
+    big = (webp * (ALPHA_WEIGHT if alpha else 1) > BIG_WEBP_PIXELS
+           or width * height > BIG_SOURCE_PIXELS)
     out = [_variant(f"{stem}-{w}w", asset.fingerprint, w, max(1, round(height * w / width)),
                     "WEBP", "srcset", lossless=palette, big=big) for w in widths]
     if fmt != "WEBP":
