@@ -92,7 +92,8 @@ def _stamped(site_dir: Path, options: BuildOptions, config: Config,
     if inputs is None or not inputs.digest:
         return None
     last = cache.load_stamp(site_dir, readonly=True)
-    if last is None or (last.settings, last.inputs) != (inputs.settings, inputs.digest):
+    if last is None or last.racy or (last.settings, last.inputs) != (inputs.settings,
+                                                                     inputs.digest):
         return None
     kept = editor.recorded(site_dir, last.settings, last.inputs)
     if kept is not None:

@@ -70,6 +70,10 @@ class Stamp:
     output: str                   # every file in the output folder, its size and mtime
     warnings: tuple[Problem, ...]  # printed again
     pages: int
+    # An input file was modified too recently to trust its stat signature (sources.RACY_NS):
+    # the stamp vouches for nothing being up to date (it might have changed again unseen),
+    # but a prose-only edit may still be redone from it (prose.py reads that file's bytes).
+    racy: bool = False
 
 
 def cache_dir(site_dir: Path) -> Path:

@@ -28,6 +28,7 @@ from generator.content.sources import RACY_NS, Source, classify, fingerprint, re
 from generator.errors import CasefolioError
 from generator.incremental import cache
 from generator.incremental.prose_edit import prose_only, reprose, without_prose
+from generator.incremental.stamp import RACY_SIGNATURE
 from generator.kinds.registry import for_site
 from generator.model.views import Card
 from generator.output.keys import page_key, theme_key
@@ -212,23 +213,21 @@ def _record(site_dir: Path, out_dir: Path, inputs: Any, last: cache.Stamp, meta:
         marks[path] = (output.key, st.st_size, st.st_mtime_ns)
         listing[path] = (st.st_size, st.st_mtime_ns)
     new_reads = dict(reads)
-    trusted = True
-    for path in changed:
+    racy = False  # (a read kept racy last time is among `changed`: no stat matches it)
+    built = {new.rel: new.fingerprint for _, new, _ in edits}
+    for path, read in changed.items():
         signature = inputs.files[path]
-        if signature[0] >= inputs.started - RACY_NS:
-            trusted = False
-            new_reads.pop(path, None)  # read again next time
+        if signature[0] >= inputs.started - RACY_NS:  # (it may change again unseen: its
+            racy = True                               # bytes are looked at next time)
+            new_reads[path] = (RACY_SIGNATURE, built.get(read[2][2], read[1]), read[2], ())
             continue
         data = Path(path).read_bytes()
-        new_reads[path] = (signature, fingerprint(data), reads[path][2], ())
+        new_reads[path] = (signature, fingerprint(data), read[2], ())
     stamp = cache.Stamp(inputs.settings, inputs.out, inputs.digest, listing_signature(listing),
-                        last.warnings, last.pages) if trusted else None
+                        last.warnings, last.pages, racy)
     cache.save_written(site_dir, out_dir, marks, new_reads, stamp)
-    if stamp is None:
-        cache.drop_record(site_dir, META)
-    else:
-        _save_meta(site_dir, Meta(stamp.inputs, meta.config, meta.theme_key, fingerprints,
-                                  meta.menu))
+    _save_meta(site_dir, Meta(stamp.inputs, meta.config, meta.theme_key, fingerprints,
+                              meta.menu))
 
 
 def _save_meta(site_dir: Path, meta: Meta) -> None:

@@ -74,46 +74,55 @@ def up_to_date(inputs: Inputs | None, site_dir: Path, out_dir: Path) -> cache.St
     if inputs is None or not inputs.digest:
         return None
     last = cache.load_stamp(site_dir)
-    if last is None or (last.settings, last.out, last.inputs) != (inputs.settings, inputs.out,
-                                                                   inputs.digest):
+    if last is None or last.racy or (last.settings, last.out, last.inputs) != (
+            inputs.settings, inputs.out, inputs.digest):
         return None
     return last if output_signature(out_dir) == last.output else None
 
 
 def stamp_of(outputs: Iterable[Output], warnings: tuple[Problem, ...], pages: int,
              inputs: Inputs | None, state: BuildState, out_dir: Path) -> cache.Stamp | None:
-    """This build's stamp, if every input file it read is the one found before it started,
-    and none was modified too recently for its stat signature to be trusted."""
+    """This build's stamp, if every input file it read is the one found before it started;
+    `racy` when one was modified too recently for its stat signature to be trusted (its read
+    is kept with RACY_SIGNATURE: the next build looks at its bytes)."""
     if inputs is None or not inputs.digest:
         return None
+    racy = False
     for path, signature in inputs.files.items():
         read = state.files.get(path)
         if read is None:  # site.yaml (the only one load_config reads)
             if not path.startswith(inputs.roots) and signature[0] < inputs.started - RACY_NS:
                 continue
             return None
-        if not read.trusted or read.signature != signature:
+        if read.signature != signature:
             return None
+        racy = racy or not read.trusted
     if sum(1 for path in state.files if path.startswith(inputs.roots)) != len(inputs.files) - 1:
         return None  # a file came or went while the build walked
     output = output_signature(out_dir, {o.path for o in outputs})
     return cache.Stamp(inputs.settings, inputs.out, inputs.digest, output, warnings,
-                       pages) if output else None
+                       pages, racy) if output else None
 
 
 def reads_to_cache(state: BuildState, inputs: Inputs | None,
                    ) -> dict[str, tuple[object, ...]]:
-    """The trusted reads of the input files as plain values, a Source without its text."""
+    """The reads of the input files as plain values, a Source without its text; one too
+    recent to be trusted with RACY_SIGNATURE, which no file's stat matches (its bytes are
+    looked at again)."""
     roots = inputs.roots if inputs is not None else ()
     kept: dict[str, tuple[object, ...]] = {}
     for path, read in state.files.items():
-        if not read.trusted or (roots and not path.startswith(roots)):
+        if roots and not path.startswith(roots):
             continue
         item = read.item
         record = (("s", item.kind, item.rel) if isinstance(item, Source) else
                   ("a", item.rel, item.out) if isinstance(item, Asset) else None)
-        kept[path] = (read.signature, read.fingerprint, record, read.problems)
+        kept[path] = (read.signature if read.trusted else RACY_SIGNATURE, read.fingerprint,
+                      record, read.problems)
     return kept
+
+
+RACY_SIGNATURE = (-1, -1, -1, -1)  # a read's signature that no stat has: read it again
 
 
 def reads_from_cache(site_dir: Path, readonly: bool = False) -> dict[str, FileRead]:
