@@ -150,7 +150,8 @@ class Forked(Generic[T]):
         self._read = read
 
     def result(self) -> T:
-        with os.fdopen(self._read, "rb") as pipe:
+        pipe, self._read = os.fdopen(self._read, "rb"), -1  # (closed with it, however it ends)
+        with pipe:
             payload = pipe.read()
         _, status = os.waitpid(self._pid, 0)
         self._pid = 0
@@ -168,18 +169,21 @@ class Forked(Generic[T]):
         """Stop a child whose result was not asked for (the build failed meanwhile): asked to,
         it cancels its pool's work and waits for its workers, so none is left; killed if it
         has not ended within STOP_SECONDS."""
-        if not self._pid:
-            return
-        os.kill(self._pid, signal.SIGTERM)
-        for _tick in range(int(STOP_SECONDS / 0.01)):
-            if os.waitpid(self._pid, os.WNOHANG) != (0, 0):
-                break
-            time.sleep(0.01)
-        else:
-            os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-        os.close(self._read)
-        self._pid = 0
+        if self._pid:
+            # (ChildProcessError: reaped by result() just before a Ctrl-C arrived there)
+            with contextlib.suppress(ChildProcessError, ProcessLookupError):
+                os.kill(self._pid, signal.SIGTERM)
+                for _tick in range(int(STOP_SECONDS / 0.01)):
+                    if os.waitpid(self._pid, os.WNOHANG) != (0, 0):
+                        break
+                    time.sleep(0.01)
+                else:
+                    os.kill(self._pid, signal.SIGKILL)
+                    os.waitpid(self._pid, 0)
+            self._pid = 0
+        if self._read >= 0:  # (result() not asked for, or Ctrl-C before it opened the pipe)
+            os.close(self._read)
+            self._read = -1
 
 
 STOP_SECONDS = 10.0
