@@ -328,10 +328,10 @@ def _tags(site: Site, index: Index, touched: set[str]) -> tuple[v.Tag, ...] | No
     names: dict[str, str] = {}
     for slug in touched:
         for i in index.pointing("tag", slug):  # in the documents' order, as site.py reads
-            for tag in getattr(docs[i].meta, "tags", ()):
-                if tag_slug(tag) == slug:
-                    first = names.setdefault(slug, tag)
-                    if first != tag and first.casefold() != tag.casefold():
+            for spelled in _tags_of(docs[i]):
+                if tag_slug(spelled) == slug:
+                    first = names.setdefault(slug, spelled)
+                    if first != spelled and first.casefold() != spelled.casefold():
                         return None
     was = {tag.id: tag for tag in site.tags}
     out = []

@@ -17,6 +17,8 @@ from generator.incremental.state import BuildState, FileRead
 from generator.output.listing import output_signature
 from generator.output.writer import Output
 
+RACY_SIGNATURE = (-1, -1, -1, -1)  # a read's signature that no stat has: read it again
+
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
@@ -120,9 +122,6 @@ def reads_to_cache(state: BuildState, inputs: Inputs | None,
         kept[path] = (read.signature if read.trusted else RACY_SIGNATURE, read.fingerprint,
                       record, read.problems)
     return kept
-
-
-RACY_SIGNATURE = (-1, -1, -1, -1)  # a read's signature that no stat has: read it again
 
 
 def reads_from_cache(site_dir: Path, readonly: bool = False) -> dict[str, FileRead]:
